@@ -1,0 +1,90 @@
+"""`profitpool apply`: run a JSONL file of commands through a fresh ledger.
+
+Lines are read and applied one at a time, so a file of any length needs only
+the ledger in memory, never the file. A line that is not JSON is rejected as
+``invalid_json``; a command the engine refuses is listed with its code; blank
+lines are skipped. The JSON output is written piece by piece in exactly the
+form ``json.dumps`` would give the whole summary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import IO, NamedTuple
+
+from .engine import Ledger, apply, view
+from .errors import Rejected
+
+
+class Rejection(NamedTuple):
+    line: int
+    """1-based line number in the input."""
+    error: str
+    message: str
+
+
+class BatchResult(NamedTuple):
+    ledger: Ledger
+    lines: int
+    """Non-blank lines read."""
+    accepted: int
+    replays: int
+    """Accepted lines that were idempotent retries (no change)."""
+    rejected: list[Rejection]
+
+
+def apply_lines(lines: Iterable[bytes | str], ledger: Ledger | None = None) -> BatchResult:
+    """Apply one JSON command per line; return the ledger and what was rejected."""
+    ledger = Ledger() if ledger is None else ledger
+    rejected: list[Rejection] = []
+    seen = accepted = replays = 0
+    loads = json.loads
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        seen += 1
+        try:
+            obj = loads(line)
+        except (ValueError, RecursionError) as error:
+            # ValueError covers JSONDecodeError, bad UTF-8 and over-long integers.
+            rejected.append(Rejection(number, "invalid_json", _first_line(error)))
+            continue
+        try:
+            applied = apply(ledger, obj)
+        except Rejected as error:
+            rejected.append(Rejection(number, error.code, error.message))
+            continue
+        accepted += 1
+        replays += applied.replay
+    return BatchResult(ledger, seen, accepted, replays, rejected)
+
+
+def write_json(result: BatchResult, out: IO[str]) -> None:
+    """Write the section 8 summary plus ``rejected``, streaming members one by one."""
+    ledger = result.ledger
+    dumps = json.dumps
+    head = dumps(view.head(ledger))
+    out.write(head[:-1])
+    for key, rows in (
+        ("members", view.members(ledger)),
+        ("merchants", view.merchants(ledger)),
+        ("pledges", view.pledges(ledger)),
+    ):
+        out.write(f", {dumps(key)}: {{")
+        separator = ""
+        for row_id, row in rows:
+            out.write(f"{separator}{dumps(row_id)}: {dumps(row)}")
+            separator = ", "
+        out.write("}")
+    out.write(f', "totals": {dumps(view.totals(ledger))}, "rejected": [')
+    out.write(", ".join(
+        dumps({"line": rejection.line, "error": rejection.error})
+        for rejection in result.rejected
+    ))
+    out.write("]}\n")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,341 @@
+"""Commands: what a caller asks the engine to do (RULES.md section 4).
+
+:func:`parse_command` turns one JSON object into one immutable command and
+performs every check that needs no ledger state: known ``op``, known fields,
+types, ids, times, amounts, points, multipliers, periods and rule values.
+What is left for the engine are the checks against state (does the member
+exist, are there enough points, ...).
+
+Every command is a NamedTuple whose **last** field is ``at`` (epoch
+microseconds), so ``command[:-1]`` is its body "at aside", which is what
+idempotent retries are compared on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final, NamedTuple
+
+from ..errors import Rejected
+from ..money import Rational, parse_decimal, parse_money, parse_points
+from ..rules import RuleChanges, parse_rule_changes
+from ..times import parse_period, parse_time
+
+_ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+\-]{0,127}")
+_MAX_TEXT: Final = 200
+
+
+class RegisterMerchant(NamedTuple):
+    """Register a merchant. ``name`` and ``industry`` are free text (may be empty)."""
+
+    id: str
+    name: str
+    industry: str
+    at: int
+
+
+class RegisterLender(NamedTuple):
+    """Register a lender (a bank that lends against pledged points)."""
+
+    id: str
+    name: str
+    at: int
+
+
+class CreateCampaign(NamedTuple):
+    """A points multiplier for orders at ``merchant`` (any if None) during [start, end)."""
+
+    id: str
+    merchant: str | None
+    multiplier: Rational
+    start: int
+    end: int
+    at: int
+
+
+class PlaceOrder(NamedTuple):
+    """A purchase: ``amount`` and ``profit`` in fen; pending until settlement."""
+
+    id: str
+    merchant: str
+    member: str
+    amount: int
+    profit: int
+    campaign: str | None
+    at: int
+
+
+class Refund(NamedTuple):
+    """Refund a pending order; it will never settle."""
+
+    order: str
+    at: int
+
+
+class Withdraw(NamedTuple):
+    """Sell points back to the pool. ``points`` in point units, None for all eligible."""
+
+    id: str
+    member: str
+    points: int | None
+    at: int
+
+
+class Pay(NamedTuple):
+    """Spend points at a merchant. ``points`` None spends all unpledged points."""
+
+    id: str
+    member: str
+    merchant: str
+    points: int | None
+    at: int
+
+
+class Burn(NamedTuple):
+    """Burn ``burn_rate`` of every holding for the month ``period`` = (year, month)."""
+
+    period: tuple[int, int]
+    at: int
+
+
+class Transfer(NamedTuple):
+    """Give points to another member (when transfers are enabled)."""
+
+    id: str
+    sender: str
+    receiver: str
+    points: int
+    at: int
+
+
+class Pledge(NamedTuple):
+    """Lock points as collateral for a ``loan`` (fen) from ``lender``."""
+
+    id: str
+    member: str
+    lender: str
+    points: int
+    loan: int
+    at: int
+
+
+class Release(NamedTuple):
+    """Unlock a pledge's points."""
+
+    pledge: str
+    at: int
+
+
+class Seize(NamedTuple):
+    """Redeem a pledge's points: the lender is paid first, up to the loan."""
+
+    pledge: str
+    at: int
+
+
+class ChangeRules(NamedTuple):
+    """Change rules from the next command on."""
+
+    changes: RuleChanges
+    at: int
+
+
+class Tick(NamedTuple):
+    """Only move time (settling what has become due)."""
+
+    at: int
+
+
+Command = (
+    RegisterMerchant | RegisterLender | CreateCampaign | PlaceOrder | Refund | Withdraw | Pay
+    | Burn | Transfer | Pledge | Release | Seize | ChangeRules | Tick
+)
+
+
+def parse_command(obj: object) -> Command:
+    """Check one JSON value and turn it into a command.
+
+    Raises:
+        Rejected: ``invalid_command``, ``unknown_op`` or the code of the first
+            field found wrong.
+    """
+    if type(obj) is not dict:
+        raise Rejected("invalid_command", "a command must be a JSON object")
+    op = obj.get("op")
+    spec = _SPECS.get(op) if type(op) is str else None
+    if spec is None:
+        if "op" not in obj:
+            raise Rejected("invalid_command", "missing field 'op'")
+        raise Rejected("unknown_op", f"unknown op {op!r}")
+    allowed, parse = spec
+    if allowed is not None and not obj.keys() <= allowed:
+        extra = sorted(str(key) for key in obj.keys() - allowed)
+        raise Rejected("invalid_command", f"unknown field(s) for {op}: {', '.join(extra)}")
+    try:
+        at = parse_time(obj["at"])
+        return parse(obj, at)
+    except KeyError as missing:
+        raise Rejected("invalid_command", f"{op} needs the field {missing}") from None
+
+
+def _id(value: object, field: str) -> str:
+    if type(value) is not str or _ID_RE.fullmatch(value) is None:
+        raise Rejected(
+            "invalid_id",
+            f"{field} must be 1-128 letters, digits or ._:@+- (starting with a letter or "
+            f"digit), not {value!r}",
+        )
+    return value
+
+
+def _text(obj: Mapping[str, Any], field: str) -> str:
+    value = obj.get(field, "")
+    if type(value) is not str or len(value) > _MAX_TEXT:
+        raise Rejected("invalid_command", f"{field} must be text of at most {_MAX_TEXT} chars")
+    return value
+
+
+def _points_or_all(value: object) -> int | None:
+    if value == "all":
+        return None
+    return parse_points(value)
+
+
+def _merchant(obj: Mapping[str, Any], at: int) -> RegisterMerchant:
+    return RegisterMerchant(
+        _id(obj["id"], "id"), _text(obj, "name"), _text(obj, "industry"), at
+    )
+
+
+def _lender(obj: Mapping[str, Any], at: int) -> RegisterLender:
+    return RegisterLender(_id(obj["id"], "id"), _text(obj, "name"), at)
+
+
+def _campaign(obj: Mapping[str, Any], at: int) -> CreateCampaign:
+    campaign_id = _id(obj["id"], "id")
+    merchant = obj["merchant"]
+    if merchant is not None:
+        merchant = _id(merchant, "merchant")
+    multiplier = parse_decimal(obj["multiplier"], "invalid_multiplier")
+    numerator, denominator = multiplier
+    if numerator == 0 or numerator > 100 * denominator:
+        raise Rejected("invalid_multiplier", "multiplier must be above 0 and at most 100")
+    start = parse_time(obj["start"])
+    end = parse_time(obj["end"])
+    if start >= end:
+        raise Rejected("invalid_time", "a campaign must start before it ends")
+    return CreateCampaign(campaign_id, merchant, multiplier, start, end, at)
+
+
+def _order(obj: Mapping[str, Any], at: int) -> PlaceOrder:
+    order_id = _id(obj["id"], "id")
+    merchant = _id(obj["merchant"], "merchant")
+    member = _id(obj["member"], "member")
+    amount = parse_money(obj["amount"], "invalid_amount")
+    if amount == 0:
+        raise Rejected("invalid_amount", "amount must be more than 0")
+    profit = parse_money(obj["profit"], "invalid_profit")
+    if profit > amount:
+        raise Rejected("invalid_profit", "profit cannot exceed the amount")
+    campaign = obj.get("campaign")
+    if campaign is not None:
+        campaign = _id(campaign, "campaign")
+    return PlaceOrder(order_id, merchant, member, amount, profit, campaign, at)
+
+
+def _refund(obj: Mapping[str, Any], at: int) -> Refund:
+    return Refund(_id(obj["order"], "order"), at)
+
+
+def _withdraw(obj: Mapping[str, Any], at: int) -> Withdraw:
+    return Withdraw(
+        _id(obj["id"], "id"), _id(obj["member"], "member"), _points_or_all(obj["points"]), at
+    )
+
+
+def _pay(obj: Mapping[str, Any], at: int) -> Pay:
+    return Pay(
+        _id(obj["id"], "id"),
+        _id(obj["member"], "member"),
+        _id(obj["merchant"], "merchant"),
+        _points_or_all(obj["points"]),
+        at,
+    )
+
+
+def _burn(obj: Mapping[str, Any], at: int) -> Burn:
+    return Burn(parse_period(obj["period"]), at)
+
+
+def _transfer(obj: Mapping[str, Any], at: int) -> Transfer:
+    sender = _id(obj["from"], "from")
+    receiver = _id(obj["to"], "to")
+    if sender == receiver:
+        raise Rejected("invalid_command", "a transfer needs two different members")
+    return Transfer(_id(obj["id"], "id"), sender, receiver, parse_points(obj["points"]), at)
+
+
+def _pledge(obj: Mapping[str, Any], at: int) -> Pledge:
+    loan = parse_money(obj["loan"], "invalid_amount")
+    if loan == 0:
+        raise Rejected("invalid_amount", "a loan must be more than 0")
+    return Pledge(
+        _id(obj["id"], "id"),
+        _id(obj["member"], "member"),
+        _id(obj["lender"], "lender"),
+        parse_points(obj["points"]),
+        loan,
+        at,
+    )
+
+
+def _release(obj: Mapping[str, Any], at: int) -> Release:
+    return Release(_id(obj["pledge"], "pledge"), at)
+
+
+def _seize(obj: Mapping[str, Any], at: int) -> Seize:
+    return Seize(_id(obj["pledge"], "pledge"), at)
+
+
+def _rules(obj: Mapping[str, Any], at: int) -> ChangeRules:
+    nested = obj.get("rules")
+    if nested is not None:
+        if type(nested) is not dict or len(obj) != 3:
+            raise Rejected("invalid_rules", "give rules either flat or as one 'rules' object")
+        changes = nested
+    else:
+        changes = {key: value for key, value in obj.items() if key not in ("op", "at")}
+    return ChangeRules(parse_rule_changes(changes), at)
+
+
+def _tick(obj: Mapping[str, Any], at: int) -> Tick:
+    return Tick(at)
+
+
+_Parser = Callable[[Mapping[str, Any], int], Command]
+
+
+def _spec(fields: str, parse: _Parser) -> tuple[frozenset[str], _Parser]:
+    return frozenset(("op", "at", *fields.split())), parse
+
+
+# op -> (allowed fields, or None where any key may be a rule name, parser)
+_SPECS: Final[dict[str, tuple[frozenset[str] | None, _Parser]]] = {
+    "merchant": _spec("id name industry", _merchant),
+    "lender": _spec("id name", _lender),
+    "campaign": _spec("id merchant multiplier start end", _campaign),
+    "order": _spec("id merchant member amount profit campaign", _order),
+    "refund": _spec("order", _refund),
+    "withdraw": _spec("id member points", _withdraw),
+    "pay": _spec("id member merchant points", _pay),
+    "burn": _spec("period", _burn),
+    "transfer": _spec("id from to points", _transfer),
+    "pledge": _spec("id member lender points loan", _pledge),
+    "release": _spec("pledge", _release),
+    "seize": _spec("pledge", _seize),
+    "rules": (None, _rules),
+    "tick": _spec("", _tick),
+}
+
+OPS: Final = tuple(_SPECS)

@@ -1,0 +1,211 @@
+"""Effects: what an accepted command did, in the order it happened.
+
+Each accepted command yields a list of effects. Together with the command they
+are the whole story: replaying the effects' numbers against the rules is how
+the log, the API, the explorer and the verifier explain every fen.
+
+Units: money in fen, points in point units (1/10,000), shares in share units
+(1/10^24), times in epoch microseconds, rates as (numerator, denominator).
+``pool_after`` is the pool right after the effect. Lots are numbered from 1 in
+the order they are created.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..money import Rational
+
+
+class LotPart(NamedTuple):
+    """A part of a lot that a command took.
+
+    ``new_lot`` is the lot the part became (a transfer or a partial pledge
+    splits it off), the same lot when a pledge takes a whole lot, or None when
+    the part's shares were destroyed (withdraw, pay).
+    """
+
+    lot: int
+    new_lot: int | None
+    shares: int
+    cost: int
+
+
+class MerchantRegistered(NamedTuple):
+    merchant: str
+    name: str
+    industry: str
+
+
+class LenderRegistered(NamedTuple):
+    lender: str
+    name: str
+
+
+class CampaignCreated(NamedTuple):
+    campaign: str
+    merchant: str | None
+    multiplier: Rational
+    start: int
+    end: int
+
+
+class MemberJoined(NamedTuple):
+    """A member was created by their first order (or as a transfer's receiver)."""
+
+    member: str
+
+
+class OrderPlaced(NamedTuple):
+    """An order was accepted; it settles at ``settles_at`` unless refunded before."""
+
+    order: str
+    merchant: str
+    member: str
+    amount: int
+    profit: int
+    campaign: str | None
+    multiplier: Rational
+    settles_at: int
+
+
+class OrderRefunded(NamedTuple):
+    order: str
+    merchant: str
+    member: str
+    amount: int
+
+
+class OrderSettled(NamedTuple):
+    """An order's refund window closed: its profit share went into the pool."""
+
+    order: str
+    merchant: str
+    member: str
+    injection: int
+    pool_after: int
+
+
+class PointsMinted(NamedTuple):
+    """A settled order minted a lot.
+
+    ``price_micro`` is the displayed price used in ``at_price`` mode (0 in
+    ``fixed`` mode). The lot exits when V (fen per share) reaches
+    ``trigger`` = numerator / denominator.
+    """
+
+    lot: int
+    member: str
+    order: str
+    points: int
+    shares: int
+    cost: int
+    price_micro: int
+    exit_multiple: Rational
+    exit_basis: str
+    trigger: Rational
+    total_shares_after: int
+
+
+class Withdrawn(NamedTuple):
+    """A member sold points back: ``paid`` to them, ``value - paid`` stayed in the pool."""
+
+    withdrawal: str
+    member: str
+    points: int
+    shares: int
+    value: int
+    paid: int
+    parts: tuple[LotPart, ...]
+    pool_after: int
+
+
+class PaidAtMerchant(NamedTuple):
+    """A member spent points at a merchant; the pool paid the merchant ``paid``."""
+
+    payment: str
+    member: str
+    merchant: str
+    points: int
+    shares: int
+    value: int
+    paid: int
+    parts: tuple[LotPart, ...]
+    pool_after: int
+
+
+class Burned(NamedTuple):
+    """Every holding shrank by ``burn_rate``; no holding's value changed."""
+
+    period: str
+    burn_rate: Rational
+    index_before: int
+    index_after: int
+
+
+class Transferred(NamedTuple):
+    transfer: str
+    sender: str
+    receiver: str
+    points: int
+    shares: int
+    parts: tuple[LotPart, ...]
+
+
+class Pledged(NamedTuple):
+    pledge: str
+    member: str
+    lender: str
+    points: int
+    shares: int
+    loan: int
+    parts: tuple[LotPart, ...]
+
+
+class PledgeReleased(NamedTuple):
+    pledge: str
+    member: str
+    lender: str
+    lots: tuple[int, ...]
+
+
+class PledgeSeized(NamedTuple):
+    """A pledge was redeemed: the lender got ``to_lender`` (up to the loan), the member the rest."""
+
+    pledge: str
+    member: str
+    lender: str
+    shares: int
+    value: int
+    paid: int
+    to_lender: int
+    to_member: int
+    lots: tuple[int, ...]
+    pool_after: int
+
+
+class LotExited(NamedTuple):
+    """A lot reached its exit trigger and was redeemed (a pledged lot pays its lender first)."""
+
+    lot: int
+    member: str
+    shares: int
+    value: int
+    paid: int
+    to_lender: int
+    to_member: int
+    pledge: str | None
+    pool_after: int
+
+
+class RulesChanged(NamedTuple):
+    """Rules changed from the next command on: (rule name, canonical JSON value) pairs."""
+
+    changes: tuple[tuple[str, object], ...]
+
+
+Effect = (
+    MerchantRegistered | LenderRegistered | CampaignCreated | MemberJoined | OrderPlaced
+    | OrderRefunded | OrderSettled | PointsMinted | Withdrawn | PaidAtMerchant | Burned
+    | Transferred | Pledged | PledgeReleased | PledgeSeized | LotExited | RulesChanged
+)

@@ -1,0 +1,179 @@
+"""Units, parsing and rounding: the only place strings become numbers and back.
+
+Every amount inside profitpool is an ``int`` in a fixed unit:
+
+=================  ==========================================================
+money              fen (0.01 CNY)
+points             ``POINT_UNIT`` = 0.0001 point (points are shown with 4
+                   decimals, truncated)
+shares             ``SHARE_SCALE`` units per share (10^24: a 0.0001-point
+                   holding still carries 20 significant digits)
+index              ``INDEX_SCALE`` units per 1.0 (10^24); points = shares x index
+rates, multiples   exact rationals ``(numerator, denominator)`` parsed from
+                   decimal strings, never floats
+=================  ==========================================================
+
+Parsers raise :class:`~profitpool.errors.Rejected` with the code the caller
+names, so ``parse_money(text, "invalid_profit")`` reads like the rule it
+checks.
+"""
+
+from __future__ import annotations
+
+import re
+from math import gcd
+from typing import Final
+
+from .errors import Rejected
+
+FEN_PER_YUAN: Final = 100
+POINT_DECIMALS: Final = 4
+POINT_UNIT: Final = 10**POINT_DECIMALS  # point units per point
+SHARE_SCALE: Final = 10**24  # share units per share
+INDEX_SCALE: Final = 10**24  # index units per 1.0
+PRICE_DECIMALS: Final = 6
+INDEX_DECIMALS: Final = 12
+
+# point units = shares x index / POINTS_DIVISOR; 12-decimal points = shares x index / _NOISE_DIVISOR
+POINTS_DIVISOR: Final = SHARE_SCALE * INDEX_SCALE // POINT_UNIT
+_NOISE_DIVISOR: Final = SHARE_SCALE * INDEX_SCALE // 10**12
+_POINT_UNITS_PER_12_DECIMALS: Final = 10**8
+
+# At most 16 digits before the point: far above any real amount, and a hostile
+# ten-thousand-digit string is refused before any big-int conversion.
+_MONEY_RE: Final = re.compile(r"(\d{1,16})(?:\.(\d{1,2}))?")
+_POINTS_RE: Final = re.compile(r"(\d{1,16})(?:\.(\d{1,4}))?")
+_DECIMAL_RE: Final = re.compile(r"(\d{1,16})(?:\.(\d{1,12}))?")
+
+Rational = tuple[int, int]  # (numerator, denominator), denominator > 0
+
+
+def parse_money(text: object, code: str = "invalid_amount") -> int:
+    """Parse a decimal string with at most 2 decimals into fen (>= 0).
+
+    Raises:
+        Rejected(code): not a string, a sign, an exponent, too many decimals.
+    """
+    if type(text) is not str:
+        raise Rejected(code, f"money must be a decimal string like \"100.00\", not {text!r}")
+    match = _MONEY_RE.fullmatch(text)
+    if match is None:
+        if text.startswith("-"):
+            raise Rejected(code, f"{text!r} is negative")
+        raise Rejected(code, f"{text!r} is not a decimal with at most 2 decimals")
+    whole, frac = match.groups()
+    if frac is None:
+        return int(whole) * FEN_PER_YUAN
+    return int(whole) * FEN_PER_YUAN + int(frac.ljust(2, "0"))
+
+
+def parse_points(text: object, code: str = "invalid_points") -> int:
+    """Parse a positive decimal string with at most 4 decimals into point units.
+
+    Raises:
+        Rejected(code): malformed, or zero.
+    """
+    if type(text) is not str:
+        raise Rejected(code, f"points must be a decimal string like \"10.5\", not {text!r}")
+    match = _POINTS_RE.fullmatch(text)
+    if match is None:
+        if text.startswith("-"):
+            raise Rejected(code, f"{text!r} is negative")
+        raise Rejected(code, f"{text!r} is not a decimal with at most 4 decimals")
+    whole, frac = match.groups()
+    units = int(whole) * POINT_UNIT + (int(frac.ljust(POINT_DECIMALS, "0")) if frac else 0)
+    if units == 0:
+        raise Rejected(code, "points must be more than zero")
+    return units
+
+
+def parse_decimal(text: object, code: str) -> Rational:
+    """Parse a non-negative decimal string (at most 12 decimals) into a reduced rational.
+
+    Raises:
+        Rejected(code): not a string or not a plain decimal.
+    """
+    if type(text) is not str:
+        raise Rejected(code, f"expected a decimal string, not {text!r}")
+    match = _DECIMAL_RE.fullmatch(text)
+    if match is None:
+        raise Rejected(code, f"{text!r} is not a plain decimal")
+    whole, frac = match.groups()
+    if not frac:
+        return int(whole), 1
+    denominator = 10 ** len(frac)
+    return reduce_rational(int(whole) * denominator + int(frac), denominator)
+
+
+def reduce_rational(numerator: int, denominator: int) -> Rational:
+    """Return ``numerator/denominator`` in lowest terms."""
+    divisor = gcd(numerator, denominator)
+    return numerator // divisor, denominator // divisor
+
+
+def ceil_div(numerator: int, denominator: int) -> int:
+    """Exact ceiling of a non-negative integer quotient."""
+    return -(-numerator // denominator)
+
+
+def round_half_up(numerator: int, denominator: int) -> int:
+    """Round a non-negative rational to the nearest integer, halves up (四舍五入)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def format_fen(fen: int) -> str:
+    """Fen as a decimal string with 2 decimals: 1660 -> '16.60'."""
+    sign = "-" if fen < 0 else ""
+    whole, frac = divmod(abs(fen), FEN_PER_YUAN)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def format_points(point_units: int) -> str:
+    """Point units as a decimal string with 4 decimals: 108900 -> '10.8900'."""
+    whole, frac = divmod(point_units, POINT_UNIT)
+    return f"{whole}.{frac:04d}"
+
+
+def format_scaled(value: int, scale: int, decimals: int) -> str:
+    """A non-negative fixed-point value truncated to ``decimals`` decimals."""
+    truncated = value * 10**decimals // scale
+    whole, frac = divmod(truncated, 10**decimals)
+    return f"{whole}.{frac:0{decimals}d}"
+
+
+def format_rational(value: Rational, decimals: int = 12) -> str:
+    """A rule value as the shortest decimal string that is exact, else truncated."""
+    numerator, denominator = value
+    for places in range(decimals + 1):
+        scaled = numerator * 10**places
+        if scaled % denominator == 0:
+            text = str(scaled // denominator).rjust(places + 1, "0")
+            return text if places == 0 else f"{text[:-places]}.{text[-places:]}"
+    return format_scaled(numerator, denominator, decimals)
+
+
+def shares_for_points(point_units: int, index_units: int) -> int:
+    """Shares that hold ``point_units`` at this index: points / index, rounded to nearest.
+
+    The same rounding on the way in (mint) and out (withdraw, pay, ...) means
+    that spending exactly the points a lot was minted with empties it.
+    """
+    return round_half_up(point_units * POINTS_DIVISOR, index_units)
+
+
+def points_for_shares(shares: int, index_units: int) -> int:
+    """Displayed point units of a holding: shares x index, truncated to 4 decimals.
+
+    The product is first rounded to 12 decimals, which removes the fixed-point
+    noise of shares (< 10^-20 point) so that, for example, 42 - 5/0.99 shares
+    at index 0.99 show as 36.5800 points, as exact arithmetic says, not 36.5799.
+    """
+    return round_half_up(shares * index_units, _NOISE_DIVISOR) // _POINT_UNITS_PER_12_DECIMALS
+
+
+def price_micro(pool_fen: int, total_shares: int, index_units: int) -> int:
+    """The price in millionths of a CNY per point, truncated; 0 with no shares."""
+    if total_shares == 0:
+        return 0
+    # (pool/100) / (shares/S * index/I) * 10^6
+    return pool_fen * SHARE_SCALE * INDEX_SCALE * 10**4 // (total_shares * index_units)

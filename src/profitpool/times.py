@@ -1,0 +1,80 @@
+"""Time as the rules see it: integer microseconds since the Unix epoch (UTC).
+
+Commands carry ISO 8601 times with an offset; days and months are counted in
+Asia/Shanghai time. China has kept UTC+08:00 all year since 1991, so the
+calendar is a fixed offset here: no time-zone database is consulted and the
+answer is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Final
+
+from .errors import Rejected
+
+MICROS_PER_SECOND: Final = 1_000_000
+MICROS_PER_DAY: Final = 86_400 * MICROS_PER_SECOND
+SHANGHAI_OFFSET_MICROS: Final = 8 * 3600 * MICROS_PER_SECOND
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MICRO: Final = timedelta(microseconds=1)
+_PERIOD_RE: Final = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def parse_time(text: object, code: str = "invalid_time") -> int:
+    """Parse an ISO 8601 time with an offset into epoch microseconds.
+
+    Raises:
+        Rejected(code): not a string, not ISO 8601, or without an offset.
+    """
+    if type(text) is not str or len(text) > 64:
+        raise Rejected(code, f"time must be an ISO 8601 string with an offset, not {text!r}")
+    micros = _parse_time_cached(text)
+    if micros is None:
+        raise Rejected(code, f"{text!r} is not an ISO 8601 time with an offset")
+    return micros
+
+
+@lru_cache(maxsize=8192)
+def _parse_time_cached(text: str) -> int | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return (moment - _EPOCH) // _ONE_MICRO
+
+
+def format_time(micros: int) -> str:
+    """Epoch microseconds as ISO 8601 in Asia/Shanghai time, e.g. '2026-01-31T12:00:00+08:00'."""
+    local = _EPOCH + timedelta(microseconds=micros + SHANGHAI_OFFSET_MICROS)
+    text = local.replace(tzinfo=None).isoformat()
+    return f"{text}+08:00"
+
+
+def shanghai_day(micros: int) -> int:
+    """The Asia/Shanghai calendar day of a moment, as days since 1970-01-01."""
+    return (micros + SHANGHAI_OFFSET_MICROS) // MICROS_PER_DAY
+
+
+def shanghai_month(micros: int) -> tuple[int, int]:
+    """The (year, month) of a moment in Asia/Shanghai time."""
+    local = _EPOCH + timedelta(microseconds=micros + SHANGHAI_OFFSET_MICROS)
+    return local.year, local.month
+
+
+def parse_period(text: object) -> tuple[int, int]:
+    """Parse a burn period ``YYYY-MM`` into (year, month).
+
+    Raises:
+        Rejected(invalid_period): anything else.
+    """
+    if type(text) is not str:
+        raise Rejected("invalid_period", f"period must be a string 'YYYY-MM', not {text!r}")
+    match = _PERIOD_RE.fullmatch(text)
+    if match is None:
+        raise Rejected("invalid_period", f"{text!r} is not a month 'YYYY-MM'")
+    return int(match.group(1)), int(match.group(2))
