@@ -175,7 +175,12 @@ def parse_rule_changes(changes: Mapping[str, Any]) -> RuleChanges:
         parser = _PARSERS.get(name)
         if parser is None:
             raise Rejected("invalid_rules", f"unknown rule {name!r}")
-        field, value = parser(changes[name])
+        try:
+            field, value = parser(changes[name])
+        except Rejected as error:
+            if name in error.message:
+                raise
+            raise Rejected("invalid_rules", f"{name}: {error.message}") from None
         parsed.append((name, field, value))
     return tuple(parsed)
 

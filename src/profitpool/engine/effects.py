@@ -6,7 +6,9 @@ the log, the API, the explorer and the verifier explain every fen.
 
 Units: money in fen, points in point units (1/10,000), shares in share units
 (1/10^24), times in epoch microseconds, rates as (numerator, denominator).
-``pool_after`` is the pool right after the effect. Lots are numbered from 1 in
+``pool_after`` and ``total_shares_after`` are the pool and the total shares
+right after the effect, so V after every effect can be recomputed from the
+effects alone. Lots are numbered from 1 in
 the order they are created.
 """
 
@@ -118,6 +120,7 @@ class Withdrawn(NamedTuple):
     paid: int
     parts: tuple[LotPart, ...]
     pool_after: int
+    total_shares_after: int
 
 
 class PaidAtMerchant(NamedTuple):
@@ -132,6 +135,7 @@ class PaidAtMerchant(NamedTuple):
     paid: int
     parts: tuple[LotPart, ...]
     pool_after: int
+    total_shares_after: int
 
 
 class Burned(NamedTuple):
@@ -182,6 +186,7 @@ class PledgeSeized(NamedTuple):
     to_member: int
     lots: tuple[int, ...]
     pool_after: int
+    total_shares_after: int
 
 
 class LotExited(NamedTuple):
@@ -196,6 +201,7 @@ class LotExited(NamedTuple):
     to_member: int
     pledge: str | None
     pool_after: int
+    total_shares_after: int
 
 
 class RulesChanged(NamedTuple):

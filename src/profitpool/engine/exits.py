@@ -63,7 +63,7 @@ def exit_lot(ledger: Ledger, lot: Lot, effects: list[Effect], journal: Journal |
     effects.append(
         LotExited(
             lot.lot_id, member.member_id, shares, value, paid, to_lender, to_member,
-            None if pledge is None else pledge.command.id, ledger.pool,
+            None if pledge is None else pledge.command.id, ledger.pool, ledger.total_shares,
         )
     )
 

@@ -69,7 +69,7 @@ def withdraw(ledger: Ledger, command: Withdraw, effects: list[Effect]) -> None:
     effects.append(
         Withdrawn(
             command.id, command.member, points_for_shares(plan.shares, ledger.index),
-            plan.shares, plan.value, plan.paid, parts, ledger.pool,
+            plan.shares, plan.value, plan.paid, parts, ledger.pool, ledger.total_shares,
         )
     )
     sweep(ledger, plan.member)
@@ -102,7 +102,7 @@ def pay(ledger: Ledger, command: Pay, effects: list[Effect]) -> None:
         PaidAtMerchant(
             command.id, command.member, command.merchant,
             points_for_shares(plan.shares, ledger.index), plan.shares, plan.value, plan.paid,
-            parts, ledger.pool,
+            parts, ledger.pool, ledger.total_shares,
         )
     )
     sweep(ledger, plan.member)
@@ -127,6 +127,7 @@ def seize(ledger: Ledger, command: Seize, effects: list[Effect]) -> None:
         PledgeSeized(
             command.pledge, member.member_id, pledge.command.lender, shares, value, paid,
             to_lender, to_member, tuple(lot.lot_id for lot in lots), ledger.pool,
+            ledger.total_shares,
         )
     )
     sweep(ledger, member)

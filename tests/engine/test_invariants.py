@@ -1,0 +1,313 @@
+"""RULES.md section 7, checked after every step of random command sequences.
+
+A hypothesis state machine drives one ledger with orders, refunds, withdrawals,
+payments, transfers, pledges, releases, seizures, burns, rule changes, time
+and junk, under randomly chosen rules (both mint modes, both exit bases,
+settlement windows, hold days, gain thresholds, a daily cap). After every step:
+
+* pool = injected - paid to members - paid to merchants - paid to lenders;
+* pool >= the sum of every holding's value, truncated (all can be paid at once);
+* total shares = the sum of every live lot's shares = the sum of members' shares;
+  nothing is negative; no pledge has repaid more than its loan;
+* along the effects of each command, V never falls at a withdrawal, exit or
+  seizure, and a burn leaves pool and shares alone;
+* a rejected command leaves the whole ledger as it was;
+* replaying the accepted commands on a fresh ledger gives the same state, byte
+  for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from profitpool.engine import Ledger, apply, dump_state
+from profitpool.errors import CODES, Rejected
+
+MEMBERS = ["u0", "u1", "u2", "u3", "u4"]
+MERCHANTS = ["m0", "m1"]
+START = datetime.fromisoformat("2026-01-01T09:00:00+08:00")
+
+money = st.integers(min_value=1, max_value=500_000).map(lambda fen: f"{fen // 100}.{fen % 100:02d}")
+points = st.sampled_from(["0.0001", "0.5", "1", "2.25", "4", "all"])
+rule_sets = st.fixed_dictionaries(
+    {},
+    optional={
+        "mint_mode": st.sampled_from(["fixed", "at_price"]),
+        "exit_basis": st.sampled_from(["cost", "mint_value"]),
+        "exit_multiple": st.sampled_from(["1.01", "1.2", "2", "3"]),
+        "settle_days": st.sampled_from([0, 1, 3]),
+        "min_hold_days": st.sampled_from([0, 2]),
+        "withdraw_min_gain": st.sampled_from(["0", "0.1"]),
+        "daily_withdraw_cap_rate": st.sampled_from([None, "0.3"]),
+        "pay_rate": st.sampled_from(["1", "0.9"]),
+        "exit_payout_rate": st.sampled_from(["0.8", "1"]),
+        "burn_rate": st.sampled_from(["0.01", "0.5"]),
+    },
+)
+rule_changes = st.fixed_dictionaries(
+    {},
+    optional={
+        "exit_multiple": st.sampled_from(["1.05", "2", "3"]),
+        "pool_share_of_profit": st.sampled_from(["0", "0.3", "1"]),
+        "points_per_yuan": st.sampled_from(["0", "0.21", "5"]),
+        "mint_mode": st.sampled_from(["fixed", "at_price"]),
+        "exit_basis": st.sampled_from(["cost", "mint_value"]),
+        "settle_days": st.sampled_from([0, 2]),
+    },
+).filter(bool)
+junk = st.one_of(
+    st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=4),
+    st.lists(st.integers(), max_size=3),
+    st.builds(lambda amount: {"op": "order", "id": "junk", "merchant": "m0", "member": "u0",
+                              "amount": amount, "profit": "0"},
+              st.sampled_from(["-1", "1.001", 5, "", "1e3"])),
+)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ledger = Ledger()
+        self.clock = START
+        self.accepted: list[dict[str, Any]] = []
+        self.serial = 0
+        self.order_ids: list[str] = []
+        self.pledge_ids: list[str] = []
+        self.started = False
+        self.codes_seen: set[str] = set()
+
+    # helpers --------------------------------------------------------------
+    def next_id(self, prefix: str) -> str:
+        self.serial += 1
+        return f"{prefix}{self.serial}"
+
+    def send(self, op: str, **fields: Any) -> list[Any] | None:
+        command = {"op": op, "at": self.clock.isoformat(), **fields}
+        before = dump_state(self.ledger)
+        start = self.ledger.value_per_share()
+        try:
+            applied = apply(self.ledger, command)
+        except Rejected as error:
+            assert error.code in CODES
+            self.codes_seen.add(error.code)
+            assert dump_state(self.ledger) == before, f"rejected {op} changed the ledger"
+            return None
+        self.accepted.append(command)
+        check_value_per_share_along(start, applied.effects)
+        return applied.effects
+
+    # setup ----------------------------------------------------------------
+    @precondition(lambda self: not self.started)
+    @rule(rules=rule_sets)
+    def start(self, rules: dict[str, Any]) -> None:
+        self.started = True
+        if rules:
+            assert self.send("rules", **rules) is not None
+        self.send("rules", transfers_enabled=True)
+        for merchant in MERCHANTS:
+            self.send("merchant", id=merchant)
+        self.send("lender", id="b0")
+        self.send("campaign", id="c0", merchant="m0", multiplier="2",
+                  start=START.isoformat(), end=(START + timedelta(days=20)).isoformat())
+
+    # commands -------------------------------------------------------------
+    @precondition(lambda self: self.started)
+    @rule(orders=st.lists(
+        st.tuples(st.sampled_from(MEMBERS), st.sampled_from(MERCHANTS), money,
+                  st.sampled_from([0, 10, 30, 100, 101]), st.booleans()),
+        min_size=1, max_size=4))
+    def order(self, orders: list[tuple[str, str, str, int, bool]]) -> None:
+        for member, merchant, amount, profit_share, campaign in orders:
+            fen = int(amount.replace(".", ""))
+            profit_fen = fen * profit_share // 100
+            order_id = self.next_id("o")
+            fields: dict[str, Any] = {"id": order_id, "merchant": merchant, "member": member,
+                                      "amount": amount,
+                                      "profit": f"{profit_fen // 100}.{profit_fen % 100:02d}"}
+            if campaign:
+                fields["campaign"] = "c0"
+            if self.send("order", **fields) is not None:
+                self.order_ids.append(order_id)
+
+    @precondition(lambda self: self.started)
+    @rule(profit=money)
+    def sponsor(self, profit: str) -> None:
+        """Profit that mints nothing (points_per_yuan 0 for one order): V rises, lots exit."""
+        rules = self.ledger.rules.to_json()
+        self.send("rules", points_per_yuan="0", mint_mode="fixed")
+        self.send("order", id=self.next_id("s"), merchant="m0", member="sponsor",
+                  amount=profit, profit=profit)
+        self.send("rules", points_per_yuan=rules["points_per_yuan"],
+                  mint_mode=rules["mint_mode"])
+
+    @precondition(lambda self: self.started)
+    @rule(hours=st.integers(min_value=0, max_value=80))
+    def advance(self, hours: int) -> None:
+        self.clock += timedelta(hours=hours)
+        self.send("tick")
+
+    @precondition(lambda self: self.started)
+    @rule(hours=st.integers(min_value=1, max_value=80))
+    def wait(self, hours: int) -> None:
+        """Time passes silently: the next command, accepted or not, meets due settlements."""
+        self.clock += timedelta(hours=hours)
+
+    @precondition(lambda self: self.started and self.order_ids)
+    @rule(data=st.data())
+    def refund(self, data: st.DataObject) -> None:
+        self.send("refund", order=data.draw(st.sampled_from(self.order_ids)))
+
+    def holder(self, data: st.DataObject) -> str:
+        """Usually a member who exists; now and then one who does not."""
+        known = sorted(self.ledger.members)
+        return data.draw(st.sampled_from(known) if known and data.draw(st.integers(0, 9))
+                         else st.sampled_from(MEMBERS))
+
+    @precondition(lambda self: self.started)
+    @rule(data=st.data(), amount=points)
+    def withdraw(self, data: st.DataObject, amount: str) -> None:
+        self.send("withdraw", id=self.next_id("w"), member=self.holder(data), points=amount)
+
+    @precondition(lambda self: self.started)
+    @rule(data=st.data(), merchant=st.sampled_from(MERCHANTS), amount=points)
+    def pay(self, data: st.DataObject, merchant: str, amount: str) -> None:
+        self.send("pay", id=self.next_id("p"), member=self.holder(data), merchant=merchant,
+                  points=amount)
+
+    @precondition(lambda self: self.started)
+    @rule(data=st.data(), receiver=st.sampled_from([*MEMBERS, "u9"]),
+          amount=points.filter(lambda text: text != "all"))
+    def transfer(self, data: st.DataObject, receiver: str, amount: str) -> None:
+        sender = self.holder(data)
+        if sender != receiver:
+            self.send("transfer", id=self.next_id("t"), **{"from": sender}, to=receiver,
+                      points=amount)
+
+    @precondition(lambda self: self.started)
+    @rule(data=st.data(), amount=points.filter(lambda text: text != "all"), loan=money)
+    def pledge(self, data: st.DataObject, amount: str, loan: str) -> None:
+        member = self.holder(data)
+        pledge_id = self.next_id("pl")
+        if self.send("pledge", id=pledge_id, member=member, lender="b0", points=amount,
+                     loan=loan) is not None:
+            self.pledge_ids.append(pledge_id)
+
+    @precondition(lambda self: self.started and self.pledge_ids)
+    @rule(data=st.data(), seize=st.booleans())
+    def close_pledge(self, data: st.DataObject, seize: bool) -> None:
+        pledge_id = data.draw(st.sampled_from(self.pledge_ids))
+        self.send("seize" if seize else "release", pledge=pledge_id)
+
+    @precondition(lambda self: self.started)
+    @rule(months_back=st.integers(min_value=-1, max_value=2))
+    def burn(self, months_back: int) -> None:
+        local = self.clock
+        year, month = local.year, local.month - months_back
+        while month < 1:
+            year, month = year - 1, month + 12
+        while month > 12:
+            year, month = year + 1, month - 12
+        settled = self.send("tick")  # settle first, so the burn's own effects are pure
+        pool, shares = self.ledger.pool, self.ledger.total_shares
+        effects = self.send("burn", period=f"{year:04d}-{month:02d}")
+        assert settled is not None
+        if effects is not None:
+            assert [type(effect).__name__ for effect in effects] == ["Burned"]
+            assert (self.ledger.pool, self.ledger.total_shares) == (pool, shares)
+
+    @precondition(lambda self: self.started)
+    @rule(changes=rule_changes)
+    def change_rules(self, changes: dict[str, Any]) -> None:
+        assert self.send("rules", **changes) is not None
+
+    @precondition(lambda self: self.started)
+    @rule(obj=junk)
+    def junk(self, obj: Any) -> None:
+        before = dump_state(self.ledger)
+        if isinstance(obj, dict):
+            obj = {**obj, "at": self.clock.isoformat()}
+        try:
+            apply(self.ledger, obj)
+        except Rejected:
+            assert dump_state(self.ledger) == before
+        else:
+            raise AssertionError(f"junk accepted: {obj!r}")
+
+    @precondition(lambda self: self.started)
+    @rule()
+    def replay_is_idempotent(self) -> None:
+        with_id = [command for command in self.accepted if "id" in command]
+        if with_id:
+            before = dump_state(self.ledger)
+            assert apply(self.ledger, with_id[-1]).replay
+            assert dump_state(self.ledger) == before
+
+    # invariants -----------------------------------------------------------
+    @invariant()
+    def pool_is_what_came_in_minus_what_went_out(self) -> None:
+        ledger = self.ledger
+        assert ledger.pool == (ledger.injected - ledger.paid_members - ledger.paid_merchants
+                               - ledger.paid_lenders)
+        assert ledger.pool >= 0
+
+    @invariant()
+    def pool_covers_every_holding_at_once(self) -> None:
+        ledger = self.ledger
+        if ledger.total_shares:
+            owed = sum(member.shares * ledger.pool // ledger.total_shares
+                       for member in ledger.members.values())
+            assert ledger.pool >= owed
+
+    @invariant()
+    def shares_add_up_and_nothing_is_negative(self) -> None:
+        ledger = self.ledger
+        lot_total = 0
+        for member in ledger.members.values():
+            live = [lot for lot in member.lots if lot.shares]
+            assert all(lot.shares > 0 and lot.cost >= 0 for lot in live)
+            assert member.shares == sum(lot.shares for lot in live)
+            assert member.paid >= 0
+            lot_total += member.shares
+        assert ledger.total_shares == lot_total
+        assert ledger.live_lots == sum(
+            1 for member in ledger.members.values() for lot in member.lots if lot.shares)
+        for record in ledger.pledges.values():
+            assert 0 <= record.repaid <= record.command.loan
+
+    def teardown(self) -> None:
+        """Same commands, same state, byte for byte."""
+        fresh = Ledger()
+        for command in self.accepted:
+            apply(fresh, command)
+        assert json.dumps(dump_state(fresh)) == json.dumps(dump_state(self.ledger))
+
+
+def check_value_per_share_along(start: tuple[int, int], effects: list[Any]) -> None:
+    """V never falls at a withdrawal, exit or seizure (while shares remain)."""
+    pool, shares = start
+    for effect in effects:
+        name = type(effect).__name__
+        if name in ("Withdrawn", "LotExited", "PledgeSeized"):
+            after_pool, after_shares = effect.pool_after, effect.total_shares_after
+            if after_shares and shares:
+                assert after_pool * shares >= pool * after_shares, f"{name} lowered V"
+            pool, shares = after_pool, after_shares
+        elif name == "PaidAtMerchant":
+            pool, shares = effect.pool_after, effect.total_shares_after
+        elif name == "OrderSettled":
+            pool = effect.pool_after
+        elif name == "PointsMinted":
+            shares = effect.total_shares_after
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=150, stateful_step_count=50, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestLedgerInvariants = LedgerMachine.TestCase
