@@ -5,16 +5,26 @@ the ledger in memory, never the file. A line that is not JSON is rejected as
 ``invalid_json``; a command the engine refuses is listed with its code; blank
 lines are skipped. The JSON output is written piece by piece in exactly the
 form ``json.dumps`` would give the whole summary.
+
+The ledger is millions of long-lived objects that reference counting alone
+frees; Python's cyclic collector would rescan all of them at every full
+collection (a third of the run time on a 1M-line file). So every
+``FREEZE_EVERY`` lines what exists is moved out of the collector's sight with
+``gc.freeze()``, and put back with ``gc.unfreeze()`` when the batch ends, so a
+dropped ledger is still collected.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable
 from typing import IO, NamedTuple
 
 from .engine import Ledger, apply, view
 from .errors import Rejected
+
+FREEZE_EVERY = 65_536
 
 
 class Rejection(NamedTuple):
@@ -40,23 +50,28 @@ def apply_lines(lines: Iterable[bytes | str], ledger: Ledger | None = None) -> B
     rejected: list[Rejection] = []
     seen = accepted = replays = 0
     loads = json.loads
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        seen += 1
-        try:
-            obj = loads(line)
-        except (ValueError, RecursionError) as error:
-            # ValueError covers JSONDecodeError, bad UTF-8 and over-long integers.
-            rejected.append(Rejection(number, "invalid_json", _first_line(error)))
-            continue
-        try:
-            applied = apply(ledger, obj)
-        except Rejected as error:
-            rejected.append(Rejection(number, error.code, error.message))
-            continue
-        accepted += 1
-        replays += applied.replay
+    try:
+        for number, line in enumerate(lines, 1):
+            if not number % FREEZE_EVERY:
+                gc.freeze()
+            if not line.strip():
+                continue
+            seen += 1
+            try:
+                obj = loads(line)
+            except (ValueError, RecursionError) as error:
+                # ValueError covers JSONDecodeError, bad UTF-8 and over-long integers.
+                rejected.append(Rejection(number, "invalid_json", _first_line(error)))
+                continue
+            try:
+                applied = apply(ledger, obj)
+            except Rejected as error:
+                rejected.append(Rejection(number, error.code, error.message))
+                continue
+            accepted += 1
+            replays += applied.replay
+    finally:
+        gc.unfreeze()
     return BatchResult(ledger, seen, accepted, replays, rejected)
 
 

@@ -13,7 +13,6 @@ idempotent retries are compared on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
 
@@ -22,7 +21,10 @@ from ..money import Rational, parse_decimal, parse_money, parse_points
 from ..rules import RuleChanges, parse_rule_changes
 from ..times import parse_period, parse_time
 
-_ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+\-]{0,127}")
+_ID_CHARS: Final = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+-"
+)
+_ID_PUNCTUATION: Final = frozenset("._:@+-")
 _MAX_TEXT: Final = 200
 
 
@@ -180,7 +182,12 @@ def parse_command(obj: object) -> Command:
 
 
 def _id(value: object, field: str) -> str:
-    if type(value) is not str or _ID_RE.fullmatch(value) is None:
+    if (
+        type(value) is not str
+        or not 0 < len(value) <= 128
+        or value[0] in _ID_PUNCTUATION
+        or not _ID_CHARS.issuperset(value)
+    ):
         raise Rejected(
             "invalid_id",
             f"{field} must be 1-128 letters, digits or ._:@+- (starting with a letter or "

@@ -14,9 +14,17 @@ the order they are created.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, Final, NamedTuple
 
 from ..money import Rational
+
+new_effect: Final[Any] = tuple.__new__
+"""``new_effect(Kind, (field, ...))`` builds an effect, fields in declaration order.
+
+A NamedTuple's own constructor is a Python-level function; going straight to
+``tuple.__new__`` saves about a third of a microsecond per effect, which
+matters on the paths every order takes. Tests check every field.
+"""
 
 
 class LotPart(NamedTuple):

@@ -50,7 +50,8 @@ def _enqueue_exit(ledger: Ledger, lot: Lot) -> None:
 
 def _add_to_member(member: Member, lot: Lot) -> None:
     lots = member.lots
-    if not lots or _age(lots[-1]) < _age(lot):
+    # Nearly always the newest lot: append without building the age tuples.
+    if not lots or lots[-1].order_at < lot.order_at or _age(lots[-1]) < _age(lot):
         lots.append(lot)
     else:
         insort(lots, lot, key=_age)

@@ -33,6 +33,7 @@ from .effects import (
     OrderRefunded,
     OrderSettled,
     PointsMinted,
+    new_effect,
 )
 from .exits import force_exits
 from .journal import Journal
@@ -69,12 +70,10 @@ def place_order(ledger: Ledger, command: PlaceOrder, effects: list[Effect]) -> N
     settles_at = command.at + rules.settle_days * MICROS_PER_DAY
     order = OrderRecord(command, settles_at, seq, multiplier)
     ledger.orders[command.id] = order
-    effects.append(
-        OrderPlaced(
-            command.id, command.merchant, command.member, command.amount, command.profit,
-            command.campaign, multiplier, settles_at,
-        )
-    )
+    effects.append(new_effect(OrderPlaced, (
+        command.id, command.merchant, command.member, command.amount, command.profit,
+        command.campaign, multiplier, settles_at,
+    )))
     if settles_at <= ledger.now:
         settle_order(ledger, order, effects, None)
     else:
@@ -137,7 +136,9 @@ def settle_order(
     ledger.pool += injection
     ledger.injected += injection
     merchant.contributed += injection
-    effects.append(OrderSettled(terms.id, terms.merchant, terms.member, injection, ledger.pool))
+    effects.append(new_effect(OrderSettled, (
+        terms.id, terms.merchant, terms.member, injection, ledger.pool,
+    )))
     if points:
         _mint(ledger, order, points, price, effects, journal)
     force_exits(ledger, effects, journal)
@@ -166,9 +167,7 @@ def _mint(
         ledger, member, shares, terms.amount, terms.id, terms.at, trigger, rules.exit_multiple,
         rules.exit_basis, journal,
     )
-    effects.append(
-        PointsMinted(
-            lot.lot_id, member.member_id, terms.id, points, shares, terms.amount, price,
-            rules.exit_multiple, rules.exit_basis, trigger, ledger.total_shares,
-        )
-    )
+    effects.append(new_effect(PointsMinted, (
+        lot.lot_id, member.member_id, terms.id, points, shares, terms.amount, price,
+        rules.exit_multiple, rules.exit_basis, trigger, ledger.total_shares,
+    )))
