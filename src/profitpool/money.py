@@ -41,9 +41,9 @@ _POINT_UNITS_PER_12_DECIMALS: Final = 10**8
 
 # At most 16 digits before the point: far above any real amount, and a hostile
 # ten-thousand-digit string is refused before any big-int conversion.
-_MONEY_RE: Final = re.compile(r"(\d{1,16})(?:\.(\d{1,2}))?")
-_POINTS_RE: Final = re.compile(r"(\d{1,16})(?:\.(\d{1,4}))?")
-_DECIMAL_RE: Final = re.compile(r"(\d{1,16})(?:\.(\d{1,12}))?")
+_MONEY_RE: Final = re.compile(r"([0-9]{1,16})(?:\.([0-9]{1,2}))?")
+_POINTS_RE: Final = re.compile(r"([0-9]{1,16})(?:\.([0-9]{1,4}))?")
+_DECIMAL_RE: Final = re.compile(r"([0-9]{1,16})(?:\.([0-9]{1,12}))?")
 
 Rational = tuple[int, int]  # (numerator, denominator), denominator > 0
 

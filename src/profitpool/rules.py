@@ -111,7 +111,7 @@ def _ratio(
 
 def _days(name: str) -> Callable[[Any], tuple[str, int]]:
     def parse(raw: Any) -> tuple[str, int]:
-        if type(raw) is str and raw.isdigit() and len(raw) <= 5:
+        if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) <= 5:
             raw = int(raw)
         if type(raw) is not int or not 0 <= raw <= 36_500:
             raise Rejected("invalid_rules", f"{name} must be a whole number of days 0..36500")

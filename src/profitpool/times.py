@@ -19,7 +19,7 @@ MICROS_PER_DAY: Final = 86_400 * MICROS_PER_SECOND
 SHANGHAI_OFFSET_MICROS: Final = 8 * 3600 * MICROS_PER_SECOND
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL: Final = _EPOCH.toordinal()
-_PERIOD_RE: Final = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_PERIOD_RE: Final = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 def parse_time(text: object, code: str = "invalid_time") -> int:

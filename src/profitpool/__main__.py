@@ -1,0 +1,5 @@
+"""``python -m profitpool`` is the ``profitpool`` command."""
+
+from .cli import main
+
+main()

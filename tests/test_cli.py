@@ -1,0 +1,139 @@
+"""`profitpool apply` and the streaming batch runner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from profitpool.batch import apply_lines, write_json
+from profitpool.cli import main
+from profitpool.engine import summary
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+RULES_SECTION_8_FINAL = {
+    "pool": "16.60", "supply": "47.4700", "price": "0.349694", "index": "0.990000000000",
+    "exits": 0,
+    "members": {
+        "u1": {"points": "10.8900", "value": "3.80", "paid": "2.66"},
+        "u2": {"points": "36.5800", "value": "12.79", "paid": "0.00"},
+    },
+    "merchants": {
+        "m1": {"contributed": "6.00", "received": "1.74"},
+        "m2": {"contributed": "15.00", "received": "0.00"},
+    },
+    "pledges": {},
+    "totals": {"injected": "21.00", "paid_members": "2.66", "paid_merchants": "1.74",
+               "paid_lenders": "0.00"},
+    "rejected": [{"line": 8, "error": "invalid_amount"}, {"line": 9, "error": "already_burned"}],
+}
+
+
+def test_apply_json_prints_the_final_state_of_the_worked_example() -> None:
+    result = CliRunner().invoke(main, ["apply", str(EXAMPLES / "worked.jsonl"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == RULES_SECTION_8_FINAL
+
+
+def test_apply_reads_standard_input_for_dash() -> None:
+    text = (EXAMPLES / "worked.jsonl").read_bytes()
+    result = CliRunner().invoke(main, ["apply", "-", "--json"], input=text)
+    assert json.loads(result.output) == RULES_SECTION_8_FINAL
+
+
+def test_readable_summary_shows_tables_rejections_and_the_burn_note() -> None:
+    result = CliRunner().invoke(main, ["apply", str(EXAMPLES / "worked.jsonl")])
+    assert result.exit_code == 0
+    for text in ("16.60", "47.4700", "0.349694", "u1", "10.8900", "Rejected lines",
+                 "invalid_amount", "already_burned", "does not change any holding's value"):
+        assert text in result.output, text
+
+
+def test_readable_summary_limits_rows() -> None:
+    lines = [json.dumps({"op": "merchant", "id": "m1", "at": "2026-01-01T00:00:00+08:00"})]
+    lines += [json.dumps({"op": "order", "id": f"o{i}", "merchant": "m1", "member": f"u{i:03d}",
+                          "amount": "10.00", "profit": "1.00",
+                          "at": "2026-01-01T00:00:00+08:00"}) for i in range(30)]
+    result = CliRunner().invoke(main, ["apply", "-", "--limit", "5"], input="\n".join(lines))
+    assert "u004" in result.output and "u005" not in result.output
+    assert "25 more members" in result.output
+
+
+def test_malformed_lines_are_rejected_not_fatal() -> None:
+    lines = [
+        b'{"op": "merchant", "id": "m1", "at": "2026-01-01T00:00:00+08:00"}',
+        b"not json",
+        b"",
+        b"   ",
+        b"[1, 2]",
+        b'{"op": "merchant"',
+        b"\xff\xfe\x00",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"op": "order", "amount": ' + b"9" * 5000 + b"}",
+        b'"just a string"',
+        b'{"op": "tick", "at": "2026-01-02T00:00:00+08:00"}',
+    ]
+    result = apply_lines(lines)
+    assert [(r.line, r.error) for r in result.rejected] == [
+        (2, "invalid_json"), (5, "invalid_command"), (6, "invalid_json"), (7, "invalid_json"),
+        (8, "invalid_json"), (9, "invalid_json"), (10, "invalid_command")]
+    assert result.lines == 9 and result.accepted == 2
+    assert all(r.message for r in result.rejected)
+
+
+def test_lines_are_applied_as_they_are_read() -> None:
+    """A huge file never has to be held in memory: each line is applied before the next is read."""
+    ledger_orders: list[int] = []
+    result_holder: dict[str, object] = {}
+
+    def lines() -> Iterator[bytes]:
+        yield json.dumps({"op": "merchant", "id": "m1", "at": "2026-01-01T00:00:00+08:00"}).encode()
+        for i in range(200):
+            if i:
+                ledger = result_holder.get("ledger")
+                ledger_orders.append(0 if ledger is None else len(ledger.orders))  # type: ignore[attr-defined]
+            yield json.dumps({"op": "order", "id": f"o{i}", "merchant": "m1", "member": "u1",
+                              "amount": "1.00", "profit": "0.10",
+                              "at": "2026-01-01T00:00:00+08:00"}).encode()
+
+    from profitpool.engine import Ledger
+
+    ledger = Ledger()
+    result_holder["ledger"] = ledger
+    apply_lines(lines(), ledger)
+    # when line i+1 is pulled, line i has already been applied
+    assert ledger_orders == list(range(1, 200))
+
+
+def test_streamed_json_is_exactly_what_json_dumps_gives() -> None:
+    import io
+
+    with (EXAMPLES / "worked.jsonl").open("rb") as lines:
+        result = apply_lines(lines)
+    out = io.StringIO()
+    write_json(result, out)
+    whole = summary(result.ledger)
+    whole["rejected"] = [{"line": r.line, "error": r.error} for r in result.rejected]
+    assert out.getvalue() == json.dumps(whole) + "\n"
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    top = runner.invoke(main, ["--help"])
+    assert top.exit_code == 0 and "apply" in top.output
+    sub = runner.invoke(main, ["apply", "--help"])
+    assert sub.exit_code == 0 and "--json" in sub.output and "standard input" in sub.output
+
+
+def test_python_dash_m_profitpool_runs_the_command() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "profitpool", "apply", str(EXAMPLES / "vendor-variant.jsonl"),
+         "--json"],
+        capture_output=True, check=True, text=True,
+    )
+    assert json.loads(completed.stdout)["price"] == "1.867413"

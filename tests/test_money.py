@@ -1,0 +1,62 @@
+"""Units and rounding: the one place strings become numbers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from profitpool.errors import Rejected
+from profitpool.money import (
+    INDEX_SCALE, format_fen, format_points, format_rational, parse_decimal, parse_money,
+    parse_points, points_for_shares, price_micro, round_half_up, shares_for_points,
+)
+
+
+@given(st.integers(min_value=0, max_value=10**18 - 1))
+def test_money_round_trips(fen: int) -> None:
+    assert parse_money(format_fen(fen)) == fen
+
+
+@given(st.integers(min_value=1, max_value=10**18 - 1))
+def test_points_round_trip(units: int) -> None:
+    assert parse_points(format_points(units)) == units
+
+
+@pytest.mark.parametrize(("text", "fen"), [("3", 300), ("3.5", 350), ("0.07", 7), ("100.00", 10000)])
+def test_money_accepts_up_to_two_decimals(text: str, fen: int) -> None:
+    assert parse_money(text) == fen
+
+
+@pytest.mark.parametrize("text", ["3.", ".5", "1.234", "+1", "1,00", "١٢", "1_000", "0x10", ""])
+def test_money_refuses_anything_else(text: str) -> None:
+    with pytest.raises(Rejected):
+        parse_money(text)
+
+
+def test_round_half_up_is_si_she_wu_ru() -> None:
+    assert [round_half_up(n, 10) for n in (14, 15, 25, 35, 16)] == [1, 2, 3, 4, 2]
+
+
+@given(points=st.integers(min_value=1, max_value=10**12),
+       index=st.integers(min_value=1, max_value=INDEX_SCALE))
+def test_minted_points_show_exactly_at_any_index(points: int, index: int) -> None:
+    assert points_for_shares(shares_for_points(points, index), index) == points
+
+
+@given(a=st.integers(min_value=1, max_value=10**10), b=st.integers(min_value=1, max_value=10**10),
+       index=st.integers(min_value=1, max_value=INDEX_SCALE))
+def test_spending_shown_points_leaves_the_exact_remainder(a: int, b: int, index: int) -> None:
+    held = shares_for_points(a + b, index)
+    assert points_for_shares(held - shares_for_points(a, index), index) == b
+
+
+def test_price_is_truncated_to_six_decimals() -> None:
+    assert price_micro(600, 21 * 10**24, INDEX_SCALE) == 285_714
+    assert price_micro(600, 0, INDEX_SCALE) == 0
+
+
+def test_rationals_print_exactly() -> None:
+    assert format_rational(parse_decimal("0.210", "invalid_rules")) == "0.21"
+    assert format_rational((1, 3)) == "0.333333333333"
+    assert format_rational((3, 1)) == "3"
