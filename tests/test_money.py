@@ -8,8 +8,17 @@ from hypothesis import strategies as st
 
 from profitpool.errors import Rejected
 from profitpool.money import (
-    INDEX_SCALE, format_fen, format_points, format_rational, parse_decimal, parse_money,
-    parse_points, points_for_shares, price_micro, round_half_up, shares_for_points,
+    INDEX_SCALE,
+    format_fen,
+    format_points,
+    format_rational,
+    parse_decimal,
+    parse_money,
+    parse_points,
+    points_for_shares,
+    price_micro,
+    round_half_up,
+    shares_for_points,
 )
 
 
@@ -23,7 +32,9 @@ def test_points_round_trip(units: int) -> None:
     assert parse_points(format_points(units)) == units
 
 
-@pytest.mark.parametrize(("text", "fen"), [("3", 300), ("3.5", 350), ("0.07", 7), ("100.00", 10000)])
+@pytest.mark.parametrize(
+    ("text", "fen"), [("3", 300), ("3.5", 350), ("0.07", 7), ("100.00", 10000)]
+)
 def test_money_accepts_up_to_two_decimals(text: str, fen: int) -> None:
     assert parse_money(text) == fen
 
