@@ -1,5 +1,5 @@
 """``python -m profitpool`` is the ``profitpool`` command."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO
 
@@ -14,6 +15,10 @@ from .batch import BatchResult, apply_lines, write_json
 from .engine import view
 
 BURN_NOTE = "A burn raises the price per point but does not change any holding's value."
+
+_KEEP_UNTIL_EXIT: list[object] = []
+"""Large results stay referenced until :func:`run` exits the process, so millions
+of objects are not freed one by one just before the process ends anyway."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,6 +51,7 @@ def apply_command(file: IO[bytes], as_json: bool, limit: int) -> None:
     succeeds (exit status 0).
     """
     result = apply_lines(file)
+    _KEEP_UNTIL_EXIT.append(result)
     if as_json:
         write_json(result, sys.stdout)
     else:
@@ -113,5 +119,24 @@ def _print_rows(
         console.print(f"… and {count - shown} more {title.lower()} (use --json for all)")
 
 
+def run() -> None:
+    """The console entry point: ``main``, then exit without tearing the interpreter down.
+
+    After a large ``apply`` the process holds millions of objects; a normal exit
+    runs one more full garbage collection and frees them one by one, which took
+    a third of the wall time of a 300k-line run. The output is flushed first.
+    Tests call ``main`` in-process and are unaffected.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 1)
+
+
 if __name__ == "__main__":
-    main()
+    run()
