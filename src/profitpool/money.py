@@ -20,7 +20,6 @@ checks.
 
 from __future__ import annotations
 
-import re
 from math import gcd
 from typing import Final
 
@@ -41,9 +40,7 @@ _POINT_UNITS_PER_12_DECIMALS: Final = 10**8
 
 # At most 16 digits before the point: far above any real amount, and a hostile
 # ten-thousand-digit string is refused before any big-int conversion.
-_MONEY_RE: Final = re.compile(r"([0-9]{1,16})(?:\.([0-9]{1,2}))?")
-_POINTS_RE: Final = re.compile(r"([0-9]{1,16})(?:\.([0-9]{1,4}))?")
-_DECIMAL_RE: Final = re.compile(r"([0-9]{1,16})(?:\.([0-9]{1,12}))?")
+_MAX_WHOLE_DIGITS: Final = 16
 
 Rational = tuple[int, int]  # (numerator, denominator), denominator > 0
 
@@ -54,25 +51,7 @@ def parse_money(text: object, code: str = "invalid_amount") -> int:
     Raises:
         Rejected(code): not a string, a sign, an exponent, too many decimals.
     """
-    if type(text) is str and len(text) <= 19:
-        # Fast path for well-formed input; the regex below explains what is wrong.
-        whole, dot, frac = text.partition(".")
-        if whole.isdigit() and whole.isascii() and len(whole) <= 16:
-            if not dot:
-                return int(whole) * FEN_PER_YUAN
-            if 0 < len(frac) <= 2 and frac.isdigit() and frac.isascii():
-                return int(whole) * FEN_PER_YUAN + int(frac) * (10 if len(frac) == 1 else 1)
-    if type(text) is not str:
-        raise Rejected(code, f"money must be a decimal string like \"100.00\", not {text!r}")
-    match = _MONEY_RE.fullmatch(text)
-    if match is None:
-        if text.startswith("-"):
-            raise Rejected(code, f"{text!r} is negative")
-        raise Rejected(code, f"{text!r} is not a decimal with at most 2 decimals")
-    whole, frac = match.groups()
-    if frac is None:
-        return int(whole) * FEN_PER_YUAN
-    return int(whole) * FEN_PER_YUAN + int(frac.ljust(2, "0"))
+    return _parse_units(text, 2, code, '"100.00"')
 
 
 def parse_points(text: object, code: str = "invalid_points") -> int:
@@ -81,15 +60,7 @@ def parse_points(text: object, code: str = "invalid_points") -> int:
     Raises:
         Rejected(code): malformed, or zero.
     """
-    if type(text) is not str:
-        raise Rejected(code, f"points must be a decimal string like \"10.5\", not {text!r}")
-    match = _POINTS_RE.fullmatch(text)
-    if match is None:
-        if text.startswith("-"):
-            raise Rejected(code, f"{text!r} is negative")
-        raise Rejected(code, f"{text!r} is not a decimal with at most 4 decimals")
-    whole, frac = match.groups()
-    units = int(whole) * POINT_UNIT + (int(frac.ljust(POINT_DECIMALS, "0")) if frac else 0)
+    units = _parse_units(text, POINT_DECIMALS, code, '"10.5"')
     if units == 0:
         raise Rejected(code, "points must be more than zero")
     return units
@@ -101,16 +72,28 @@ def parse_decimal(text: object, code: str) -> Rational:
     Raises:
         Rejected(code): not a string or not a plain decimal.
     """
+    return reduce_rational(_parse_units(text, 12, code, '"0.3"'), 10**12)
+
+
+def _parse_units(text: object, decimals: int, code: str, example: str) -> int:
+    """``text`` ("123" or "123.4", ASCII digits, at most ``decimals`` decimals) x 10^decimals.
+
+    ``str.isdigit`` alone would accept any Unicode digit ("١٢"), hence isascii.
+    """
     if type(text) is not str:
-        raise Rejected(code, f"expected a decimal string, not {text!r}")
-    match = _DECIMAL_RE.fullmatch(text)
-    if match is None:
-        raise Rejected(code, f"{text!r} is not a plain decimal")
-    whole, frac = match.groups()
-    if not frac:
-        return int(whole), 1
-    denominator = 10 ** len(frac)
-    return reduce_rational(int(whole) * denominator + int(frac), denominator)
+        raise Rejected(code, f"expected a decimal string like {example}, not {text!r}")
+    whole, dot, frac = text.partition(".")
+    if (
+        whole.isascii() and whole.isdigit() and len(whole) <= _MAX_WHOLE_DIGITS
+        and (not dot or (frac.isascii() and frac.isdigit() and len(frac) <= decimals))
+    ):
+        scaled: int = int(whole) * 10**decimals
+        if dot:
+            scaled += int(frac) * 10 ** (decimals - len(frac))
+        return scaled
+    if text.startswith("-"):
+        raise Rejected(code, f"{text!r} is negative")
+    raise Rejected(code, f"{text!r} is not a decimal with at most {decimals} decimals")
 
 
 def reduce_rational(numerator: int, denominator: int) -> Rational:
