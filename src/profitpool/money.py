@@ -102,11 +102,6 @@ def reduce_rational(numerator: int, denominator: int) -> Rational:
     return numerator // divisor, denominator // divisor
 
 
-def ceil_div(numerator: int, denominator: int) -> int:
-    """Exact ceiling of a non-negative integer quotient."""
-    return -(-numerator // denominator)
-
-
 def round_half_up(numerator: int, denominator: int) -> int:
     """Round a non-negative rational to the nearest integer, halves up (四舍五入)."""
     return (2 * numerator + denominator) // (2 * denominator)

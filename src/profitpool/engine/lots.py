@@ -12,7 +12,6 @@ Two orders matter:
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Iterator
 from heapq import heapify, heappush
 from itertools import count
 from math import gcd
@@ -120,13 +119,6 @@ def empty_lot(ledger: Ledger, lot: Lot) -> None:
     lot.shares = 0
     lot.member.empty_lots += 1
     ledger.live_lots -= 1
-
-
-def live_lots(member: Member) -> Iterator[Lot]:
-    """The member's lots that hold shares, oldest first."""
-    for lot in member.lots:
-        if lot.shares:
-            yield lot
 
 
 def sweep(ledger: Ledger, member: Member) -> None:
