@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from bisect import insort
 from heapq import heapify, heappush
-from itertools import count
 from math import gcd
 from typing import Final
 
@@ -23,10 +22,6 @@ from .state import Ledger, Lot, Member, Trigger
 
 KEY_SCALE: Final = 10**40
 """Resolution of the integer heap key, per fen per share."""
-
-_serial = count()
-"""Makes every exit-queue entry unique, so a heap comparison never reaches the Lot."""
-
 
 def make_trigger(numerator: int, denominator: int) -> Trigger:
     """An exact exit trigger (fen per share) in lowest terms."""
@@ -40,10 +35,11 @@ def _age(lot: Lot) -> tuple[int, int, int]:
 
 def _enqueue_exit(ledger: Ledger, lot: Lot) -> None:
     numerator, denominator = lot.trigger
+    serial = ledger.queue_serial
+    ledger.queue_serial = serial + 1
     heappush(
         ledger.exit_queue,
-        (numerator * KEY_SCALE // denominator, lot.trigger, lot.origin, lot.lot_id,
-         next(_serial), lot),
+        (numerator * KEY_SCALE // denominator, lot.trigger, lot.origin, lot.lot_id, serial, lot),
     )
 
 

@@ -175,7 +175,7 @@ class Ledger:
         "paid_merchants", "paid_lenders", "exits", "live_lots", "next_lot_id", "next_order_seq",
         "members", "merchants", "lenders", "campaigns", "orders", "pledges", "withdrawals",
         "payments", "transfers", "burned", "pending", "exit_queue", "cap_day",
-        "cap_base_pool", "withdrawn_today",
+        "cap_base_pool", "withdrawn_today", "queue_serial",
     )
 
     def __init__(self, rules: Rules | None = None) -> None:
@@ -212,13 +212,17 @@ class Ledger:
         self.pending: list[tuple[int, int, OrderRecord]] = []
         """Heap of (settles_at, order seq, order) for pending orders."""
         self.exit_queue: list[tuple[int, Trigger, int, int, int, Lot]] = []
-        """Heap of (trigger key, trigger, origin, lot id, serial, lot)."""
+        """Heap of (trigger key, trigger, origin, lot id, queue serial, lot)."""
         self.cap_day = -1
         """Asia/Shanghai day (days since 1970-01-01) the cap counters below are for."""
         self.cap_base_pool = 0
         """Pool at that day's start, after its first command's settlements."""
         self.withdrawn_today = 0
         """Fen paid by withdrawals that day."""
+        self.queue_serial = 0
+        """Makes every exit-queue entry unique, so a heap comparison never reaches a Lot
+        (a mint undone by a rejection leaves an entry whose lot number is reused).
+        Never rolled back, not part of what the ledger means."""
 
     def value_per_share(self) -> tuple[int, int]:
         """V as a fraction (fen, share units); (0, 1) with no shares."""
