@@ -1,0 +1,1 @@
+"""The verifiable log: encoding, Merkle tree, tiles, notes, blocks."""
