@@ -1,0 +1,1 @@
+"""Persistence through SQLAlchemy Core: SQLite by default, PostgreSQL in production."""

@@ -1,0 +1,164 @@
+"""Opening a database: URLs, SQLite durability settings, schema versions, clear errors.
+
+``sqlite:///path.db`` is the embedded default (WAL journal, ``synchronous =
+FULL``: a committed block survives a crash or power loss).
+``postgresql://user@host/db`` (or ``postgres://``) uses psycopg 3.
+
+Every failure to open becomes a :class:`StoreError` with one sentence: an
+unreachable server, a file that is not a database, a database written by a
+newer profitpool, one never initialised.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from ..errors import ProfitpoolError
+
+DEFAULT_URL: Final = "sqlite:///profitpool.db"
+_MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(ProfitpoolError):
+    """The database cannot be used; the message says why, in one sentence."""
+
+
+def default_url() -> str:
+    """``$PROFITPOOL_DB`` or ``sqlite:///profitpool.db`` in the current directory."""
+    return os.environ.get("PROFITPOOL_DB", DEFAULT_URL)
+
+
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL for a user's database URL."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith(("sqlite://", "postgresql+psycopg://")):
+        return url
+    raise StoreError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://…")
+
+
+def connect(url: str, *, create: bool = False) -> Engine:
+    """An engine for ``url`` whose connection has been tried.
+
+    A SQLite file is created only with ``create`` (by ``profitpool init``);
+    every other command refuses a file that is not there rather than leave
+    an empty one behind.
+
+    Raises:
+        StoreError: unreachable, not a database, missing file, wrong URL.
+    """
+    target = engine_url(url)
+    if target.startswith("sqlite:///") and target != "sqlite:///:memory:":
+        path = Path(target[len("sqlite:///"):].split("?", 1)[0])
+        if not path.parent.exists():
+            raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
+        if not create and not path.exists():
+            raise StoreError(f"there is no database at {path}: run `profitpool init` first")
+    engine = create_engine(target)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_settings)
+    try:
+        with engine.connect() as connection:
+            inspect(connection).get_table_names()
+    except DBAPIError as error:
+        engine.dispose()
+        raise StoreError(f"cannot open {_redacted(url)}: {describe_error(error)}") from None
+    return engine
+
+
+def _sqlite_settings(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this profitpool knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest revision.
+
+    Raises:
+        StoreError: the database was written by a newer profitpool.
+    """
+    _refuse_newer(engine)
+    config = _alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot create the schema: {describe_error(error)}") from None
+
+
+def require_schema(engine: Engine) -> None:
+    """Check that the database holds exactly the schema this profitpool writes.
+
+    Raises:
+        StoreError: not initialised, older (run init) or newer (upgrade profitpool).
+    """
+    current = current_revision(engine)
+    if current is None:
+        raise StoreError("this database holds no profitpool log: run `profitpool init` first")
+    _refuse_newer(engine)
+    if current != head_revision():
+        raise StoreError(
+            f"this database has schema {current}; run `profitpool init` to upgrade it to "
+            f"{head_revision()}"
+        )
+
+
+def _refuse_newer(engine: Engine) -> None:
+    current = current_revision(engine)
+    if current is None:
+        return
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    known = {revision.revision for revision in scripts.walk_revisions()}
+    if current not in known:
+        raise StoreError(
+            f"this database has schema {current}, written by a newer profitpool "
+            f"(this one knows up to {head_revision()}): upgrade profitpool"
+        )
+
+
+def describe_error(error: SQLAlchemyError) -> str:
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
+
+
+def _redacted(url: str) -> str:
+    """The URL without a password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url

@@ -1,0 +1,231 @@
+"""Reading and writing the log tables.
+
+Writes happen in exactly one place, :meth:`LogStore.append_block`: the
+block's entries, its header and signature, and the tiles it changed, in one
+transaction. Readers stream entries in index order without loading the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..chain.block import BlockHeader
+from .database import StoreError, describe_error
+from .schema import blocks, entries, log_meta, snapshots, tiles
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlock:
+    """A block as stored: its header, signature and signed checkpoint note."""
+
+    header: BlockHeader
+    signature: bytes
+    checkpoint: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSnapshot:
+    height: int
+    tree_size: int
+    signature: bytes
+    data: bytes
+
+
+class LogStore:
+    """The tables of one log in one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        dialect = engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    # meta ---------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        with self.engine.connect() as connection:
+            return {row.key: row.value for row in connection.execute(select(log_meta))}
+
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        statement = self._insert(log_meta)
+        statement = statement.on_conflict_do_update(
+            index_elements=[log_meta.c.key], set_={"value": statement.excluded.value}
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement, [{"key": k, "value": v} for k, v in values.items()])
+
+    # writing --------------------------------------------------------------
+    def append_block(
+        self, block: StoredBlock, entry_data: list[bytes],
+        changed_tiles: Mapping[tuple[int, int], bytes],
+    ) -> None:
+        """Store one block, its entries and the tiles it changed, atomically.
+
+        Raises:
+            StoreError: the transaction failed; nothing of the block was stored.
+        """
+        header = block.header
+        first = header.first_index
+        upsert = self._insert(tiles)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[tiles.c.level, tiles.c.idx], set_={"hashes": upsert.excluded.hashes}
+        )
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(entries.insert(), [
+                    {"idx": first + offset, "data": data}
+                    for offset, data in enumerate(entry_data)
+                ])
+                if changed_tiles:
+                    connection.execute(upsert, [
+                        {"level": level, "idx": index, "hashes": data}
+                        for (level, index), data in changed_tiles.items()
+                    ])
+                connection.execute(blocks.insert(), [_block_row(block)])
+        except SQLAlchemyError as error:
+            raise StoreError(
+                f"block {header.height} was not stored: {describe_error(error)}"
+            ) from None
+
+    def put_snapshot(self, snapshot: StoredSnapshot, keep: int = 2) -> None:
+        """Store a snapshot and drop all but the newest ``keep``."""
+        with self.engine.begin() as connection:
+            connection.execute(snapshots.insert(), [{
+                "height": snapshot.height, "tree_size": snapshot.tree_size,
+                "signature": snapshot.signature, "data": snapshot.data,
+            }])
+            newest = select(snapshots.c.height).order_by(snapshots.c.height.desc()).limit(keep)
+            connection.execute(delete(snapshots).where(snapshots.c.height.not_in(newest)))
+
+    # reading --------------------------------------------------------------
+    def last_block(self) -> StoredBlock | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(blocks).order_by(blocks.c.height.desc()).limit(1)
+            ).first()
+        return None if row is None else _stored_block(row)
+
+    def block(self, height: int) -> StoredBlock | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(blocks).where(blocks.c.height == height)).first()
+        return None if row is None else _stored_block(row)
+
+    def iter_blocks(self, batch: int = 1000) -> Iterator[StoredBlock]:
+        """Every block in height order."""
+        after = 0
+        while True:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(blocks).where(blocks.c.height > after)
+                    .order_by(blocks.c.height).limit(batch)
+                ).all()
+            for row in rows:
+                yield _stored_block(row)
+            if len(rows) < batch:
+                return
+            after = rows[-1].height
+
+    def block_count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(blocks)).scalar_one())
+
+    def iter_entries(self, start: int = 0, stop: int | None = None,
+                     batch: int = 10_000) -> Iterator[tuple[int, bytes]]:
+        """(index, canonical bytes) for start <= index < stop, in index order.
+
+        Reads in batches, each in its own short transaction (keyset paging), so
+        a reader that stops early holds no cursor, lock or snapshot open.
+        """
+        while stop is None or start < stop:
+            query = select(entries.c.idx, entries.c.data).where(entries.c.idx >= start)
+            if stop is not None:
+                query = query.where(entries.c.idx < stop)
+            with self.engine.connect() as connection:
+                rows = connection.execute(query.order_by(entries.c.idx).limit(batch)).all()
+            for index, data in rows:
+                yield index, bytes(data)
+            if len(rows) < batch:
+                return
+            start = rows[-1][0] + 1
+
+    def entry(self, index: int) -> bytes | None:
+        with self.engine.connect() as connection:
+            data = connection.execute(
+                select(entries.c.data).where(entries.c.idx == index)
+            ).scalar_one_or_none()
+        return None if data is None else bytes(data)
+
+    def entry_count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(entries)).scalar_one())
+
+    def entry_end(self) -> int:
+        """One past the highest stored entry index (0 when there are none)."""
+        with self.engine.connect() as connection:
+            top = connection.execute(select(func.max(entries.c.idx))).scalar_one_or_none()
+        return 0 if top is None else int(top) + 1
+
+    def tile_widths(self, level: int, first_index: int) -> dict[int, int]:
+        """{tile index: hashes stored} for the tiles of ``level`` from ``first_index`` on."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(tiles.c.idx, func.length(tiles.c.hashes))
+                .where(tiles.c.level == level, tiles.c.idx >= first_index)
+            )
+            return {int(index): int(length) // 32 for index, length in rows}
+
+    def tile(self, level: int, index: int) -> bytes | None:
+        with self.engine.connect() as connection:
+            data = connection.execute(
+                select(tiles.c.hashes).where(tiles.c.level == level, tiles.c.idx == index)
+            ).scalar_one_or_none()
+        return None if data is None else bytes(data)
+
+    def iter_tiles(self, batch: int = 1000) -> Iterator[tuple[int, int, bytes]]:
+        """(level, index, hashes) of every stored tile, by level then index."""
+        level, after = 0, -1
+        while True:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(tiles.c.level, tiles.c.idx, tiles.c.hashes)
+                    .where(tuple_(tiles.c.level, tiles.c.idx) > tuple_(level, after))
+                    .order_by(tiles.c.level, tiles.c.idx).limit(batch)
+                ).all()
+            for row_level, index, data in rows:
+                yield row_level, index, bytes(data)
+            if len(rows) < batch:
+                return
+            level, after = rows[-1][0], rows[-1][1]
+
+    def latest_snapshot(self) -> StoredSnapshot | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(snapshots).order_by(snapshots.c.height.desc()).limit(1)
+            ).first()
+        if row is None:
+            return None
+        return StoredSnapshot(row.height, row.tree_size, bytes(row.signature), bytes(row.data))
+
+
+def _block_row(block: StoredBlock) -> dict[str, Any]:
+    header = block.header
+    return {
+        "height": header.height, "prev_hash": header.prev_hash, "time_us": header.time,
+        "first_index": header.first_index, "count": header.count,
+        "tree_size": header.tree_size, "root": header.root,
+        "state_digest": header.state_digest, "signature": block.signature,
+        "checkpoint": block.checkpoint,
+    }
+
+
+def _stored_block(row: Any) -> StoredBlock:
+    header = BlockHeader(
+        height=row.height, prev_hash=bytes(row.prev_hash), time=row.time_us,
+        first_index=row.first_index, count=row.count, tree_size=row.tree_size,
+        root=bytes(row.root), state_digest=bytes(row.state_digest),
+    )
+    return StoredBlock(header, bytes(row.signature), row.checkpoint)
