@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import IO, NamedTuple
 
 import orjson
 
-from .engine import Ledger, apply, view
+from .engine import Applied, Ledger, apply, view
 from .errors import Rejected
 
 
@@ -45,9 +46,18 @@ class BatchResult(NamedTuple):
     rejected: list[Rejection]
 
 
-def apply_lines(lines: Iterable[bytes | str], ledger: Ledger | None = None) -> BatchResult:
-    """Apply one JSON command per line; return the ledger and what was rejected."""
+def apply_lines(
+    lines: Iterable[bytes | str], ledger: Ledger | None = None,
+    submit: Callable[[object], Applied] | None = None,
+) -> BatchResult:
+    """Apply one JSON command per line; return the ledger and what was rejected.
+
+    ``submit`` applies one command to ``ledger`` (by default the engine's
+    ``apply``; the log writer passes its own, which also records the entry).
+    """
     ledger = Ledger() if ledger is None else ledger
+    if submit is None:
+        submit = partial(apply, ledger)
     rejected: list[Rejection] = []
     seen = accepted = replays = 0
     loads = orjson.loads  # 5x the standard library's speed; same values for valid JSON
@@ -65,7 +75,7 @@ def apply_lines(lines: Iterable[bytes | str], ledger: Ledger | None = None) -> B
                 rejected.append(Rejection(number, "invalid_json", _first_line(error)))
                 continue
             try:
-                applied = apply(ledger, obj)
+                applied = submit(obj)
             except Rejected as error:
                 rejected.append(Rejection(number, error.code, error.message))
                 continue

@@ -1,0 +1,266 @@
+"""The log writer: the one engine, its commands sealed into signed blocks in a database.
+
+A :class:`LogWriter` owns one ledger and one database. Each accepted command
+becomes an entry (canonical bytes of the command and its effects, see
+chain/canonical.py); rejected commands and idempotent retries are not
+entries. Every ``block_size`` entries (and on :meth:`LogWriter.commit`) the
+pending entries are sealed into a block:
+
+1. their leaf hashes extend the Merkle tree (C2SP tiles);
+2. the holdings of the members they touched are re-hashed, giving the state
+   digest;
+3. the header is signed, and so is a C2SP checkpoint for the new tree size;
+4. entries, header and changed tiles are written in one transaction.
+
+Opening a writer rebuilds the ledger (newest signed snapshot, then the
+entries after it), recomputes the state digest and the Merkle root, and
+checks both, and the last block's signatures, before it will append
+anything: a writer never extends a log it cannot verify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+from ..chain.block import GENESIS_HASH, BlockHeader
+from ..chain.canonical import entry_bytes
+from ..chain.digest import Holdings, state_digest, touched_members
+from ..chain.merkle import leaf_hash
+from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
+from ..chain.tiles import TILE_WIDTH, TileWriter
+from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
+from ..errors import ProfitpoolError, Rejected
+from ..store.database import StoreError, connect, require_schema
+from ..store.repository import LogStore, StoredBlock
+from . import snapshot
+from .keys import OperatorKeyError, load_key, sign_block
+from .verify import linkage_problem, signature_problem
+
+DEFAULT_BLOCK_SIZE = 1000
+DEFAULT_SNAPSHOT_EVERY = 250_000
+CLOSE_SNAPSHOT_AFTER = 10_000
+
+
+class LogError(ProfitpoolError):
+    """The log cannot be extended: its stored state does not verify."""
+
+
+class LogWriter:
+    """Applies commands to the ledger and commits them to the log in signed blocks."""
+
+    def __init__(
+        self, store: LogStore, signer: Signer, *, block_size: int = DEFAULT_BLOCK_SIZE,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
+        on_commit: Callable[[BlockHeader], None] | None = None,
+    ) -> None:
+        meta = store.meta()
+        self.store = store
+        self.signer = signer
+        self.origin = meta["origin"]
+        self.verifier = Verifier.parse(meta["verifier_key"])
+        if signer.verifier.key_string() != self.verifier.key_string():
+            raise OperatorKeyError(
+                f"this key ({signer.verifier.key_string()}) does not sign this log "
+                f"({self.verifier.key_string()})"
+            )
+        self.block_size = block_size
+        self.snapshot_every = snapshot_every
+        self.on_commit = on_commit
+        self.pending: list[tuple[Command, list[Effect]]] = []
+        self.broken: ProfitpoolError | None = None
+        self._restore()
+
+    @classmethod
+    def open(cls, url: str, key_path: Path, **options: object) -> LogWriter:
+        """Open the log at ``url`` for writing with the key at ``key_path``.
+
+        Raises:
+            StoreError, OperatorKeyError, LogError: with one sentence each.
+        """
+        signer = load_key(key_path)
+        engine = connect(url)
+        try:
+            require_schema(engine)
+            return cls(LogStore(engine), signer, **options)  # type: ignore[arg-type]
+        except BaseException:
+            engine.dispose()
+            raise
+
+    # restart --------------------------------------------------------------
+    def _restore(self) -> None:
+        last = self._check_headers()
+        self.ledger = Ledger()
+        self.tiles = TileWriter()
+        self.height = 0
+        self.prev_hash = GENESIS_HASH
+        self.snapshot_size = 0
+        if last is None:
+            self.holdings = Holdings()
+            return
+        header = last.header
+        stored = self.store.latest_snapshot()
+        if stored is not None and stored.tree_size <= header.tree_size:
+            try:
+                self.ledger = snapshot.load(stored, self.verifier)
+                self.snapshot_size = stored.tree_size
+            except snapshot.UnreadableSnapshot:
+                pass  # written by another version: replay from genesis instead
+        # The tree up to the snapshot comes from the stored tiles; the entries
+        # after it are hashed again as they are replayed, so the root check
+        # below also covers every byte of the entries the ledger was rebuilt from.
+        try:
+            self.tiles = TileWriter.restore(self.snapshot_size, self._stored_tile)
+        except ValueError as error:
+            raise LogError(f"{error}: run `profitpool verify`") from None
+        leaves: list[bytes] = []
+        for index, data in self.store.iter_entries(self.snapshot_size, header.tree_size):
+            if index != self.snapshot_size + len(leaves):
+                raise LogError(f"entry {self.snapshot_size + len(leaves)} is missing: "
+                               "run `profitpool verify`")
+            _replay(self.ledger, index, data)
+            leaves.append(leaf_hash(data))
+        self.tiles.extend(leaves)
+        self.tiles.take_dirty()  # stored already
+        if self.tiles.size != header.tree_size or self.tiles.root() != header.root:
+            raise LogError(
+                f"the stored entries and tiles do not give block {header.height}'s root: "
+                "run `profitpool verify`"
+            )
+        self._check_nothing_beyond(header)
+        self.holdings = Holdings.of(self.ledger)
+        if state_digest(self.ledger, self.holdings) != header.state_digest:
+            raise LogError(
+                f"the ledger rebuilt from the log does not match block {header.height}'s "
+                "state digest: run `profitpool verify`"
+            )
+        self.height = header.height
+        self.prev_hash = header.hash()
+
+    def _check_nothing_beyond(self, header: BlockHeader) -> None:
+        """No entry and no leaf hash lies beyond the last block (a block cut away)."""
+        size = header.tree_size
+        if self.store.entry_end() > size:
+            raise LogError(f"entries are stored beyond block {header.height} "
+                           f"(which ends at {size}): run `profitpool verify`")
+        tile_index, width = divmod(size, TILE_WIDTH)
+        expected = {tile_index: width} if width else {}
+        if self.store.tile_widths(0, tile_index) != expected:
+            raise LogError(f"leaf hashes are stored beyond block {header.height} "
+                           f"(which ends at {size}): run `profitpool verify`")
+
+    def _stored_tile(self, level: int, index: int) -> bytes:
+        tile = self.store.tile(level, index)
+        if tile is None:
+            raise LogError(f"tile {level}/{index} is missing: run `profitpool verify`")
+        return tile
+
+    def _check_headers(self) -> StoredBlock | None:
+        """Check every block header's linkage, signature and checkpoint; the last block.
+
+        Cheap (two signature checks per block of up to ``block_size`` entries),
+        so a writer never extends a log whose headers were edited anywhere.
+        """
+        prev_hash, size, last = GENESIS_HASH, 0, None
+        for height, block in enumerate(self.store.iter_blocks(), 1):
+            problem = (linkage_problem(block.header, height, prev_hash, size)
+                       or signature_problem(block, self.verifier, self.origin))
+            if problem is not None:
+                field, message = problem
+                raise LogError(f"block {height}: {field} {message}: run `profitpool verify`")
+            prev_hash, size, last = block.header.hash(), block.header.tree_size, block
+        return last
+
+    # writing --------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """Entries in the log, committed or pending."""
+        return self.tiles.size + len(self.pending)
+
+    def submit(self, obj: object) -> Applied:
+        """Apply one JSON command; accepted ones join the next block.
+
+        Raises:
+            Rejected: the command was refused; nothing changed.
+            StoreError: an earlier block failed to commit; the writer must be reopened.
+        """
+        if self.broken is not None:
+            raise self.broken
+        command = parse_command(obj)
+        applied = execute(self.ledger, command)
+        if not applied.replay:
+            self.pending.append((command, applied.effects))
+            if len(self.pending) >= self.block_size:
+                self.commit()
+        return applied
+
+    def commit(self) -> BlockHeader | None:
+        """Seal the pending entries into a signed block and store it (None if none)."""
+        if not self.pending:
+            return None
+        first_index = self.tiles.size
+        data = [entry_bytes(command, effects) for command, effects in self.pending]
+        self.tiles.extend(leaf_hash(item) for item in data)
+        touched: set[str] = set()
+        for _, effects in self.pending:
+            touched |= touched_members(effects)
+        self.holdings.update(self.ledger, touched)
+        header = BlockHeader(
+            height=self.height + 1, prev_hash=self.prev_hash, time=self.pending[-1][0].at,
+            first_index=first_index, count=len(data), tree_size=self.tiles.size,
+            root=self.tiles.root(), state_digest=state_digest(self.ledger, self.holdings),
+        )
+        block = StoredBlock(
+            header, sign_block(self.signer, header.canonical()),
+            sign_checkpoint(Checkpoint(self.origin, header.tree_size, header.root), self.signer),
+        )
+        try:
+            self.store.append_block(block, data, self.tiles.take_dirty())
+        except StoreError as error:
+            # The ledger is now ahead of the database: refuse to go on.
+            self.broken = error
+            raise
+        self.pending.clear()
+        self.height = header.height
+        self.prev_hash = header.hash()
+        if self.on_commit is not None:
+            self.on_commit(header)
+        if header.tree_size - self.snapshot_size >= self.snapshot_every:
+            self.take_snapshot()
+        return header
+
+    def take_snapshot(self) -> None:
+        """Store a signed snapshot of the ledger at the last committed block."""
+        if self.pending or self.height == 0 or self.snapshot_size == self.tiles.size:
+            return
+        self.store.put_snapshot(snapshot.take(self.ledger, self.height, self.tiles.size,
+                                              self.signer))
+        self.snapshot_size = self.tiles.size
+
+    def discard(self) -> None:
+        """Close without committing what is pending (after an error)."""
+        self.pending.clear()
+        self.store.engine.dispose()
+
+    def close(self) -> None:
+        """Commit what is pending; leave a snapshot if the next restart would
+        otherwise replay more than ``CLOSE_SNAPSHOT_AFTER`` entries."""
+        if self.broken is None:
+            self.commit()
+            if self.tiles.size - self.snapshot_size >= min(CLOSE_SNAPSHOT_AFTER,
+                                                           self.snapshot_every):
+                self.take_snapshot()
+        self.store.engine.dispose()
+
+
+def _replay(ledger: Ledger, index: int, data: bytes) -> None:
+    """Execute a stored entry's command again (restart: no re-encoding, the digest checks)."""
+    try:
+        command = parse_command(orjson.loads(data)["command"])
+        execute(ledger, command)
+    except (ValueError, KeyError, TypeError, Rejected) as error:
+        raise LogError(
+            f"entry {index} cannot be replayed ({error}): run `profitpool verify`"
+        ) from None
