@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from typing import IO
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from time import perf_counter
+from typing import IO, Any, TypeVar
 
 import click
+import orjson
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
 from .batch import BatchResult, apply_lines, write_json
+from .chain.block import BlockHeader
+from .chain.note import NoteError, Verifier
 from .engine import view
+from .errors import ProfitpoolError
+from .log.keys import OperatorKeyError, create_key, default_key_path, load_key
+from .log.reader import LogReader
+from .log.verify import verify_log
+from .log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY, LogWriter
+from .store.database import (
+    connect,
+    default_url,
+    describe_error,
+    migrate,
+    require_schema,
+)
+from .store.repository import LogStore
+
+DEFAULT_ORIGIN = "profitpool.local/log"
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 BURN_NOTE = "A burn raises the price per point but does not change any holding's value."
 
@@ -32,6 +57,100 @@ def main() -> None:
     """
 
 
+def clean_errors(function: _F) -> _F:
+    """Turn the errors a user can cause into one line and exit status 1, never a traceback."""
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ProfitpoolError as error:
+            raise click.ClickException(str(error)) from None
+        except SQLAlchemyError as error:
+            raise click.ClickException(f"database error: {describe_error(error)}") from None
+    return wrapper  # type: ignore[return-value]
+
+
+def db_option(default: Callable[[], str] | None = default_url) -> Callable[[_F], _F]:
+    return click.option(
+        "--db", default=default, metavar="URL",
+        show_default="$PROFITPOOL_DB or sqlite:///profitpool.db" if default else None,
+        help="The log's database: sqlite:///FILE or postgresql://USER@HOST/DB."
+        if default else "Persist through the signed log in this database "
+        "(sqlite:///FILE or postgresql://…). Without it the ledger lives in memory only.",
+    )
+
+
+def key_option() -> Callable[[_F], _F]:
+    return click.option(
+        "--key", "key_path", type=click.Path(dir_okay=False, path_type=Path),
+        default=default_key_path, show_default="$PROFITPOOL_KEY or ./profitpool.key",
+        help="The operator's signing key file (created by `profitpool init`, mode 0600).",
+    )
+
+
+@contextmanager
+def open_store(url: str) -> Iterator[LogStore]:
+    engine = connect(url)
+    try:
+        require_schema(engine)
+        yield LogStore(engine)
+    finally:
+        engine.dispose()
+
+
+@main.command("init")
+@db_option()
+@key_option()
+@click.option("--origin", default=None, metavar="NAME",
+              help=f"The log's name in its checkpoints, e.g. shop.example/points "
+              f"(default {DEFAULT_ORIGIN}, or the name of an existing key).")
+@clean_errors
+def init_command(db: str, key_path: Path, origin: str | None) -> None:
+    """Create (or upgrade) the log's database and the operator's signing key.
+
+    Creates the schema in DB (or upgrades it), creates an Ed25519 key at KEY
+    with mode 0600 unless one is there already, records the key's public half
+    in the database and prints it. Publish that line: verifiers check the log
+    against it with `profitpool verify --public-key`. Running init again on an
+    initialised log changes nothing but a schema upgrade.
+    """
+    engine = connect(db, create=True)
+    try:
+        migrate(engine)
+        store = LogStore(engine)
+        meta = store.meta()
+        if "verifier_key" in meta:
+            if key_path.exists():
+                signer = load_key(key_path)
+                if signer.verifier.key_string() != meta["verifier_key"]:
+                    raise OperatorKeyError(
+                        f"{key_path} does not sign the log in this database "
+                        f"({meta['verifier_key']})"
+                    )
+            click.echo(f"already initialised: {db}")
+            click.echo(f"public key: {meta['verifier_key']}")
+            return
+        if key_path.exists():
+            signer = load_key(key_path)
+            if origin is not None and origin != signer.name:
+                raise OperatorKeyError(
+                    f"{key_path} is the key of {signer.name!r}, not {origin!r}"
+                )
+            made = "using the key"
+        else:
+            signer = create_key(key_path, origin or DEFAULT_ORIGIN)
+            made = "created the key"
+        public = signer.verifier.key_string()
+        store.set_meta({"origin": signer.name, "verifier_key": public})
+    finally:
+        engine.dispose()
+    click.echo(f"initialised the log in {db}")
+    click.echo(f"{made} {key_path} (keep it secret; mode 0600)")
+    click.echo(f"public key: {public}")
+    click.echo("publish the public key: `profitpool verify --public-key '…'` checks the log "
+               "against it")
+
+
 @main.command("apply")
 @click.argument("file", type=click.File("rb"))
 @click.option(
@@ -42,20 +161,182 @@ def main() -> None:
     "--limit", default=20, show_default=True, type=click.IntRange(min=0),
     help="Rows per table in the readable summary (ignored with --json).",
 )
-def apply_command(file: IO[bytes], as_json: bool, limit: int) -> None:
-    """Apply FILE, one JSON command per line, to a fresh ledger in memory.
+@db_option(default=None)
+@key_option()
+@click.option("--block-size", default=DEFAULT_BLOCK_SIZE, show_default=True,
+              type=click.IntRange(1, 1_000_000), help="Entries per block (with --db).")
+@click.option("--snapshot-every", default=DEFAULT_SNAPSHOT_EVERY, show_default=True,
+              type=click.IntRange(min=1),
+              help="Store a signed snapshot of the ledger every N entries (with --db).")
+@click.option("--progress", is_flag=True,
+              help="Print a line to stderr after each block is committed (with --db).")
+@clean_errors
+def apply_command(
+    file: IO[bytes], as_json: bool, limit: int, db: str | None, key_path: Path,
+    block_size: int, snapshot_every: int, progress: bool,
+) -> None:
+    """Apply FILE, one JSON command per line.
+
+    Without --db the ledger starts empty and lives in memory. With --db the
+    ledger is the one in that database's log (see `profitpool init`): each
+    accepted command becomes a log entry, and entries are committed in
+    signed blocks of --block-size; a rejected command or an idempotent retry
+    is not an entry. If the run stops half way, every block committed before
+    is kept whole and nothing after it: apply the remaining lines again.
 
     FILE may be '-' for standard input. The file is streamed, so it can be
     any length. Lines that are not JSON or that the rules refuse are listed
     with their line number and error code and change nothing; the run still
     succeeds (exit status 0).
     """
-    result = apply_lines(file)
+    if db is None:
+        result = apply_lines(file)
+    else:
+        on_commit = _report_block if progress else None
+        writer = LogWriter.open(db, key_path, block_size=block_size,
+                                snapshot_every=snapshot_every, on_commit=on_commit)
+        start_size, start_height = writer.size, writer.height
+        try:
+            result = apply_lines(file, writer.ledger, writer.submit)
+        except BaseException:
+            writer.discard()  # only whole blocks: the pending entries are not kept
+            raise
+        writer.close()
+        click.echo(
+            f"log {db}: {writer.size:,} entries in {writer.height:,} blocks "
+            f"(+{writer.size - start_size:,} entries, +{writer.height - start_height:,} "
+            f"blocks); root {writer.tiles.root().hex()}",
+            err=as_json,
+        )
     _KEEP_UNTIL_EXIT.append(result)
     if as_json:
         write_json(result, sys.stdout)
     else:
         _print_summary(result, limit)
+
+
+def _report_block(header: BlockHeader) -> None:
+    sys.stderr.write(f"block {header.height} committed: tree size {header.tree_size}\n")
+    sys.stderr.flush()
+
+
+@main.command("verify")
+@db_option()
+@click.option("--public-key", metavar="KEY",
+              help="The log's published public key (printed by `profitpool init`). Without "
+              "it the key stored in the database is used, which proves the log is "
+              "consistent but not that its operator's published key signed it.")
+@click.option("--checkpoint", "checkpoints", multiple=True,
+              type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="A signed checkpoint seen earlier (e.g. saved from `profitpool log show`); "
+              "the log must still contain it. Catches a log cut back or rewritten. "
+              "Repeatable.")
+@clean_errors
+def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], ...]) -> None:
+    """Replay the whole log from genesis and check every byte of it.
+
+    Every entry's command is executed again with the same engine and its
+    effects compared with the stored ones; every leaf, Merkle root, state
+    digest, header hash, block signature and checkpoint is recomputed.
+    Prints one line, OK with counts, or the first divergence (block, entry,
+    field); exit status 1 on any divergence.
+
+    A checkpoint FILE holds the note exactly as the `checkpoint` field of
+    `profitpool log show` prints it (origin, size, root, signature line).
+    """
+    trusted = None
+    if public_key is not None:
+        try:
+            trusted = Verifier.parse(public_key)
+        except NoteError as error:
+            raise click.ClickException(f"--public-key is not a verifier key: {error}") from None
+    notes = [file.read() for file in checkpoints]
+    with open_store(db) as store:
+        start = perf_counter()
+        report = verify_log(store, trusted, notes)
+        seconds = perf_counter() - start
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if report.divergence is not None:
+        click.echo(f"DIVERGENCE at {report.divergence}", err=True)
+        click.echo(f"(the {report.blocks:,} blocks and {report.entries:,} entries before it "
+                   "verified)", err=True)
+        sys.exit(1)
+    rate = f", {report.entries / seconds:,.0f} entries/s" if seconds > 0 and report.entries else ""
+    click.echo(
+        f"OK: {report.blocks:,} blocks, {report.entries:,} entries, root "
+        f"{report.root.hex() or '-'}, state {report.state_digest.hex() or '-'}, "
+        f"key {report.key} ({seconds:.2f} s{rate})"
+    )
+    if trusted is None:
+        click.echo("note: checked with the key stored in the database; pass --public-key "
+                   "with the published key to rule out a log re-signed by another key",
+                   err=True)
+
+
+@main.group("log")
+def log_group() -> None:
+    """Read the log: blocks, entries and Merkle proofs, as JSON."""
+
+
+@log_group.command("show")
+@db_option()
+@click.option("--block", "height", type=click.IntRange(min=1), help="Block height.")
+@click.option("--entry", "index", type=click.IntRange(min=0), help="Entry index (from 0).")
+@clean_errors
+def log_show(db: str, height: int | None, index: int | None) -> None:
+    """Print a block header (default: the newest) or an entry as JSON.
+
+    A block shows its header fields, its hash, signature and signed
+    checkpoint (a C2SP tlog-checkpoint note); an entry shows its canonical
+    JSON and its RFC 9162 leaf hash.
+    """
+    if height is not None and index is not None:
+        raise click.UsageError("give --block or --entry, not both")
+    with open_store(db) as store:
+        reader = LogReader(store)
+        value = reader.entry_json(index) if index is not None else reader.block_json(height)
+    _print_json(value)
+
+
+@log_group.command("proof")
+@db_option()
+@click.option("--entry", "index", type=click.IntRange(min=0),
+              help="Inclusion proof of this entry (index from 0).")
+@click.option("--size", type=click.IntRange(min=1),
+              help="Tree size for the inclusion proof (default: the newest).")
+@click.option("--from", "old_size", type=click.IntRange(min=1),
+              help="Consistency proof from this tree size.")
+@click.option("--to", "new_size", type=click.IntRange(min=1),
+              help="... to this tree size (default: the newest).")
+@clean_errors
+def log_proof(db: str, index: int | None, size: int | None, old_size: int | None,
+              new_size: int | None) -> None:
+    """Print an RFC 9162 inclusion proof (--entry) or consistency proof (--from) as JSON.
+
+    Hashes are hex. An inclusion proof holds the leaf hash, the audit path
+    and the root of that tree size; a consistency proof holds both roots and
+    the path between them. Roots of sizes that end a block are also in that
+    block's signed checkpoint.
+    """
+    if (index is None) == (old_size is None):
+        raise click.UsageError("give --entry (inclusion) or --from (consistency)")
+    if index is not None and new_size is not None:
+        raise click.UsageError("--to goes with --from; use --size with --entry")
+    if old_size is not None and size is not None:
+        raise click.UsageError("--size goes with --entry; use --to with --from")
+    with open_store(db) as store:
+        reader = LogReader(store)
+        if index is not None:
+            value = reader.inclusion(index, size)
+        else:
+            assert old_size is not None
+            value = reader.consistency(old_size, new_size)
+    _print_json(value)
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 def _print_summary(result: BatchResult, limit: int) -> None:

@@ -26,8 +26,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from profitpool.engine import Ledger, apply, dump_state
+from profitpool.chain.canonical import entry_bytes
+from profitpool.engine import Ledger, apply, dump_state, parse_command
 from profitpool.errors import CODES, Rejected
+from profitpool.log.verify import check_entry
 
 MEMBERS = ["u0", "u1", "u2", "u3", "u4"]
 MERCHANTS = ["m0", "m1"]
@@ -76,6 +78,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger = Ledger()
         self.clock = START
         self.accepted: list[dict[str, Any]] = []
+        self.entries: list[bytes] = []  # the log entries these commands make
         self.serial = 0
         self.order_ids: list[str] = []
         self.pledge_ids: list[str] = []
@@ -99,6 +102,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert dump_state(self.ledger) == before, f"rejected {op} changed the ledger"
             return None
         self.accepted.append(command)
+        if not applied.replay:
+            self.entries.append(entry_bytes(parse_command(command), applied.effects))
         check_value_per_share_along(start, applied.effects)
         return applied.effects
 
@@ -281,11 +286,16 @@ class LedgerMachine(RuleBasedStateMachine):
             assert 0 <= record.repaid <= record.command.loan
 
     def teardown(self) -> None:
-        """Same commands, same state, byte for byte."""
+        """Same commands, same state, byte for byte; and the log entries they
+        made replay (as `profitpool verify` replays them) to the same bytes."""
         fresh = Ledger()
         for command in self.accepted:
             apply(fresh, command)
         assert json.dumps(dump_state(fresh)) == json.dumps(dump_state(self.ledger))
+        replayed = Ledger()
+        for data in self.entries:
+            check_entry(replayed, data)  # raises EntryMismatch naming the field
+        assert json.dumps(dump_state(replayed)) == json.dumps(dump_state(self.ledger))
 
 
 def check_value_per_share_along(start: tuple[int, int], effects: list[Any]) -> None:

@@ -1,0 +1,201 @@
+"""init, apply --db, verify and log show/proof, end to end on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import stat
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import update
+
+from conftest import EXAMPLES, Log, entry_lines  # type: ignore[attr-defined]
+from profitpool.chain import merkle
+from profitpool.chain.canonical import command_json
+from profitpool.chain.note import Verifier, open_checkpoint
+from profitpool.cli import main
+from profitpool.engine import dump_state, parse_command
+from profitpool.log.writer import LogWriter
+from profitpool.store.schema import snapshots
+from profitpool.workload import realistic
+
+WORKED = EXAMPLES / "worked.jsonl"
+
+
+def lines_of(count: int, seed: int) -> list[bytes]:
+    commands, _ = realistic(count, seed)
+    return [orjson.dumps(command) for command in commands]
+
+
+def newest(log: Log) -> dict[str, object]:
+    result = log.cli("log", "show")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_init_creates_a_private_key_and_publishes_its_public_half(log: Log) -> None:
+    public = log.init()
+    assert stat.S_IMODE(os.stat(log.key).st_mode) == 0o600
+    verifier = Verifier.parse(public)
+    assert verifier.name == "profitpool.local/log"
+    assert log.store().meta() == {"origin": "profitpool.local/log", "verifier_key": public}
+    again = log.cli("init")
+    assert again.exit_code == 0 and "already initialised" in again.output
+    assert public in again.output
+    assert log.store().meta()["verifier_key"] == public
+
+
+def test_init_refuses_a_key_that_does_not_sign_the_log(log: Log) -> None:
+    log.init()
+    absent = log.tmp / "absent.key"
+    result = log.cli("init", "--key", str(absent))  # the log exists: init creates no key
+    assert result.exit_code == 0 and "already initialised" in result.output
+    assert not absent.exists()
+    other = log.sibling("other")
+    other.init()
+    refused = log.cli("init", "--key", str(other.key))
+    assert refused.exit_code == 1
+    assert "does not sign the log in this database" in refused.output
+
+
+def test_apply_db_keeps_exactly_the_state_of_apply_in_memory(log: Log) -> None:
+    log.init()
+    memory = CliRunner().invoke(main, ["apply", str(WORKED), "--json"])
+    stored = log.cli("apply", str(WORKED), "--json", "--block-size", "3")
+    assert stored.exit_code == 0, stored.output
+    assert json.loads(stored.stdout) == json.loads(memory.stdout)
+    commands = [json.loads(line) for line in WORKED.read_text().splitlines() if line.strip()]
+    kept, _ = entry_lines(commands)
+    store = log.store()
+    assert store.entry_count() == len(kept) < len(commands)  # rejected lines are not entries
+    assert store.block_count() == math.ceil(len(kept) / 3)
+    for (_, data), line in zip(store.iter_entries(), kept, strict=True):
+        assert orjson.loads(data)["command"] == command_json(parse_command(orjson.loads(line)))
+    verified = log.cli("verify")
+    assert verified.exit_code == 0, verified.output
+    assert verified.stdout.startswith(f"OK: {store.block_count()} blocks, {len(kept)} entries")
+
+
+def test_a_log_built_in_several_runs_equals_one_built_in_one(log: Log) -> None:
+    lines = lines_of(1500, seed=7)
+    one = log.sibling("one")
+    one.init()
+    assert one.cli("apply", "-", "--block-size", "100", input=b"\n".join(lines)).exit_code == 0
+    log.init()
+    checkpoints = []
+    for part in (lines[:400], lines[400:401], lines[401:1100], lines[1100:]):
+        result = log.cli("apply", "-", "--block-size", "100", input=b"\n".join(part))
+        assert result.exit_code == 0, result.output
+        checkpoints.append(newest(log)["checkpoint"])
+    a, b = one.store(), log.store()
+    assert [data for _, data in a.iter_entries()] == [data for _, data in b.iter_entries()]
+    last_a, last_b = a.last_block(), b.last_block()
+    assert last_a is not None and last_b is not None
+    assert last_a.header.root == last_b.header.root
+    assert last_a.header.state_digest == last_b.header.state_digest
+    # Each run ends with a short block, so the second log has more blocks.
+    assert b.block_count() > a.block_count()
+
+    # Consistency proofs across the restarts, checked against the signed checkpoints.
+    verifier = Verifier.parse(b.meta()["verifier_key"])
+    seen = [open_checkpoint(note, verifier) for note in checkpoints]  # type: ignore[arg-type]
+    for old in seen:
+        for new in seen:
+            if old.size > new.size:
+                continue
+            result = log.cli("log", "proof", "--from", str(old.size), "--to", str(new.size))
+            proof = json.loads(result.output)
+            assert bytes.fromhex(proof["old_root"]) == old.root
+            assert bytes.fromhex(proof["new_root"]) == new.root
+            path = [bytes.fromhex(node) for node in proof["proof"]]
+            assert merkle.verify_consistency(old.size, new.size, old.root, new.root, path)
+            if path:
+                path[0] = bytes(32)
+                assert not merkle.verify_consistency(old.size, new.size, old.root, new.root,
+                                                     path)
+    paths = [log.tmp / f"cp{n}.txt" for n in range(len(checkpoints))]
+    for path, note in zip(paths, checkpoints, strict=True):
+        path.write_text(note)  # type: ignore[arg-type]
+    result = log.cli("verify", *[arg for path in paths for arg in ("--checkpoint", str(path))])
+    assert result.exit_code == 0, result.output
+
+
+def test_inclusion_proofs_verify_against_the_signed_checkpoint(log: Log) -> None:
+    log.init()
+    assert log.cli("apply", "-", "--block-size", "64",
+                   input=b"\n".join(lines_of(700, seed=3))).exit_code == 0
+    block = newest(log)
+    store = log.store()
+    verifier = Verifier.parse(store.meta()["verifier_key"])
+    checkpoint = open_checkpoint(block["checkpoint"], verifier)  # type: ignore[arg-type]
+    size = checkpoint.size
+    for index in (0, 1, 255, 256, size // 2, size - 1):
+        proof = json.loads(log.cli("log", "proof", "--entry", str(index)).output)
+        entry = json.loads(log.cli("log", "show", "--entry", str(index)).output)
+        data = store.entry(index)
+        assert data is not None and orjson.loads(data) == entry["entry"]
+        leaf = merkle.leaf_hash(data)
+        assert proof["leaf_hash"] == entry["leaf_hash"] == leaf.hex()
+        path = [bytes.fromhex(node) for node in proof["proof"]]
+        assert merkle.verify_inclusion(leaf, index, size, path, checkpoint.root)
+        assert not merkle.verify_inclusion(leaf, index ^ 1, size, path, checkpoint.root)
+    # An older tree size: the root is the one signed in that block's checkpoint.
+    first = json.loads(log.cli("log", "show", "--block", "1").output)
+    old = open_checkpoint(first["checkpoint"], verifier)
+    proof = json.loads(log.cli("log", "proof", "--entry", "5", "--size", str(old.size)).output)
+    assert bytes.fromhex(proof["root"]) == old.root
+    path = [bytes.fromhex(node) for node in proof["proof"]]
+    assert merkle.verify_inclusion(merkle.leaf_hash(store.entry(5) or b""), 5, old.size, path,
+                                   old.root)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("log", "proof", "--entry", "99999"), "is not in a tree of size"),
+    (("log", "proof", "--entry", "1", "--size", "99999"), "tree size 99999 is not between"),
+    (("log", "proof", "--from", "99999"), "old size 99999 is not between"),
+    (("log", "proof"), "give --entry (inclusion) or --from (consistency)"),
+    (("log", "show", "--block", "99999"), "there is no block 99999"),
+    (("log", "show", "--entry", "99999"), "there is no entry 99999"),
+])
+def test_reading_what_is_not_there_is_a_clear_error(log: Log, args: tuple[str, ...],
+                                                    message: str) -> None:
+    log.init()
+    assert log.cli("apply", str(WORKED)).exit_code == 0
+    result = log.cli(*args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_restart_from_a_snapshot_gives_the_same_ledger(log: Log) -> None:
+    log.init()
+    lines = lines_of(1200, seed=11)
+    result = log.cli("apply", "-", "--block-size", "50", "--snapshot-every", "200",
+                     input=b"\n".join(lines))
+    assert result.exit_code == 0, result.output
+    store = log.store()
+    snapshot = store.latest_snapshot()
+    assert snapshot is not None and 0 < snapshot.tree_size
+    _, memory = entry_lines([orjson.loads(line) for line in lines])
+    writer = LogWriter.open(log.url, log.key)
+    assert writer.snapshot_size == snapshot.tree_size
+    assert dump_state(writer.ledger) == dump_state(memory)
+    writer.close()
+
+
+def test_a_snapshot_edited_in_the_database_is_refused(log: Log) -> None:
+    log.init()
+    result = log.cli("apply", "-", "--snapshot-every", "100", "--block-size", "50",
+                     input=b"\n".join(lines_of(600, seed=5)))
+    assert result.exit_code == 0
+    engine = log.engine()
+    with engine.begin() as connection:
+        connection.execute(update(snapshots).values(tree_size=snapshots.c.tree_size - 50))
+    size = log.store().entry_count()
+    again = log.cli("apply", str(WORKED))
+    assert again.exit_code == 1
+    assert "is not signed by this log's key" in again.output
+    assert log.store().entry_count() == size
