@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Program
 from profitpool.engine import parse_command
 from profitpool.errors import CODES, Rejected
+from programs import Program
 
 AT = "2026-01-01T10:00:00+08:00"
 

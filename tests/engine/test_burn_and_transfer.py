@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Program
 from profitpool.engine.state import Member
+from programs import Program
 
 
 def test_burn_touches_no_holding_only_the_index(program: Program) -> None:

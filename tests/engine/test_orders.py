@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Program, effect_names, scenario
 from profitpool.engine import dump_state
+from programs import Program, effect_names, scenario
 
 
 def test_order_settles_at_once_injecting_thirty_percent_of_profit(program: Program) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Program, effect_names
+from programs import Program, effect_names
 
 
 def exits_of(effects: list[object]) -> list[object]:

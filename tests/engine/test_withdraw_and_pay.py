@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Program
 from profitpool.engine import Ledger, parse_command, plan_withdrawal
+from programs import Program
 
 
 def two_members(**rules: object) -> Program:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Program
 from profitpool.batch import apply_lines
 from profitpool.engine import summary
+from programs import Program
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

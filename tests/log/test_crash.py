@@ -19,8 +19,8 @@ import sys
 import time
 
 import orjson
+from loghelpers import Log, entry_lines  # type: ignore[attr-defined]
 
-from conftest import Log, entry_lines  # type: ignore[attr-defined]
 from profitpool.chain.canonical import command_json
 from profitpool.engine import dump_state, parse_command
 from profitpool.log.verify import verify_log

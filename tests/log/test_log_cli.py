@@ -10,9 +10,9 @@ import stat
 import orjson
 import pytest
 from click.testing import CliRunner
+from loghelpers import EXAMPLES, Log, entry_lines  # type: ignore[attr-defined]
 from sqlalchemy import update
 
-from conftest import EXAMPLES, Log, entry_lines  # type: ignore[attr-defined]
 from profitpool.chain import merkle
 from profitpool.chain.canonical import command_json
 from profitpool.chain.note import Verifier, open_checkpoint

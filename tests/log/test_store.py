@@ -8,9 +8,9 @@ import orjson
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from loghelpers import EXAMPLES, Log  # type: ignore[attr-defined]
 from sqlalchemy import text
 
-from conftest import EXAMPLES, Log  # type: ignore[attr-defined]
 from profitpool.log.keys import create_key
 from profitpool.store.database import connect
 from profitpool.store.schema import metadata

@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 import pytest
+from loghelpers import Log  # type: ignore[attr-defined]
 from sqlalchemy import Connection, delete, select, update
 
-from conftest import Log  # type: ignore[attr-defined]
 from profitpool.chain.merkle import leaf_hash
 from profitpool.chain.tiles import TileWriter
 from profitpool.log.verify import Divergence, verify_log

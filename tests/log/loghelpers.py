@@ -1,0 +1,93 @@
+"""Helpers for the log tests: a test's database and key, and the CLI run against them.
+
+The PostgreSQL run needs a server: ``PROFITPOOL_TEST_POSTGRES`` holds its URL
+(``.ci/run`` sets it to the local server). Each test gets its own schema there,
+dropped afterwards, so tests never see each other's tables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine
+
+from profitpool.cli import main
+from profitpool.engine import Ledger, apply
+from profitpool.errors import Rejected
+from profitpool.store.database import connect
+from profitpool.store.repository import LogStore
+
+POSTGRES_ENV = "PROFITPOOL_TEST_POSTGRES"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def with_schema(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+@dataclass
+class Log:
+    """One test's log: its database URL and the operator key's path."""
+
+    url: str
+    key: Path
+    tmp: Path
+    engines: list[Engine] = field(default_factory=list)
+
+    def cli(self, *args: str, input: bytes | str | None = None) -> Result:
+        """Run ``profitpool ARGS`` in process (``--db`` and ``--key`` added where they apply)."""
+        extra: list[str] = []
+        if "--db" not in args:
+            extra += ["--db", self.url]
+        if args[0] in ("init", "apply") and "--key" not in args:
+            extra += ["--key", str(self.key)]
+        return CliRunner().invoke(main, [*args, *extra], input=input, catch_exceptions=False)
+
+    def init(self) -> str:
+        """Initialise the log; returns the published public key."""
+        result = self.cli("init")
+        assert result.exit_code == 0, result.output
+        line = next(line for line in result.output.splitlines() if line.startswith("public key"))
+        return line.split(": ", 1)[1]
+
+    def engine(self) -> Engine:
+        """An engine on this database, disposed of when the test ends."""
+        engine = connect(self.url)
+        self.engines.append(engine)
+        return engine
+
+    def sibling(self, name: str) -> Log:
+        """Another SQLite log with its own key in this test's folder."""
+        return Log(f"sqlite:///{self.tmp / name}.db", self.tmp / f"{name}.key", self.tmp,
+                   self.engines)
+
+    def close(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
+
+    def store(self) -> LogStore:
+        return LogStore(self.engine())
+
+
+def entry_lines(commands: list[dict[str, Any]]) -> tuple[list[bytes], Ledger]:
+    """The lines of ``commands`` that become log entries (accepted, not retries),
+    and the in-memory ledger they give."""
+    ledger = Ledger()
+    kept = []
+    for command in commands:
+        try:
+            applied = apply(ledger, command)
+        except Rejected:
+            continue
+        if not applied.replay:
+            kept.append(orjson.dumps(command))
+    return kept, ledger
