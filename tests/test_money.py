@@ -27,6 +27,21 @@ def test_money_round_trips(fen: int) -> None:
     assert parse_money(format_fen(fen)) == fen
 
 
+@given(st.integers(min_value=-10**30, max_value=10**30))
+def test_money_is_written_as_the_exact_decimal(fen: int) -> None:
+    sign = "-" if fen < 0 else ""
+    whole, frac = divmod(abs(fen), 100)
+    assert format_fen(fen) == f"{sign}{whole}.{frac:02d}"
+
+
+@pytest.mark.parametrize(("fen", "text"), [
+    (0, "0.00"), (7, "0.07"), (99, "0.99"), (100, "1.00"), (1660, "16.60"), (-5, "-0.05"),
+    (-1660, "-16.60"),
+])
+def test_money_examples(fen: int, text: str) -> None:
+    assert format_fen(fen) == text
+
+
 @given(st.integers(min_value=1, max_value=10**18 - 1))
 def test_points_round_trip(units: int) -> None:
     assert parse_points(format_points(units)) == units

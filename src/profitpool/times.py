@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
 from .errors import Rejected
@@ -43,8 +44,13 @@ def parse_time(text: object, code: str = "invalid_time") -> int:
     return seconds * MICROS_PER_SECOND + moment.microsecond - offset.microseconds
 
 
+@lru_cache(maxsize=4096)
 def format_time(micros: int) -> str:
-    """Epoch microseconds as ISO 8601 in Asia/Shanghai time, e.g. '2026-01-31T12:00:00+08:00'."""
+    """Epoch microseconds as ISO 8601 in Asia/Shanghai time, e.g. '2026-01-31T12:00:00+08:00'.
+
+    Cached: a command's time is written several times (its own ``at``, the
+    effects that settle at it, the block that ends with it).
+    """
     local = _EPOCH + timedelta(microseconds=micros + SHANGHAI_OFFSET_MICROS)
     text = local.replace(tzinfo=None).isoformat()
     return f"{text}+08:00"

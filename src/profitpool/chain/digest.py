@@ -43,14 +43,19 @@ _MEMBER_FIELDS: Final[dict[type, tuple[str, ...]]] = {
 }
 
 
+_MEMBER_POSITIONS: Final[dict[type, tuple[int, ...]]] = {
+    kind: tuple(kind._fields.index(field) for field in fields)  # type: ignore[attr-defined]
+    for kind, fields in _MEMBER_FIELDS.items()
+}
+
+
 def touched_members(effects: Iterable[Effect]) -> set[str]:
     """The members whose holding these effects may have changed."""
     touched: set[str] = set()
+    positions = _MEMBER_POSITIONS
     for effect in effects:
-        fields = _MEMBER_FIELDS.get(type(effect))
-        if fields:
-            for field in fields:
-                touched.add(getattr(effect, field))
+        for position in positions.get(type(effect), ()):
+            touched.add(effect[position])  # type: ignore[arg-type]  # a member id
     return touched
 
 
