@@ -12,12 +12,11 @@ The ledger is millions of long-lived objects, and applying commands makes no
 cyclic garbage (an emptied lot leaves its member's list and the exit queue and
 is freed by reference counting). Python's cyclic collector would nonetheless
 rescan the growing ledger again and again (a third of the run time on a
-1M-line file), so it is paused while the batch runs and restored after.
+1M-line file), so it is paused while the batch runs (gcpause.py).
 """
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -27,6 +26,7 @@ import orjson
 
 from .engine import Applied, Ledger, apply, view
 from .errors import Rejected
+from .gcpause import paused_gc
 
 
 class Rejection(NamedTuple):
@@ -61,9 +61,7 @@ def apply_lines(
     rejected: list[Rejection] = []
     seen = accepted = replays = 0
     loads = orjson.loads  # 5x the standard library's speed; same values for valid JSON
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -81,14 +79,6 @@ def apply_lines(
                 continue
             accepted += 1
             replays += applied.replay
-    finally:
-        if collecting:
-            # Everything allocated meanwhile is still in the youngest generation;
-            # the first collection would scan it all. freeze() + unfreeze() moves
-            # it to the oldest generation without a scan (both are O(1)).
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
     return BatchResult(ledger, seen, accepted, replays, rejected)
 
 

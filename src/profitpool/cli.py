@@ -203,9 +203,9 @@ def apply_command(
             raise
         writer.close()
         click.echo(
-            f"log {db}: {writer.size:,} entries in {writer.height:,} blocks "
-            f"(+{writer.size - start_size:,} entries, +{writer.height - start_height:,} "
-            f"blocks); root {writer.tiles.root().hex()}",
+            f"log {db}: {_count(writer.size, 'entry', 'entries')} in "
+            f"{_count(writer.height, 'block')} (+{writer.size - start_size:,} entries, "
+            f"+{writer.height - start_height:,} blocks); root {writer.tiles.root().hex()}",
             err=as_json,
         )
     _KEEP_UNTIL_EXIT.append(result)
@@ -259,12 +259,12 @@ def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], 
         click.echo(f"note: {note}", err=True)
     if report.divergence is not None:
         click.echo(f"DIVERGENCE at {report.divergence}", err=True)
-        click.echo(f"(the {report.blocks:,} blocks and {report.entries:,} entries before it "
-                   "verified)", err=True)
+        click.echo(f"(the {_count(report.blocks, 'block')} and "
+                   f"{_count(report.entries, 'entry', 'entries')} before it verified)", err=True)
         sys.exit(1)
     rate = f", {report.entries / seconds:,.0f} entries/s" if seconds > 0 and report.entries else ""
     click.echo(
-        f"OK: {report.blocks:,} blocks, {report.entries:,} entries, root "
+        f"OK: {_count(report.blocks, 'block')}, {_count(report.entries, 'entry', 'entries')}, root "
         f"{report.root.hex() or '-'}, state {report.state_digest.hex() or '-'}, "
         f"key {report.key} ({seconds:.2f} s{rate})"
     )
@@ -333,6 +333,10 @@ def log_proof(db: str, index: int | None, size: int | None, old_size: int | None
             assert old_size is not None
             value = reader.consistency(old_size, new_size)
     _print_json(value)
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number:,} {one if number == 1 else many or one + 's'}"
 
 
 def _print_json(value: object) -> None:

@@ -20,6 +20,10 @@ anything: a writer never extends a log it cannot verify.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +37,7 @@ from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
 from ..chain.tiles import TILE_WIDTH, TileWriter
 from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
 from ..errors import ProfitpoolError, Rejected
+from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
 from ..store.repository import LogStore, StoredBlock
 from . import snapshot
@@ -71,7 +76,14 @@ class LogWriter:
         self.on_commit = on_commit
         self.pending: list[tuple[Command, list[Effect]]] = []
         self.broken: ProfitpoolError | None = None
-        self._restore()
+        self._writing: threading.Thread | None = None
+        self._written: BlockHeader | None = None
+        self._write_error: StoreError | None = None
+        self._snapshot_child: int | None = None
+        self.snapshot_failures = 0
+        """Snapshots a child process failed to store (a restart then replays more)."""
+        with paused_gc():
+            self._restore()
 
     @classmethod
     def open(cls, url: str, key_path: Path, **options: object) -> LogWriter:
@@ -197,7 +209,21 @@ class LogWriter:
         return applied
 
     def commit(self) -> BlockHeader | None:
-        """Seal the pending entries into a signed block and store it (None if none)."""
+        """Seal the pending entries into a signed block and start storing it.
+
+        The block is written by a background thread (one at a time: this
+        waits for the previous block's write first), so the database's commit
+        and fsync overlap with the engine applying the next commands. A block
+        is durable, and ``on_commit`` is called for it, once the next
+        :meth:`commit`, :meth:`sync` or :meth:`close` has returned.
+
+        Returns the new block's header (None if nothing was pending).
+
+        Raises:
+            StoreError: the previous block failed to store; the writer is broken.
+        """
+        if self.broken is not None:
+            raise self.broken
         if not self.pending:
             return None
         first_index = self.tiles.size
@@ -216,43 +242,116 @@ class LogWriter:
             header, sign_block(self.signer, header.canonical()),
             sign_checkpoint(Checkpoint(self.origin, header.tree_size, header.root), self.signer),
         )
-        try:
-            self.store.append_block(block, data, self.tiles.take_dirty())
-        except StoreError as error:
-            # The ledger is now ahead of the database: refuse to go on.
-            self.broken = error
-            raise
-        self.pending.clear()
+        changed_tiles = self.tiles.take_dirty()
+        self.pending = []
         self.height = header.height
         self.prev_hash = header.hash()
-        if self.on_commit is not None:
-            self.on_commit(header)
+        self.sync()
+        self._writing = threading.Thread(
+            target=self._write, args=(block, data, changed_tiles), name="profitpool-block-writer"
+        )
+        self._writing.start()
         if header.tree_size - self.snapshot_size >= self.snapshot_every:
             self.take_snapshot()
         return header
 
+    def _write(self, block: StoredBlock, data: list[bytes],
+               changed_tiles: dict[tuple[int, int], bytes]) -> None:
+        try:
+            self.store.append_block(block, data, changed_tiles)
+        except StoreError as error:
+            self._write_error = error
+        except Exception as error:  # anything else is as fatal; report it, don't lose it
+            self._write_error = StoreError(f"block {block.header.height} was not stored: "
+                                           f"{type(error).__name__}: {error}")
+        else:
+            self._written = block.header
+
+    def sync(self) -> None:
+        """Wait until every sealed block is stored (durable).
+
+        Raises:
+            StoreError: a block failed to store; the ledger is now ahead of the
+                database and the writer refuses to go on (reopen it).
+        """
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.join()
+        if self._write_error is not None:
+            self.broken = self._write_error
+            raise self._write_error
+        written, self._written = self._written, None
+        if written is not None and self.on_commit is not None:
+            self.on_commit(written)
+
     def take_snapshot(self) -> None:
-        """Store a signed snapshot of the ledger at the last committed block."""
+        """Store a signed snapshot of the ledger at the last sealed block.
+
+        Pickling a large ledger takes seconds (about 2.5 us per object), so
+        where the platform can fork, a child process takes and stores the
+        snapshot from its copy-on-write image of the ledger while this
+        process goes on; :meth:`close` waits for it. Otherwise it is taken
+        here and now.
+        """
         if self.pending or self.height == 0 or self.snapshot_size == self.tiles.size:
             return
-        self.store.put_snapshot(snapshot.take(self.ledger, self.height, self.tiles.size,
-                                              self.signer))
-        self.snapshot_size = self.tiles.size
+        self.sync()  # a snapshot is never stored before its block
+        self._reap_snapshot()
+        height, size = self.height, self.tiles.size
+        if hasattr(os, "fork") and threading.active_count() == 1:
+            pid = os.fork()
+            if pid == 0:  # the child: store the snapshot and leave at once
+                code = 1
+                try:
+                    gc.disable()
+                    self.store.engine.dispose(close=False)  # never use the parent's connections
+                    self.store.put_snapshot(snapshot.take(self.ledger, height, size, self.signer))
+                    code = 0
+                finally:
+                    os._exit(code)
+            self._snapshot_child = pid
+        else:
+            with paused_gc():
+                stored = snapshot.take(self.ledger, height, size, self.signer)
+            self.store.put_snapshot(stored)
+        self.snapshot_size = size
+
+    def _reap_snapshot(self) -> None:
+        """Wait for the snapshot child, if one is running; note whether it succeeded."""
+        pid, self._snapshot_child = self._snapshot_child, None
+        if pid is not None:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                self.snapshot_failures += 1
 
     def discard(self) -> None:
-        """Close without committing what is pending (after an error)."""
+        """Close without committing what is pending (after an error).
+
+        A block already being written is waited for: it was complete and signed.
+        """
         self.pending.clear()
+        with contextlib.suppress(StoreError):
+            self.sync()
+        self._reap_snapshot()
         self.store.engine.dispose()
 
     def close(self) -> None:
-        """Commit what is pending; leave a snapshot if the next restart would
-        otherwise replay more than ``CLOSE_SNAPSHOT_AFTER`` entries."""
-        if self.broken is None:
-            self.commit()
-            if self.tiles.size - self.snapshot_size >= min(CLOSE_SNAPSHOT_AFTER,
-                                                           self.snapshot_every):
-                self.take_snapshot()
-        self.store.engine.dispose()
+        """Commit what is pending and wait until it is stored; leave a snapshot if
+        the next restart would otherwise replay ``CLOSE_SNAPSHOT_AFTER`` entries or more.
+
+        Raises:
+            StoreError: a block failed to store.
+        """
+        try:
+            if self.broken is None:
+                self.commit()
+                self.sync()
+                if self.tiles.size - self.snapshot_size >= min(CLOSE_SNAPSHOT_AFTER,
+                                                               self.snapshot_every):
+                    self.take_snapshot()
+        finally:
+            self._reap_snapshot()
+            self.store.engine.dispose()
 
 
 def _replay(ledger: Ledger, index: int, data: bytes) -> None:

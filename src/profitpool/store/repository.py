@@ -44,6 +44,8 @@ class LogStore:
         self.engine = engine
         dialect = engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        marker = "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
+        self._insert_entries = f"INSERT INTO entries (idx, data) VALUES ({marker}, {marker})"
 
     # meta ---------------------------------------------------------------
     def meta(self) -> dict[str, str]:
@@ -76,9 +78,11 @@ class LogStore:
         )
         try:
             with self.engine.begin() as connection:
-                connection.execute(entries.insert(), [
-                    {"idx": first + offset, "data": data}
-                    for offset, data in enumerate(entry_data)
+                # The driver's executemany directly: the bulk of a block, and
+                # without SQLAlchemy's per-row processing it runs mostly
+                # outside the GIL, beside the engine (the writer's thread).
+                connection.exec_driver_sql(self._insert_entries, [
+                    (first + offset, data) for offset, data in enumerate(entry_data)
                 ])
                 if changed_tiles:
                     connection.execute(upsert, [
