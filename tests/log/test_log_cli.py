@@ -6,6 +6,7 @@ import json
 import math
 import os
 import stat
+from typing import Any
 
 import orjson
 import pytest
@@ -18,7 +19,10 @@ from profitpool.chain.canonical import command_json
 from profitpool.chain.note import Verifier, open_checkpoint
 from profitpool.cli import main
 from profitpool.engine import dump_state, parse_command
+from profitpool.log.verify import verify_log
 from profitpool.log.writer import LogWriter
+from profitpool.store.database import StoreError
+from profitpool.store.repository import LogStore
 from profitpool.store.schema import snapshots
 from profitpool.workload import realistic
 
@@ -199,3 +203,43 @@ def test_a_snapshot_edited_in_the_database_is_refused(log: Log) -> None:
     assert again.exit_code == 1
     assert "is not signed by this log's key" in again.output
     assert log.store().entry_count() == size
+
+
+def test_a_block_that_fails_to_store_stops_the_writer_and_keeps_the_log_whole(
+    log: Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks are stored by a background thread: its failure must surface, stop
+    the writer, and leave only whole blocks, from which a new writer goes on."""
+    log.init()
+    lines, memory = entry_lines([orjson.loads(line) for line in lines_of(600, seed=8)])
+    real = LogStore.append_block
+    calls = []
+
+    def failing(self: LogStore, block: Any, *rest: Any) -> None:
+        calls.append(block.header.height)
+        if block.header.height == 3:
+            raise StoreError("block 3 was not stored: disk full (simulated)")
+        real(self, block, *rest)
+
+    monkeypatch.setattr(LogStore, "append_block", failing)
+    writer = LogWriter.open(log.url, log.key, block_size=100)
+    with pytest.raises(StoreError, match="disk full"):
+        for line in lines:
+            writer.submit(orjson.loads(line))
+        writer.close()
+    with pytest.raises(StoreError, match="disk full"):  # and it stays stopped
+        writer.submit(orjson.loads(lines[-1]))
+    writer.discard()
+    assert calls[:3] == [1, 2, 3]
+    monkeypatch.setattr(LogStore, "append_block", real)
+    store = log.store()
+    assert store.block_count() == 2 and store.entry_count() == 200
+    assert verify_log(store).ok
+    again = LogWriter.open(log.url, log.key, block_size=100)
+    for line in lines[200:]:
+        again.submit(orjson.loads(line))
+    again.close()
+    assert verify_log(store).ok
+    reopened = LogWriter.open(log.url, log.key)
+    assert dump_state(reopened.ledger) == dump_state(memory)
+    reopened.close()
