@@ -26,7 +26,6 @@ is the part of the cost that grows with the size of the ledger.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
 import os
@@ -42,6 +41,7 @@ from itertools import islice
 from random import Random
 from time import perf_counter
 
+from common import GcWatch, cpu_model
 from profitpool.batch import apply_lines
 from profitpool.engine import Ledger, apply, parse_command
 from profitpool.errors import Rejected
@@ -71,28 +71,6 @@ def populate(stream: Stream, members: int, lots: int | None = None) -> Ledger:
         apply(ledger, stream.order(f"u{i % members}"))
     stream.members = max(stream.members, members)
     return ledger
-
-
-class GcWatch:
-    """Time spent in the cyclic garbage collector while the block runs (all generations)."""
-
-    def __enter__(self) -> GcWatch:
-        self.seconds, self.full, self._start = 0.0, 0, 0.0
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._callback)
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._start = perf_counter()
-        else:
-            self.seconds += perf_counter() - self._start
-            self.full += info["generation"] == 2
-
-    def __str__(self) -> str:
-        return f"gc took {self.seconds:.2f} s of it ({self.full} full collections)"
 
 
 def json_time(lines: list[bytes]) -> float:
@@ -243,14 +221,6 @@ def bench_cascade(lots: int, seed: int) -> None:
           f"(= {engine / max(1, exits) / parse:.1f} json.loads of that order line)")
     del ledger, applied
     free()
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -36,7 +36,6 @@ All files live in one temporary directory, deleted at the end.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import hashlib
 import os
@@ -60,6 +59,7 @@ import orjson
 import psycopg
 from sqlalchemy import Engine, delete
 
+from common import GcWatch, cpu_model
 from profitpool.batch import apply_lines
 from profitpool.chain.block import GENESIS_HASH, BlockHeader
 from profitpool.chain.canonical import effect_json
@@ -92,14 +92,6 @@ TARGET_PROOF_MS = 5
 # machine and output ---------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def per_second(count: int, seconds: float) -> float:
     return count / seconds if seconds > 0 else float("inf")
 
@@ -125,28 +117,6 @@ class Summary:
 
 def verdict(met: bool) -> str:
     return "met" if met else "NOT met"
-
-
-class GcWatch:
-    """Time spent in the cyclic garbage collector while the block runs (as in engine.py)."""
-
-    def __enter__(self) -> GcWatch:
-        self.seconds, self.full, self._start = 0.0, 0, 0.0
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._callback)
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._start = perf_counter()
-        else:
-            self.seconds += perf_counter() - self._start
-            self.full += info["generation"] == 2
-
-    def __str__(self) -> str:
-        return f"gc {self.seconds:.2f} s of it, {self.full} full collections"
 
 
 # databases ------------------------------------------------------------------------
