@@ -208,8 +208,8 @@ def test_a_snapshot_edited_in_the_database_is_refused(log: Log) -> None:
 def test_a_block_that_fails_to_store_stops_the_writer_and_keeps_the_log_whole(
     log: Log, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Blocks are stored by a background thread: its failure must surface, stop
-    the writer, and leave only whole blocks, from which a new writer goes on."""
+    """A block that fails to store stops the writer and leaves only whole
+    blocks, from which a new writer goes on."""
     log.init()
     lines, memory = entry_lines([orjson.loads(line) for line in lines_of(600, seed=8)])
     real = LogStore.append_block

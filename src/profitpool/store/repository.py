@@ -78,9 +78,8 @@ class LogStore:
         )
         try:
             with self.engine.begin() as connection:
-                # The driver's executemany directly: the bulk of a block, and
-                # without SQLAlchemy's per-row processing it runs mostly
-                # outside the GIL, beside the engine (the writer's thread).
+                # The bulk of a block: the driver's executemany directly,
+                # without SQLAlchemy's per-row parameter processing.
                 connection.exec_driver_sql(self._insert_entries, [
                     (first + offset, data) for offset, data in enumerate(entry_data)
                 ])
