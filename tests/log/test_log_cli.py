@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -19,6 +20,7 @@ from profitpool.chain.canonical import command_json
 from profitpool.chain.note import Verifier, open_checkpoint
 from profitpool.cli import main
 from profitpool.engine import dump_state, parse_command
+from profitpool.log.keys import load_key, sign_snapshot
 from profitpool.log.verify import verify_log
 from profitpool.log.writer import LogWriter
 from profitpool.store.database import StoreError
@@ -243,3 +245,27 @@ def test_a_block_that_fails_to_store_stops_the_writer_and_keeps_the_log_whole(
     reopened = LogWriter.open(log.url, log.key)
     assert dump_state(reopened.ledger) == dump_state(memory)
     reopened.close()
+
+
+def test_a_signed_snapshot_this_version_cannot_read_is_skipped(log: Log) -> None:
+    """Signed by the operator but unreadable (another profitpool wrote it):
+    the writer replays from genesis instead, and still checks the result."""
+    log.init()
+    lines = lines_of(800, seed=12)
+    assert log.cli("apply", "-", "--block-size", "50", "--snapshot-every", "300",
+                   input=b"\n".join(lines)).exit_code == 0
+    store = log.store()
+    stored = store.latest_snapshot()
+    assert stored is not None
+    signer = load_key(log.key)
+    garbage = b"not a pickle of a ledger"
+    signature = sign_snapshot(signer, stored.height, stored.tree_size,
+                              hashlib.sha256(garbage).digest())
+    with log.engine().begin() as connection:
+        connection.execute(update(snapshots).where(snapshots.c.height == stored.height)
+                           .values(data=garbage, signature=signature))
+    writer = LogWriter.open(log.url, log.key)
+    assert writer.snapshot_size == 0  # replayed from genesis
+    _, memory = entry_lines([orjson.loads(line) for line in lines])
+    assert dump_state(writer.ledger) == dump_state(memory)
+    writer.discard()
