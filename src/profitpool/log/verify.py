@@ -30,7 +30,7 @@ import orjson
 
 from ..chain.block import GENESIS_HASH, BlockHeader
 from ..chain.canonical import entry_bytes
-from ..chain.digest import Holdings, state_digest
+from ..chain.digest import Holdings, state_digest, touched_members
 from ..chain.merkle import leaf_hash
 from ..chain.note import NoteError, Verifier, open_checkpoint
 from ..chain.tiles import TileWriter
@@ -156,16 +156,16 @@ def _verify(store: LogStore, trusted: Verifier | None, report: Report) -> dict[i
     for expected_height, block in enumerate(store.iter_blocks(), 1):
         header = block.header
         _check_linkage(header, expected_height, prev_hash, tree.size)
-        block_effects = []
+        touched: set[str] = set()
         last_at = None
         for offset in range(header.count):
             index = header.first_index + offset
             data = _next_entry(entries, index, header.height)
             command, effects = _replay(ledger, index, header.height, data)
-            block_effects.append(effects)
+            touched |= touched_members(effects)
             tree.append(leaf_hash(data))
             last_at = command.at
-        holdings.update(ledger, block_effects)
+        holdings.update(ledger, touched)
         _check_block(block, verifier, origin, tree.root(), tree.size,
                      state_digest(ledger, holdings), last_at)
         for key, tile in tree.take_dirty().items():

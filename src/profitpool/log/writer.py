@@ -12,12 +12,10 @@ pending entries are sealed into a block:
 3. the header is signed, and so is a C2SP checkpoint for the new tree size;
 4. entries, header and changed tiles are written in one transaction.
 
-Opening a writer checks every block header's links and signatures, rebuilds
-the ledger (newest signed snapshot, then the entries after it, re-hashed as
-they are replayed), and checks the newest Merkle root and state digest, and
-that nothing is stored beyond the last block, before it will append
-anything: a writer never extends a log whose headers or newest entries do
-not verify (docs/log.md, "Restarting").
+Opening a writer rebuilds the ledger (newest signed snapshot, then the
+entries after it), recomputes the state digest and the Merkle root, and
+checks both, and the last block's signatures, before it will append
+anything: a writer never extends a log it cannot verify.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ import orjson
 
 from ..chain.block import GENESIS_HASH, BlockHeader
 from ..chain.canonical import entry_bytes
-from ..chain.digest import Holdings, state_digest
+from ..chain.digest import Holdings, state_digest, touched_members
 from ..chain.merkle import leaf_hash
 from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
 from ..chain.tiles import TILE_WIDTH, TileWriter
@@ -224,7 +222,10 @@ class LogWriter:
         first_index = self.tiles.size
         data = [entry_bytes(command, effects) for command, effects in self.pending]
         self.tiles.extend(leaf_hash(item) for item in data)
-        self.holdings.update(self.ledger, [effects for _, effects in self.pending])
+        touched: set[str] = set()
+        for _, effects in self.pending:
+            touched |= touched_members(effects)
+        self.holdings.update(self.ledger, touched)
         header = BlockHeader(
             height=self.height + 1, prev_hash=self.prev_hash, time=self.pending[-1][0].at,
             first_index=first_index, count=len(data), tree_size=self.tiles.size,
