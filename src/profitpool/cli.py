@@ -114,6 +114,11 @@ def init_command(db: str, key_path: Path, origin: str | None) -> None:
     against it with `profitpool verify --public-key`. Running init again on an
     initialised log changes nothing but a schema upgrade.
     """
+    initialise(db, key_path, origin)
+
+
+def initialise(db: str, key_path: Path, origin: str | None, quiet_if_done: bool = False) -> None:
+    """What `init` does (`serve` does it too, so a fresh machine needs no init)."""
     engine = connect(db, create=True)
     try:
         migrate(engine)
@@ -127,8 +132,9 @@ def init_command(db: str, key_path: Path, origin: str | None) -> None:
                         f"{key_path} does not sign the log in this database "
                         f"({meta['verifier_key']})"
                     )
-            click.echo(f"already initialised: {db}")
-            click.echo(f"public key: {meta['verifier_key']}")
+            if not quiet_if_done:
+                click.echo(f"already initialised: {db}")
+                click.echo(f"public key: {meta['verifier_key']}")
             return
         if key_path.exists():
             signer = load_key(key_path)
@@ -272,6 +278,102 @@ def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], 
         click.echo("note: checked with the key stored in the database; pass --public-key "
                    "with the published key to rule out a log re-signed by another key",
                    err=True)
+
+@main.command("serve")
+@db_option()
+@key_option()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--block-entries", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Group commit: seal a block at this many entries ...")
+@click.option("--block-wait-ms", default=2.0, show_default=True, type=click.FloatRange(min=0),
+              help="... or this long after its first request arrived.")
+@click.option("--rate", default=200.0, show_default=True, type=click.FloatRange(min=0),
+              help="Requests per second per API key (0: unlimited) ...")
+@click.option("--burst", default=400.0, show_default=True, type=click.FloatRange(min=1),
+              help="... with bursts of up to this many.")
+@click.option("--auto-burn/--no-auto-burn", default=True, show_default=True,
+              help="Burn at 00:00 Asia/Shanghai on the 1st for the month that ended.")
+@clean_errors
+def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: int,
+                  block_wait_ms: float, rate: float, burst: float, auto_burn: bool) -> None:
+    """Serve the REST API (and the log as C2SP tlog-tiles) over HTTP.
+
+    On a fresh machine this creates the log (as `init` does) and a first admin
+    key, which it prints once: keep it. The API's documentation is at /docs.
+    """
+    import uvicorn
+
+    from .service import Settings, create_app
+    from .service.logs import configure_logging
+    from .store.apikeys import KeyStore
+
+    initialise(db, key_path, None, quiet_if_done=True)
+    engine = connect(db)
+    try:
+        require_schema(engine)
+        keys = KeyStore(engine)
+        if not keys.any_admin():
+            key, record = keys.create("admin", label="created by the first serve")
+            click.echo(f"admin key (shown once, keep it): {key}")
+    finally:
+        engine.dispose()
+    settings = Settings(db=db, key=key_path, host=host, port=port, block_entries=block_entries,
+                        block_wait_ms=block_wait_ms, rate=rate, burst=burst, auto_burn=auto_burn)
+    click.echo(f"serving on http://{host}:{port}/v1  (API docs: http://{host}:{port}/docs)")
+    configure_logging()
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+                access_log=False, loop="uvloop", http="httptools")
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """Create, list and revoke API keys (stored as hashes; a key is shown once)."""
+
+
+@keys_group.command("create")
+@db_option()
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "auditor", "merchant", "member", "lender"]))
+@click.option("--party", default=None, metavar="ID",
+              help="The merchant, member or lender a merchant, member or lender key acts for.")
+@click.option("--label", default="", help="A note to recognise the key by.")
+@clean_errors
+def keys_create(db: str, role: str, party: str | None, label: str) -> None:
+    """Create a key and print it (once)."""
+    from .store.apikeys import KeyStore
+
+    with open_store(db) as store:
+        key, record = KeyStore(store.engine).create(role, party, label)
+    click.echo(key)
+    click.echo(f"id {record.key_id}: {role}{' for ' + party if party else ''}", err=True)
+
+
+@keys_group.command("list")
+@db_option()
+@clean_errors
+def keys_list(db: str) -> None:
+    """List keys: id, role, party, label, revoked or not (never the keys themselves)."""
+    from .store.apikeys import KeyStore
+
+    with open_store(db) as store:
+        records = KeyStore(store.engine).list()
+    for record in records:
+        click.echo(orjson.dumps(record.public()).decode())
+
+
+@keys_group.command("revoke")
+@db_option()
+@click.argument("key_id")
+@clean_errors
+def keys_revoke(db: str, key_id: str) -> None:
+    """Revoke a key by its id (a running service stops accepting it within a second)."""
+    from .store.apikeys import KeyStore
+
+    with open_store(db) as store:
+        KeyStore(store.engine).revoke(key_id)
+    click.echo(f"revoked {key_id}")
+
 
 
 @main.group("log")

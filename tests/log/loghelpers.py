@@ -1,13 +1,7 @@
-"""Helpers for the log tests: a test's database and key, and the CLI run against them.
-
-The PostgreSQL run needs a server: ``PROFITPOOL_TEST_POSTGRES`` holds its URL
-(``.ci/run`` sets it to the local server). Each test gets its own schema there,
-dropped afterwards, so tests never see each other's tables.
-"""
+"""Helpers for the log tests: a test's database and key, and the CLI run against them."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,16 +16,7 @@ from profitpool.errors import Rejected
 from profitpool.store.database import connect
 from profitpool.store.repository import LogStore
 
-POSTGRES_ENV = "PROFITPOOL_TEST_POSTGRES"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def postgres_url() -> str | None:
-    return os.environ.get(POSTGRES_ENV) or None
-
-
-def with_schema(url: str, schema: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
 @dataclass

@@ -223,3 +223,41 @@ Effect = (
     | OrderRefunded | OrderSettled | PointsMinted | Withdrawn | PaidAtMerchant | Burned
     | Transferred | Pledged | PledgeReleased | PledgeSeized | LotExited | RulesChanged
 )
+
+
+_PARTY_FIELDS: Final = (("member", "member"), ("sender", "member"), ("receiver", "member"),
+                        ("merchant", "merchant"), ("lender", "lender"))
+_FIELDS_OF: dict[type, tuple[tuple[int, str], ...]] = {}
+
+
+def _party_fields(kind: type) -> tuple[tuple[int, str], ...]:
+    fields = _FIELDS_OF.get(kind)
+    if fields is None:
+        names: tuple[str, ...] = getattr(kind, "_fields", ())
+        fields = tuple((names.index(name), party) for name, party in _PARTY_FIELDS
+                       if name in names)
+        _FIELDS_OF[kind] = fields
+    return fields
+
+
+def parties(effects: list[Effect]) -> set[str]:
+    """Who an accepted command's effects concern: ``member:<id>``, ``merchant:<id>``,
+    ``lender:<id>``, ``rules`` for a rule change and ``burns`` for a burn.
+
+    This is what histories are made of (the member's own orders, withdrawals,
+    and also a lot of theirs forced out by someone else's order).
+    """
+    found: set[str] = set()
+    for effect in effects:
+        kind = type(effect)
+        if kind is RulesChanged:
+            found.add("rules")
+            continue
+        if kind is Burned:
+            found.add("burns")
+            continue
+        for position, party in _party_fields(kind):
+            value = effect[position]
+            if value is not None:
+                found.add(f"{party}:{value}")
+    return found

@@ -8,14 +8,15 @@ still holds every complete subtree the smaller tree had.
 from __future__ import annotations
 
 import base64
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import orjson
 
 from ..chain import merkle
 from ..chain.merkle import leaf_hash
-from ..chain.tiles import subtree_from_tiles
+from ..chain.tiles import FULL_TILE_BYTES, subtree_from_tiles
 from ..errors import ProfitpoolError
 from ..store.repository import LogStore, StoredBlock
 from ..times import format_time
@@ -28,13 +29,27 @@ class ReadError(ProfitpoolError):
 class LogReader:
     def __init__(self, store: LogStore, tile_cache: int = 4096) -> None:
         self.store = store
-        self._tile = lru_cache(maxsize=tile_cache)(self._read_tile)
+        self._tile_cache = tile_cache
+        self._full_tiles: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
         self._subtree = subtree_from_tiles(self._tile)
 
-    def _read_tile(self, level: int, index: int) -> bytes:
+    def _tile(self, level: int, index: int) -> bytes:
+        """A stored tile. Full tiles are cached (they never change); partial ones are
+        read again each time, since a live log widens them."""
+        with self._lock:
+            tile = self._full_tiles.get((level, index))
+            if tile is not None:
+                self._full_tiles.move_to_end((level, index))
+                return tile
         tile = self.store.tile(level, index)
         if tile is None:
             raise ReadError(f"tile {level}/{index} is not stored")
+        if len(tile) == FULL_TILE_BYTES:
+            with self._lock:
+                self._full_tiles[(level, index)] = tile
+                if len(self._full_tiles) > self._tile_cache:
+                    self._full_tiles.popitem(last=False)
         return tile
 
     def size(self) -> int:

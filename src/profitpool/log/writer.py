@@ -10,6 +10,8 @@ pending entries are sealed into a block:
 2. the holdings of the members they touched are re-hashed, giving the state
    digest;
 3. the header is signed, and so is a C2SP checkpoint for the new tree size;
+   who each entry concerns (histories) and the pool after the block (time
+   series) are noted for readers;
 4. entries, header and changed tiles are written in one transaction.
 
 Opening a writer rebuilds the ledger (newest signed snapshot, then the
@@ -35,10 +37,11 @@ from ..chain.merkle import leaf_hash
 from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
 from ..chain.tiles import TILE_WIDTH, TileWriter
 from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
+from ..engine.effects import parties
 from ..errors import ProfitpoolError, Rejected
 from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
-from ..store.repository import LogStore, StoredBlock
+from ..store.repository import BlockExtras, LogStore, StoredBlock
 from . import snapshot
 from .keys import OperatorKeyError, load_key, sign_block
 from .verify import linkage_problem, signature_problem
@@ -75,6 +78,8 @@ class LogWriter:
         self.on_commit = on_commit
         self.pending: list[tuple[Command, list[Effect]]] = []
         self.broken: ProfitpoolError | None = None
+        self.last_data: list[bytes] = []
+        """The entries of the last block stored, as stored (the service answers from them)."""
         self._snapshot_child: int | None = None
         self.snapshot_failures = 0
         """Snapshots a child process failed to store (a restart then replays more)."""
@@ -204,8 +209,14 @@ class LogWriter:
                 self.commit()
         return applied
 
-    def commit(self) -> BlockHeader | None:
+    def commit(
+        self, answers: list[tuple[str, str, bytes, int, bytes]] | None = None,
+    ) -> BlockHeader | None:
         """Seal the pending entries into a signed block and store it (None if none).
+
+        ``answers`` (the service's first answers to idempotent requests) are
+        stored in the block's transaction, so an answer exists exactly when
+        what it answers is durable.
 
         The block is durable when this returns. (Storing it from a second
         thread while the engine went on was tried and measured: no faster,
@@ -235,14 +246,21 @@ class LogWriter:
             header, sign_block(self.signer, header.canonical()),
             sign_checkpoint(Checkpoint(self.origin, header.tree_size, header.root), self.signer),
         )
+        extras = BlockExtras(
+            [(party, first_index + offset)
+             for offset, (_, effects) in enumerate(self.pending) for party in parties(effects)],
+            (self.ledger.pool, self.ledger.total_shares, self.ledger.index),
+            answers or [],
+        )
         try:
-            self.store.append_block(block, data, self.tiles.take_dirty())
+            self.store.append_block(block, data, self.tiles.take_dirty(), extras)
         except StoreError as error:
             self.broken = error
             raise
         self.pending.clear()
         self.height = header.height
         self.prev_hash = header.hash()
+        self.last_data = data
         if self.on_commit is not None:
             self.on_commit(header)
         if header.tree_size - self.snapshot_size >= self.snapshot_every:

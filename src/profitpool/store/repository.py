@@ -17,7 +17,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..chain.block import BlockHeader
 from .database import StoreError, describe_error
-from .schema import blocks, entries, log_meta, snapshots, tiles
+from .schema import (
+    block_stats,
+    blocks,
+    entries,
+    entry_parties,
+    idempotency,
+    log_meta,
+    snapshots,
+    tiles,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,20 @@ class StoredBlock:
     header: BlockHeader
     signature: bytes
     checkpoint: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlockExtras:
+    """Rows stored with a block for readers: not part of what the log proves.
+
+    ``parties`` are (party, entry index) pairs; ``stats`` is the pool, total
+    shares and index after the block; ``answers`` are the service's first
+    answers to idempotent requests (scope, key, request hash, status, body).
+    """
+
+    parties: list[tuple[str, int]]
+    stats: tuple[int, int, int]
+    answers: list[tuple[str, str, bytes, int, bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +69,9 @@ class LogStore:
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         marker = "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
         self._insert_entries = f"INSERT INTO entries (idx, data) VALUES ({marker}, {marker})"
+        self._insert_parties = (
+            f"INSERT INTO entry_parties (party, idx) VALUES ({marker}, {marker})"
+        )
 
     # meta ---------------------------------------------------------------
     def meta(self) -> dict[str, str]:
@@ -63,9 +89,9 @@ class LogStore:
     # writing --------------------------------------------------------------
     def append_block(
         self, block: StoredBlock, entry_data: list[bytes],
-        changed_tiles: Mapping[tuple[int, int], bytes],
+        changed_tiles: Mapping[tuple[int, int], bytes], extras: BlockExtras | None = None,
     ) -> None:
-        """Store one block, its entries and the tiles it changed, atomically.
+        """Store one block, its entries, the tiles it changed and its reader rows, atomically.
 
         Raises:
             StoreError: the transaction failed; nothing of the block was stored.
@@ -89,10 +115,27 @@ class LogStore:
                         for (level, index), data in changed_tiles.items()
                     ])
                 connection.execute(blocks.insert(), [_block_row(block)])
+                if extras is not None:
+                    self._insert_extras(connection, header, extras)
         except SQLAlchemyError as error:
             raise StoreError(
                 f"block {header.height} was not stored: {describe_error(error)}"
             ) from None
+
+    def _insert_extras(self, connection: Any, header: BlockHeader, extras: BlockExtras) -> None:
+        if extras.parties:
+            connection.exec_driver_sql(self._insert_parties, extras.parties)
+        pool, total_shares, index = extras.stats
+        connection.execute(block_stats.insert(), [{
+            "height": header.height, "time_us": header.time, "tree_size": header.tree_size,
+            "pool": pool, "total_shares": str(total_shares), "index": str(index),
+        }])
+        if extras.answers:
+            connection.execute(idempotency.insert(), [
+                {"scope": scope, "key": key, "request_hash": digest, "status": status,
+                 "response": body}
+                for scope, key, digest, status, body in extras.answers
+            ])
 
     def put_snapshot(self, snapshot: StoredSnapshot, keep: int = 2) -> None:
         """Store a snapshot and drop all but the newest ``keep``."""
@@ -105,6 +148,39 @@ class LogStore:
             connection.execute(delete(snapshots).where(snapshots.c.height.not_in(newest)))
 
     # reading --------------------------------------------------------------
+    def party_entries(self, party: str, before: int | None, limit: int) -> list[int]:
+        """Indexes of the entries that concern ``party``, newest first."""
+        query = (select(entry_parties.c.idx).where(entry_parties.c.party == party)
+                 .order_by(entry_parties.c.idx.desc()).limit(limit))
+        if before is not None:
+            query = query.where(entry_parties.c.idx < before)
+        with self.engine.connect() as connection:
+            return [row[0] for row in connection.execute(query)]
+
+    def stats(self, after: int, limit: int) -> list[Any]:
+        """Rows of ``block_stats`` for blocks after height ``after``, oldest first."""
+        query = (select(block_stats).where(block_stats.c.height > after)
+                 .order_by(block_stats.c.height).limit(limit))
+        with self.engine.connect() as connection:
+            return list(connection.execute(query))
+
+    def blocks_before(self, before: int | None, limit: int) -> list[StoredBlock]:
+        """Up to ``limit`` blocks below height ``before`` (or the newest), newest first."""
+        query = select(blocks).order_by(blocks.c.height.desc()).limit(limit)
+        if before is not None:
+            query = query.where(blocks.c.height < before)
+        with self.engine.connect() as connection:
+            return [_stored_block(row) for row in connection.execute(query)]
+
+    def answer(self, scope: str, key: str) -> tuple[bytes, int, bytes] | None:
+        """The stored first answer to an idempotent request: (request hash, status, body)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(idempotency.c.request_hash, idempotency.c.status, idempotency.c.response)
+                .where(idempotency.c.scope == scope, idempotency.c.key == key)
+            ).first()
+        return None if row is None else (bytes(row[0]), row[1], bytes(row[2]))
+
     def last_block(self) -> StoredBlock | None:
         with self.engine.connect() as connection:
             row = connection.execute(

@@ -7,6 +7,13 @@ rewritten as it fills); ``snapshots`` holds signed copies of the ledger state
 so a restart does not replay the whole log. ``log_meta`` holds the log's
 origin and public key.
 
+Beside the log, in the same transaction as each block, come tables that only
+serve readers and are not part of what the log proves: ``entry_parties``
+(which entries concern a member, merchant, lender or the rules: histories)
+and ``block_stats`` (pool, shares and index after each block: time series).
+The service keeps ``api_keys`` (hashes only) and ``idempotency`` (the first
+answer to each idempotent request, stored with the block that made it).
+
 Migrations (alembic, ``store/migrations``) create these tables; a test checks
 that the migrated schema matches this module exactly.
 """
@@ -16,6 +23,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -70,3 +78,43 @@ snapshots = Table(
     Column("signature", LargeBinary, nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
+
+entry_parties = Table(
+    "entry_parties", metadata,
+    Column("party", String(200), primary_key=True),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+)
+"""``party`` is ``member:<id>``, ``merchant:<id>``, ``lender:<id>`` or ``rules``."""
+
+block_stats = Table(
+    "block_stats", metadata,
+    Column("height", Id, primary_key=True, autoincrement=False),
+    Column("time_us", BigInteger, nullable=False),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("pool", BigInteger, nullable=False),
+    Column("total_shares", Text, nullable=False),
+    Column("index", Text, nullable=False),
+)
+"""Shares and index are exact integers too wide for BIGINT, so stored as decimal text."""
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("secret_hash", LargeBinary, nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("party", String(200), nullable=True),
+    Column("label", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger, nullable=True),
+)
+
+idempotency = Table(
+    "idempotency", metadata,
+    Column("scope", String(250), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("request_hash", LargeBinary, nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    Column("response", LargeBinary, nullable=False),
+)
+
+Index("block_stats_time", block_stats.c.time_us)

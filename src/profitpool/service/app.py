@@ -1,0 +1,139 @@
+"""The FastAPI application: wiring, lifespan, the body limit, the error handlers.
+
+:func:`create_app` builds the one app the CLI serves and the tests run; the
+log is opened (restart checks included) when the app starts and closed, with
+its last block stored, when it stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..log.reader import LogReader, ReadError
+from ..log.writer import LogWriter
+from ..store.apikeys import KeyStore
+from ..store.database import connect, require_schema
+from ..store.repository import LogStore
+from .auth import Authenticator, RateLimiter
+from .deps import Context
+from .errors import error_response, install
+from .readmodel import ReadModel
+from .responses import Json
+from .routes import ROUTERS
+from .sequencer import Sequencer, system_clock
+from .settings import Settings
+
+log = logging.getLogger("profitpool.service")
+
+DESCRIPTION = """\
+profitpool runs a consumption-appreciation (消费增值) points program whose every
+change is an entry of a signed, Merkle-hashed, publicly verifiable log.
+
+* Keys: `Authorization: Bearer pp_…`, by role (admin, auditor, merchant,
+  member, lender); merchant, member and lender keys act only for their party.
+* Money and points are decimal strings. Errors are `{"error": code, "message": text}`
+  with the codes of RULES.md section 8.
+* Writes are answered once their block is durable; a retry with the same
+  order id or `Idempotency-Key` gets the first answer, marked as a replay.
+* The log is also served as C2SP tlog-tiles: `/checkpoint`, `/tile/…`.
+
+profitpool states facts; it promises no return. A point's price can fall.
+"""
+
+
+class BodyLimit:
+    """Refuse bodies larger than ``limit`` bytes with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = self.limit + 1
+                if declared > self.limit:
+                    await self._refuse(scope, receive, send)
+                    return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response("payload_too_large",
+                                  f"the body is larger than {self.limit} bytes")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -> FastAPI:
+    """The service for the log at ``settings.db``, signed with ``settings.key``."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = connect(settings.db)
+        try:
+            require_schema(engine)
+            store = LogStore(engine)
+            read = ReadModel()
+            sequencer = Sequencer(
+                lambda: LogWriter.open(settings.db, settings.key), read,
+                max_entries=settings.block_entries, max_wait=settings.block_wait_ms / 1000,
+                clock=clock, auto_burn=settings.auto_burn)
+            sequencer.start()
+            meta = store.meta()
+            keys = KeyStore(engine)
+            app.state.context = Context(
+                settings=settings, store=store, reader=LogReader(store), keys=keys,
+                auth=Authenticator(keys, RateLimiter(settings.rate, settings.burst)),
+                sequencer=sequencer, read=read, origin=meta["origin"],
+                verifier_key=meta["verifier_key"])
+            log.info("serving the log %s at block %d", meta["origin"], read.head.height)
+            try:
+                yield
+            finally:
+                sequencer.stop()
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="profitpool", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, default_response_class=Json,
+                  docs_url="/docs", redoc_url=None)
+    install(app)
+
+    @app.exception_handler(ReadError)
+    async def missing(_request: Any, error: ReadError) -> Json:
+        return error_response("not_found", str(error))
+
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

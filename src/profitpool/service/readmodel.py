@@ -1,0 +1,317 @@
+"""What readers see: immutable views of the durable state, published per block.
+
+The writer thread owns the ledger and changes it while it applies a batch;
+readers must neither see a half-applied command nor anything that is not yet
+durable, and must never make the writer wait on them. So after each block is
+stored, the writer rebuilds the views of just the parties that block touched
+(immutable tuples) and publishes them with the new head under a lock held for
+microseconds; readers take the same lock only to pick up a consistent pair
+(head, view). Figures that move with every order (value, price, exit
+progress) are computed at read time from the view and the head.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from ..engine.effects import Effect
+from ..engine.state import Ledger, Lot
+from ..money import (
+    INDEX_DECIMALS,
+    INDEX_SCALE,
+    SHARE_SCALE,
+    format_fen,
+    format_points,
+    format_rational,
+    format_scaled,
+    points_for_shares,
+    price_micro,
+)
+from ..times import format_time
+
+
+class Head(NamedTuple):
+    pool: int
+    total_shares: int
+    index_units: int
+    exits: int
+    injected: int
+    paid_members: int
+    paid_merchants: int
+    paid_lenders: int
+    now: int | None
+    height: int
+    tree_size: int
+    members: int
+    rules: dict[str, Any]
+
+
+class LotView(NamedTuple):
+    lot: int
+    shares: int
+    cost: int
+    order: str
+    order_at: int
+    trigger: tuple[int, int]
+    exit_multiple: str
+    exit_basis: str
+    pledge: str | None
+
+
+class MemberView(NamedTuple):
+    member: str
+    shares: int
+    paid: int
+    lots: tuple[LotView, ...]
+
+
+class OrderView(NamedTuple):
+    order: str
+    merchant: str
+    member: str
+    amount: int
+    profit: int
+    campaign: str | None
+    multiplier: str
+    at: int
+    settles_at: int
+    status: str
+
+
+class PledgeView(NamedTuple):
+    pledge: str
+    member: str
+    lender: str
+    points: int
+    loan: int
+    status: str
+    repaid: int
+    lots: tuple[int, ...]
+
+
+_MEMBER_FIELDS = ("member", "sender", "receiver")
+
+
+class ReadModel:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.head = Head(0, 0, INDEX_SCALE, 0, 0, 0, 0, 0, None, 0, 0, 0, {})
+        self.members: dict[str, MemberView] = {}
+        self.orders: dict[str, OrderView] = {}
+        self.orders_by_merchant: dict[str, list[str]] = {}
+        self.merchants: dict[str, dict[str, Any]] = {}
+        self.lenders: dict[str, dict[str, Any]] = {}
+        self.campaigns: dict[str, dict[str, Any]] = {}
+        self.pledges: dict[str, PledgeView] = {}
+        self.pledges_by_lender: dict[str, list[str]] = {}
+        self.pledges_by_member: dict[str, list[str]] = {}
+
+    # publishing (writer thread) ---------------------------------------------
+    def load(self, ledger: Ledger, height: int, tree_size: int) -> None:
+        """Build every view from the ledger (at start)."""
+        self._publish(ledger, height, tree_size, set(ledger.members), set(ledger.orders),
+                      set(ledger.merchants), set(ledger.lenders), set(ledger.campaigns),
+                      set(ledger.pledges))
+
+    def refresh(self, ledger: Ledger, effects: Iterable[list[Effect]], height: int,
+                tree_size: int) -> None:
+        """Publish the views of what a stored block's effects touched, and the new head."""
+        members: set[str] = set()
+        orders: set[str] = set()
+        merchants: set[str] = set()
+        lenders: set[str] = set()
+        campaigns: set[str] = set()
+        pledges: set[str] = set()
+        for entry_effects in effects:
+            for effect in entry_effects:
+                fields = effect._fields
+                for name in _MEMBER_FIELDS:
+                    if name in fields:
+                        members.add(getattr(effect, name))
+                if "order" in fields:
+                    orders.add(effect.order)  # type: ignore[union-attr]
+                if "merchant" in fields and effect.merchant is not None:  # type: ignore[union-attr]
+                    merchants.add(effect.merchant)  # type: ignore[union-attr]
+                if "lender" in fields:
+                    lenders.add(effect.lender)  # type: ignore[union-attr]
+                if "campaign" in fields and effect.campaign is not None:  # type: ignore[union-attr]
+                    campaigns.add(effect.campaign)  # type: ignore[union-attr]
+                if "pledge" in fields and effect.pledge is not None:  # type: ignore[union-attr]
+                    pledges.add(effect.pledge)  # type: ignore[union-attr]
+                    members.add(ledger.pledges[effect.pledge].command.member)  # type: ignore[union-attr]
+        self._publish(ledger, height, tree_size, members, orders, merchants, lenders,
+                      campaigns, pledges)
+
+    def _publish(self, ledger: Ledger, height: int, tree_size: int, members: set[str],
+                 orders: set[str], merchants: set[str], lenders: set[str],
+                 campaigns: set[str], pledges: set[str]) -> None:
+        member_views = {m: _member_view(ledger, m) for m in members if m in ledger.members}
+        order_views = {o: _order_view(ledger, o) for o in orders if o in ledger.orders}
+        new_orders = [o for o in sorted(order_views, key=lambda o: ledger.orders[o].seq)
+                      if o not in self.orders]
+        merchant_views = {m: _merchant_view(ledger, m) for m in merchants
+                          if m in ledger.merchants}
+        lender_views = {x: _lender_view(ledger, x) for x in lenders if x in ledger.lenders}
+        campaign_views = {c: _campaign_view(ledger, c) for c in campaigns
+                          if c in ledger.campaigns}
+        pledge_views = {p: _pledge_view(ledger, p) for p in pledges if p in ledger.pledges}
+        new_pledges = [p for p in sorted(pledge_views) if p not in self.pledges]
+        head = Head(
+            ledger.pool, ledger.total_shares, ledger.index, ledger.exits, ledger.injected,
+            ledger.paid_members, ledger.paid_merchants, ledger.paid_lenders,
+            None if ledger.now < 0 else ledger.now, height, tree_size, len(ledger.members),
+            ledger.rules.to_json(),
+        )
+        with self.lock:
+            self.members.update(member_views)
+            self.orders.update(order_views)
+            for order_id in new_orders:
+                self.orders_by_merchant.setdefault(order_views[order_id].merchant,
+                                                   []).append(order_id)
+            self.merchants.update(merchant_views)
+            self.lenders.update(lender_views)
+            self.campaigns.update(campaign_views)
+            self.pledges.update(pledge_views)
+            for pledge_id in new_pledges:
+                view = pledge_views[pledge_id]
+                self.pledges_by_lender.setdefault(view.lender, []).append(pledge_id)
+                self.pledges_by_member.setdefault(view.member, []).append(pledge_id)
+            self.head = head
+
+    # reading (any thread) -------------------------------------------------
+    def member(self, member_id: str) -> tuple[Head, MemberView | None]:
+        with self.lock:
+            return self.head, self.members.get(member_id)
+
+
+def _lot_view(lot: Lot) -> LotView:
+    return LotView(lot.lot_id, lot.shares, lot.cost, lot.order_id, lot.order_at,
+                   (lot.trigger[0], lot.trigger[1]), format_rational(lot.exit_multiple),
+                   lot.exit_basis, None if lot.pledge is None else lot.pledge.command.id)
+
+
+def _member_view(ledger: Ledger, member_id: str) -> MemberView:
+    member = ledger.members[member_id]
+    return MemberView(member_id, member.shares, member.paid,
+                      tuple(_lot_view(lot) for lot in member.lots if lot.shares))
+
+
+def _order_view(ledger: Ledger, order_id: str) -> OrderView:
+    record = ledger.orders[order_id]
+    command = record.command
+    return OrderView(order_id, command.merchant, command.member, command.amount, command.profit,
+                     command.campaign, format_rational(record.multiplier), command.at,
+                     record.settles_at, record.status)
+
+
+def _merchant_view(ledger: Ledger, merchant_id: str) -> dict[str, Any]:
+    merchant = ledger.merchants[merchant_id]
+    return {"id": merchant_id, "name": merchant.command.name,
+            "industry": merchant.command.industry,
+            "contributed": format_fen(merchant.contributed),
+            "received": format_fen(merchant.received)}
+
+
+def _lender_view(ledger: Ledger, lender_id: str) -> dict[str, Any]:
+    lender = ledger.lenders[lender_id]
+    return {"id": lender_id, "name": lender.command.name, "received": format_fen(lender.received)}
+
+
+def _campaign_view(ledger: Ledger, campaign_id: str) -> dict[str, Any]:
+    command = ledger.campaigns[campaign_id].command
+    return {"id": campaign_id, "merchant": command.merchant,
+            "multiplier": format_rational(command.multiplier),
+            "start": format_time(command.start), "end": format_time(command.end)}
+
+
+def _pledge_view(ledger: Ledger, pledge_id: str) -> PledgeView:
+    record = ledger.pledges[pledge_id]
+    command = record.command
+    return PledgeView(pledge_id, command.member, command.lender, command.points, command.loan,
+                      record.status, record.repaid, tuple(lot.lot_id for lot in record.lots))
+
+
+# rendering (any thread) ---------------------------------------------------------
+def value_fen(head: Head, shares: int) -> int:
+    return 0 if head.total_shares == 0 else shares * head.pool // head.total_shares
+
+
+def head_json(head: Head) -> dict[str, Any]:
+    """Pool, supply, price and value per point now (RULES.md section 8 precision)."""
+    supply = points_for_shares(head.total_shares, head.index_units)
+    return {
+        "pool": format_fen(head.pool),
+        "supply": format_points(supply),
+        "price": format_scaled(price_micro(head.pool, head.total_shares, head.index_units),
+                               1_000_000, 6),
+        "value_per_point": _value_per_point(head),
+        "index": format_scaled(head.index_units, INDEX_SCALE, INDEX_DECIMALS),
+        "exits": head.exits,
+        "members": head.members,
+        "injected": format_fen(head.injected),
+        "paid_members": format_fen(head.paid_members),
+        "paid_merchants": format_fen(head.paid_merchants),
+        "paid_lenders": format_fen(head.paid_lenders),
+        "time": None if head.now is None else format_time(head.now),
+        "block": head.height,
+        "tree_size": head.tree_size,
+        "note": "A burn raises the price per point but changes no holding's value.",
+    }
+
+
+def _value_per_point(head: Head) -> str:
+    """What one point minted before any burn is worth now: pool / shares, CNY, 6 decimals.
+
+    A burn shrinks every holding's points and raises the price by the same
+    factor, so the price alone overstates growth; this figure (price x
+    index) is what burns leave unchanged, and what a member's holding value
+    follows.
+    """
+    return format_scaled(price_micro(head.pool, head.total_shares, INDEX_SCALE), 1_000_000, 6)
+
+
+def member_json(head: Head, view: MemberView) -> dict[str, Any]:
+    lots = []
+    for lot in view.lots:
+        value = value_fen(head, lot.shares)
+        # The trigger is in fen per whole share (SHARE_SCALE share units).
+        numerator, denominator = lot.trigger
+        target = numerator * lot.shares // (denominator * SHARE_SCALE)
+        progress = (0 if head.total_shares == 0 else
+                    head.pool * SHARE_SCALE * denominator * 10_000
+                    // (head.total_shares * numerator))
+        lots.append({
+            "lot": lot.lot, "order": lot.order, "order_at": format_time(lot.order_at),
+            "points": format_points(points_for_shares(lot.shares, head.index_units)),
+            "cost": format_fen(lot.cost), "value": format_fen(value),
+            "exit_multiple": lot.exit_multiple, "exit_basis": lot.exit_basis,
+            "exit_target": format_fen(target),
+            "exit_progress": format_scaled(min(progress, 10_000), 10_000, 4),
+            "pledge": lot.pledge,
+        })
+    return {
+        "member": view.member,
+        "points": format_points(points_for_shares(view.shares, head.index_units)),
+        "value": format_fen(value_fen(head, view.shares)),
+        "paid": format_fen(view.paid),
+        "lots": lots,
+        "block": head.height,
+    }
+
+
+def order_json(view: OrderView, merchant_order_id: str) -> dict[str, Any]:
+    return {
+        "id": merchant_order_id, "log_id": view.order, "merchant": view.merchant,
+        "member": view.member, "amount": format_fen(view.amount),
+        "profit": format_fen(view.profit), "campaign": view.campaign,
+        "multiplier": view.multiplier, "at": format_time(view.at),
+        "settles_at": format_time(view.settles_at), "status": view.status,
+    }
+
+
+def pledge_json(view: PledgeView) -> dict[str, Any]:
+    return {"id": view.pledge, "member": view.member, "lender": view.lender,
+            "points": format_points(view.points), "loan": format_fen(view.loan),
+            "status": view.status, "repaid": format_fen(view.repaid), "lots": list(view.lots)}

@@ -1,0 +1,8 @@
+"""One router per group of resources, gathered in :data:`ROUTERS`."""
+
+from __future__ import annotations
+
+from . import lenders, members, operator, orders, public, tiles
+
+ROUTERS = (public.router, tiles.router, operator.router, orders.router, members.router,
+           lenders.router)

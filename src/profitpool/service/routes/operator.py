@@ -1,0 +1,149 @@
+"""The operator's resources: merchants, lenders, campaigns, rules, burns, API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ...errors import Rejected
+from ...store.apikeys import KeyError_
+from ..deps import READERS, CallerDep, ContextDep, IdempotencyKey, allow, write_one
+from ..errors import ServiceError
+from ..responses import Json
+from ..schemas import (
+    BurnCreate,
+    CampaignCreate,
+    KeyCreate,
+    KeyCreated,
+    KeyPublic,
+    LenderCreate,
+    MerchantCreate,
+    Page,
+    WriteResult,
+)
+from .common import ERRORS
+
+router = APIRouter(prefix="/v1", responses=ERRORS)
+
+
+@router.post("/merchants", status_code=201, response_model=WriteResult, tags=["operator"])
+async def create_merchant(body: MerchantCreate, ctx: ContextDep, who: CallerDep,
+                          idempotency_key: IdempotencyKey = None) -> Json:
+    """Register a merchant (a log entry). Its orders are then reported with a merchant key."""
+    allow(who, "admin")
+    if ":" in body.id:
+        # Order ids in the log are "<merchant>:<order id>"; a colon here would make them
+        # ambiguous.
+        raise Rejected("invalid_id", "a merchant id may not contain ':'")
+    command = {"op": "merchant", "id": body.id, "name": body.name, "industry": body.industry}
+    return await write_one(ctx, who, command, idempotency_key, body.model_dump())
+
+
+@router.get("/merchants", response_model=Page, tags=["operator"])
+def list_merchants(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    allow(who, *READERS)
+    with ctx.read.lock:
+        data = [ctx.read.merchants[m] for m in sorted(ctx.read.merchants)]
+    return {"data": data, "count": len(data)}
+
+
+@router.get("/merchants/{merchant_id}", tags=["merchant"])
+def get_merchant(merchant_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    """A merchant and its contribution to the pool (fen it injected, fen the pool paid it)."""
+    allow(who, *READERS, "merchant", party=merchant_id)
+    with ctx.read.lock:
+        view = ctx.read.merchants.get(merchant_id)
+        orders = len(ctx.read.orders_by_merchant.get(merchant_id, ()))
+    if view is None:
+        raise ServiceError("not_found", f"there is no merchant {merchant_id!r}")
+    return {**view, "orders": orders}
+
+
+@router.post("/lenders", status_code=201, response_model=WriteResult, tags=["operator"])
+async def create_lender(body: LenderCreate, ctx: ContextDep, who: CallerDep,
+                        idempotency_key: IdempotencyKey = None) -> Json:
+    """Register a lender (a bank that lends against pledged points)."""
+    allow(who, "admin")
+    command = {"op": "lender", "id": body.id, "name": body.name}
+    return await write_one(ctx, who, command, idempotency_key, body.model_dump())
+
+
+@router.get("/lenders", response_model=Page, tags=["operator"])
+def list_lenders(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    allow(who, *READERS)
+    with ctx.read.lock:
+        data = [ctx.read.lenders[x] for x in sorted(ctx.read.lenders)]
+    return {"data": data, "count": len(data)}
+
+
+@router.get("/lenders/{lender_id}", tags=["lender"])
+def get_lender(lender_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    allow(who, *READERS, "lender", party=lender_id)
+    with ctx.read.lock:
+        view = ctx.read.lenders.get(lender_id)
+    if view is None:
+        raise ServiceError("not_found", f"there is no lender {lender_id!r}")
+    return view
+
+
+@router.post("/campaigns", status_code=201, response_model=WriteResult, tags=["operator"])
+async def create_campaign(body: CampaignCreate, ctx: ContextDep, who: CallerDep,
+                          idempotency_key: IdempotencyKey = None) -> Json:
+    """A points multiplier for orders at one merchant (or all) during [start, end)."""
+    allow(who, "admin")
+    command = {"op": "campaign", **body.model_dump()}
+    return await write_one(ctx, who, command, idempotency_key, body.model_dump())
+
+
+@router.patch("/rules", status_code=201, response_model=WriteResult, tags=["operator"])
+async def change_rules(body: dict[str, Any], ctx: ContextDep, who: CallerDep,
+                       idempotency_key: IdempotencyKey = None) -> Json:
+    """Change rules of RULES.md section 3 from the next command on (a log entry).
+
+    The body names only the rules that change, e.g. ``{"exit_multiple": "2.5"}``.
+    """
+    allow(who, "admin")
+    if not body or "op" in body or "at" in body:
+        raise Rejected("invalid_rules", "name at least one rule of RULES.md section 3 to change")
+    command = {"op": "rules", "rules": body}
+    return await write_one(ctx, who, command, idempotency_key, body)
+
+
+@router.post("/burns", status_code=201, response_model=WriteResult, tags=["operator"])
+async def create_burn(body: BurnCreate, ctx: ContextDep, who: CallerDep,
+                      idempotency_key: IdempotencyKey = None) -> Json:
+    """Burn a month by hand (the service also burns each month that ended, at 00:00
+    Asia/Shanghai on the 1st). A period is burned once."""
+    allow(who, "admin")
+    command = {"op": "burn", "period": body.period}
+    return await write_one(ctx, who, command, idempotency_key, body.model_dump())
+
+
+@router.post("/keys", status_code=201, response_model=KeyCreated, tags=["operator"])
+def create_key(body: KeyCreate, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    """Create an API key. The key is in this answer only; it is stored as a hash."""
+    allow(who, "admin")
+    try:
+        key, record = ctx.keys.create(body.role, body.party, body.label)
+    except KeyError_ as error:
+        raise ServiceError("invalid_command", str(error)) from None
+    return {"key": key, "id": record.key_id, "role": record.role, "party": record.party}
+
+
+@router.get("/keys", response_model=list[KeyPublic], tags=["operator"])
+def list_keys(ctx: ContextDep, who: CallerDep) -> list[dict[str, Any]]:
+    allow(who, "admin")
+    return [record.public() for record in ctx.keys.list()]
+
+
+@router.delete("/keys/{key_id}", response_model=KeyPublic, tags=["operator"])
+def revoke_key(key_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    """Revoke a key at once."""
+    allow(who, "admin")
+    try:
+        record = ctx.keys.revoke(key_id)
+    except KeyError_ as error:
+        raise ServiceError("not_found", str(error)) from None
+    ctx.auth.forget(key_id)
+    return record.public()

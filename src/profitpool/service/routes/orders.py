@@ -1,0 +1,116 @@
+"""Merchants' orders: report (one or a batch of up to 1,000), refund, read their own.
+
+An order's id in the log is ``<merchant>:<the merchant's order id>``: the
+merchant comes from the key, never from the body, so a merchant cannot
+report or refund an order as another merchant, and two merchants may use
+the same order ids. The merchant's order id is the idempotency key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from ..auth import Principal
+from ..deps import READERS, CallerDep, Context, ContextDep, IdempotencyKey, allow, submit, write_one
+from ..errors import ServiceError
+from ..readmodel import order_json
+from ..responses import Json
+from ..schemas import BatchResult, OrderBatch, OrderCreate, Page, WriteResult
+from ..sequencer import IdemKey, request_digest
+from .common import ERRORS
+
+router = APIRouter(prefix="/v1", responses=ERRORS, tags=["merchant"])
+
+
+def _merchant(who: Principal) -> str:
+    allow(who, "merchant", party=who.party)
+    assert who.party is not None
+    return who.party
+
+
+def _order_command(merchant: str, order: OrderCreate) -> tuple[dict[str, Any], IdemKey]:
+    log_id = f"{merchant}:{order.id}"
+    command = {"op": "order", "id": log_id, "merchant": merchant, "member": order.member,
+               "amount": order.amount, "profit": order.profit}
+    if order.campaign is not None:
+        command["campaign"] = order.campaign
+    return command, IdemKey("order", log_id, request_digest(order.model_dump()), False)
+
+
+@router.post("/orders", status_code=201, response_model=WriteResult)
+async def create_order(body: OrderCreate, ctx: ContextDep, who: CallerDep) -> Json:
+    """Report an order. Answered once its block is durable; a retry with the same id and
+    body gets the first answer marked as a replay, another body gets 409 ``conflict``."""
+    command, key = _order_command(_merchant(who), body)
+    [outcome] = await submit(ctx, [command], [key])
+    return Json(outcome.body, status_code=outcome.status)
+
+
+@router.post("/orders:batch", response_model=BatchResult)
+async def create_orders(body: OrderBatch, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    """Report up to 1,000 orders at once, each accepted or refused on its own, in order."""
+    merchant = _merchant(who)
+    pairs = [_order_command(merchant, order) for order in body.orders]
+    outcomes = await submit(ctx, [command for command, _ in pairs], [key for _, key in pairs])
+    results: list[dict[str, Any]] = []
+    counts = {"accepted": 0, "replayed": 0, "rejected": 0}
+    for order, outcome in zip(body.orders, outcomes, strict=True):
+        results.append({"id": order.id, "status": outcome.status, **outcome.body})
+        if outcome.status >= 400:
+            counts["rejected"] += 1
+        elif outcome.body.get("replay"):
+            counts["replayed"] += 1
+        else:
+            counts["accepted"] += 1
+    return {**counts, "results": results}
+
+
+def _owner(ctx: Context, who: Principal, merchant: str | None) -> str:
+    if who.role == "merchant":
+        allow(who, "merchant", party=merchant or who.party)
+        assert who.party is not None
+        return who.party
+    allow(who, *READERS)
+    if merchant is None:
+        raise ServiceError("invalid_command", "name the merchant: ?merchant=<id>")
+    return merchant
+
+
+MerchantQuery = Annotated[str | None, Query(description="The merchant (admin and auditor keys).",
+                                            max_length=128)]
+
+
+@router.get("/orders", response_model=Page)
+def list_orders(ctx: ContextDep, who: CallerDep, merchant: MerchantQuery = None,
+                offset: Annotated[int, Query(ge=0)] = 0,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    """A merchant's orders, oldest first, with their status (pending, settled, refunded)."""
+    owner = _owner(ctx, who, merchant)
+    prefix = len(owner) + 1
+    with ctx.read.lock:
+        ids = ctx.read.orders_by_merchant.get(owner, [])
+        count = len(ids)
+        views = [ctx.read.orders[order_id] for order_id in ids[offset:offset + limit]]
+    return {"data": [order_json(view, view.order[prefix:]) for view in views], "count": count}
+
+
+@router.get("/orders/{order_id}")
+def get_order(order_id: str, ctx: ContextDep, who: CallerDep,
+              merchant: MerchantQuery = None) -> dict[str, Any]:
+    owner = _owner(ctx, who, merchant)
+    with ctx.read.lock:
+        view = ctx.read.orders.get(f"{owner}:{order_id}")
+    if view is None:
+        raise ServiceError("not_found", f"merchant {owner!r} has no order {order_id!r}")
+    return order_json(view, order_id)
+
+
+@router.post("/orders/{order_id}/refund", status_code=201, response_model=WriteResult)
+async def refund_order(order_id: str, ctx: ContextDep, who: CallerDep,
+                       idempotency_key: IdempotencyKey = None) -> Json:
+    """Refund a pending order (before it settles); it then never mints points."""
+    merchant = _merchant(who)
+    command = {"op": "refund", "order": f"{merchant}:{order_id}"}
+    return await write_one(ctx, who, command, idempotency_key, {"order": order_id})

@@ -1,0 +1,72 @@
+"""The log as C2SP tlog-tiles (https://c2sp.org/tlog-tiles), for any tlog client.
+
+``/checkpoint`` is the newest signed checkpoint; ``/tile/<L>/<N>[.p/<W>]``
+the hashes of a tile, ``/tile/entries/<N>[.p/<W>]`` an entry bundle. Full
+tiles and bundles never change, so they are served as immutable; a partial
+one is served as the prefix of width W of what is stored (tiles only grow at
+the end), and only within the newest checkpoint's tree.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ...chain.merkle import HASH_BYTES
+from ...chain.tiles import TILE_WIDTH, entry_bundle, parse_entries_path, parse_tile_path
+from ..deps import ContextDep
+from ..errors import ServiceError
+
+router = APIRouter(tags=["tlog-tiles"])
+
+_IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+_FRESH = {"Cache-Control": "no-cache"}
+
+
+def _not_found(path: str) -> ServiceError:
+    return ServiceError("not_found", f"there is no {path}")
+
+
+@router.get("/checkpoint", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}}})
+def checkpoint(ctx: ContextDep) -> Response:
+    """The newest signed checkpoint (a C2SP signed note)."""
+    last = ctx.store.last_block()
+    if last is None:
+        raise ServiceError("not_found", "the log has no checkpoint yet")
+    return Response(last.checkpoint, media_type="text/plain; charset=utf-8", headers=_FRESH)
+
+
+@router.get("/tile/{path:path}", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def tile(path: str, ctx: ContextDep) -> Response:
+    """A Merkle tree tile or an entry bundle."""
+    full_path = f"tile/{path}"
+    last = ctx.store.last_block()
+    size = 0 if last is None else last.header.tree_size
+    if path.startswith("entries/"):
+        try:
+            index, width = parse_entries_path(full_path)
+        except ValueError as error:
+            raise ServiceError("not_found", str(error)) from None
+        first = index * TILE_WIDTH
+        if first + width > size:
+            raise _not_found(full_path)
+        data = [item for _, item in ctx.store.iter_entries(first, first + width)]
+        if len(data) != width:
+            raise _not_found(full_path)
+        return Response(entry_bundle(data), media_type="application/octet-stream",
+                        headers=_IMMUTABLE)
+    try:
+        level, index, width = parse_tile_path(full_path)
+    except ValueError as error:
+        raise ServiceError("not_found", str(error)) from None
+    # The tile exists in the newest tree if its hashes' subtrees all fit in it.
+    leaves_per_hash = TILE_WIDTH ** level
+    if (index * TILE_WIDTH + width) * leaves_per_hash > size:
+        raise _not_found(full_path)
+    stored = ctx.store.tile(level, index)
+    if stored is None or len(stored) < width * HASH_BYTES:
+        raise _not_found(full_path)
+    return Response(stored[:width * HASH_BYTES], media_type="application/octet-stream",
+                    headers=_IMMUTABLE)

@@ -1,0 +1,40 @@
+"""The service's settings: ``PROFITPOOL_*`` environment variables, overridden by flags."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ..log.keys import default_key_path
+from ..store.database import DEFAULT_URL
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PROFITPOOL_", extra="ignore")
+
+    db: str = DEFAULT_URL
+    """Database URL: sqlite:///FILE (default ./profitpool.db) or postgresql://…"""
+    key: Path = default_key_path()
+    """The operator's signing key (created by init, or by serve on first start)."""
+    origin: str = "profitpool.local/log"
+    """The log's origin line, used when serve creates a fresh log."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    block_entries: int = 1000
+    """Group commit: a block is sealed at this many entries ..."""
+    block_wait_ms: float = 2.0
+    """... or this many milliseconds after its first request arrived."""
+    rate: float = 200.0
+    """Requests per second per API key (0: no limit) ..."""
+    burst: float = 400.0
+    """... with bursts of up to this many."""
+    max_body_bytes: int = 1_048_576
+    auto_burn: bool = True
+    """Burn at 00:00 Asia/Shanghai on the 1st for the month that ended."""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

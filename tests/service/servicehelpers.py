@@ -1,0 +1,121 @@
+"""A real running service for tests: uvicorn on a free loopback port, in a thread.
+
+The service's clock is a :class:`FakeClock` the test moves, so settlements,
+the daily cap and the monthly burn can be tested without waiting.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from profitpool.cli import initialise
+from profitpool.service import Settings, create_app
+from profitpool.store.apikeys import KeyStore
+from profitpool.store.database import connect
+from profitpool.times import parse_time
+
+START = "2026-03-10T10:00:00+08:00"
+
+
+class FakeClock:
+    """Epoch microseconds that move only when told to."""
+
+    def __init__(self, at: str = START) -> None:
+        self.now = parse_time(at)
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += int(seconds * 1_000_000)
+
+    def set(self, at: str) -> None:
+        self.now = parse_time(at)
+
+
+@dataclass
+class Service:
+    """One test's service: its database, key, clock and admin key."""
+
+    db: str
+    key_path: Path
+    clock: FakeClock = field(default_factory=FakeClock)
+    options: dict[str, Any] = field(default_factory=dict)
+    admin_key: str = ""
+    url: str = ""
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    def setup(self) -> Service:
+        initialise(self.db, self.key_path, None, quiet_if_done=True)
+        engine = connect(self.db)
+        try:
+            self.admin_key, _ = KeyStore(engine).create("admin", label="tests")
+        finally:
+            engine.dispose()
+        return self.start()
+
+    def settings(self) -> Settings:
+        options = {"rate": 0.0, "auto_burn": False, **self.options}
+        return Settings(db=self.db, key=self.key_path, **options)
+
+    def start(self) -> Service:
+        app = create_app(self.settings(), clock=self.clock)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                lifespan="on", loop="asyncio", access_log=False)
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the service did not start")
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(60)
+            self._server = self._thread = None
+
+    def restart(self) -> Service:
+        self.stop()
+        return self.start()
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        client = httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        self._clients.append(client)
+        return client
+
+    def admin(self) -> httpx.Client:
+        return self.client(self.admin_key)
+
+    def new_key(self, role: str, party: str | None = None) -> str:
+        response = self.admin().post("/v1/keys", json={"role": role, "party": party})
+        assert response.status_code == 201, response.text
+        return str(response.json()["key"])
+
+    def merchant(self, merchant_id: str, **fields: str) -> httpx.Client:
+        """Register a merchant; a client with its key."""
+        response = self.admin().post("/v1/merchants", json={"id": merchant_id, **fields})
+        assert response.status_code == 201, response.text
+        return self.client(self.new_key("merchant", merchant_id))
+
+    def member(self, member_id: str) -> httpx.Client:
+        return self.client(self.new_key("member", member_id))
