@@ -28,7 +28,7 @@ def _lender_of(ctx: ContextDep, pledge_id: str) -> str:
     with ctx.read.lock:
         view = ctx.read.pledges.get(pledge_id)
     if view is None:
-        raise ServiceError("not_found", f"there is no pledge {pledge_id!r}")
+        raise ServiceError("unknown_pledge", f"there is no pledge {pledge_id!r}")
     return view.lender
 
 
@@ -38,7 +38,7 @@ def get_pledge(pledge_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any
         view = ctx.read.pledges.get(pledge_id)
     if view is None:
         allow(who, *READERS, "lender", "member", party=who.party)
-        raise ServiceError("not_found", f"there is no pledge {pledge_id!r}")
+        raise ServiceError("unknown_pledge", f"there is no pledge {pledge_id!r}")
     party = view.member if who.role == "member" else view.lender
     allow(who, *READERS, "lender", "member", party=party)
     return pledge_json(view)

@@ -26,7 +26,7 @@ def holdings(member_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     allow(who, *READERS, "member", party=member_id)
     head, view = ctx.read.member(member_id)
     if view is None:
-        raise ServiceError("not_found", f"there is no member {member_id!r}")
+        raise ServiceError("unknown_member", f"there is no member {member_id!r}")
     return member_json(head, view)
 
 

@@ -56,7 +56,7 @@ def get_merchant(merchant_id: str, ctx: ContextDep, who: CallerDep) -> dict[str,
         view = ctx.read.merchants.get(merchant_id)
         orders = len(ctx.read.orders_by_merchant.get(merchant_id, ()))
     if view is None:
-        raise ServiceError("not_found", f"there is no merchant {merchant_id!r}")
+        raise ServiceError("unknown_merchant", f"there is no merchant {merchant_id!r}")
     return {**view, "orders": orders}
 
 
@@ -83,7 +83,7 @@ def get_lender(lender_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any
     with ctx.read.lock:
         view = ctx.read.lenders.get(lender_id)
     if view is None:
-        raise ServiceError("not_found", f"there is no lender {lender_id!r}")
+        raise ServiceError("unknown_lender", f"there is no lender {lender_id!r}")
     return view
 
 

@@ -103,7 +103,7 @@ def get_order(order_id: str, ctx: ContextDep, who: CallerDep,
     with ctx.read.lock:
         view = ctx.read.orders.get(f"{owner}:{order_id}")
     if view is None:
-        raise ServiceError("not_found", f"merchant {owner!r} has no order {order_id!r}")
+        raise ServiceError("unknown_order", f"merchant {owner!r} has no order {order_id!r}")
     return order_json(view, order_id)
 
 

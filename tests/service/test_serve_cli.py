@@ -1,0 +1,102 @@
+"""`profitpool serve` on a fresh machine, and `profitpool keys`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+from servicehelpers import Service
+
+from profitpool.cli import main
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(cwd: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start `profitpool serve` with no arguments but the port; its lines up to 'serving on'."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROFITPOOL_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "profitpool", "serve", "--port", str(port)], cwd=cwd, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("serving on"):
+        line = process.stdout.readline()
+        assert line, f"serve ended early: {lines}"
+        lines.append(line.strip())
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/v1/pool", timeout=1)
+            return process, lines
+        except httpx.TransportError:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        assert process.wait(30) == 0
+    finally:
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_serve_on_a_fresh_machine_creates_the_log_and_prints_an_admin_key_once(
+        tmp_path: Path) -> None:
+    port = _free_port()
+    process, lines = _serve(tmp_path, port)
+    try:
+        [admin_line] = [line for line in lines if line.startswith("admin key")]
+        admin_key = admin_line.rsplit(" ", 1)[1]
+        assert any(line.startswith("public key: ") for line in lines)
+        assert lines[-1] == (f"serving on http://127.0.0.1:{port}/v1  "
+                             f"(API docs: http://127.0.0.1:{port}/docs)")
+        assert (tmp_path / "profitpool.db").exists()
+        assert (tmp_path / "profitpool.key").stat().st_mode & 0o777 == 0o600
+        base = f"http://127.0.0.1:{port}"
+        keys = httpx.get(f"{base}/v1/keys", headers={"Authorization": f"Bearer {admin_key}"})
+        assert keys.status_code == 200 and [k["role"] for k in keys.json()] == ["admin"]
+        assert admin_key not in keys.text  # only its id and hash are kept
+        assert httpx.get(f"{base}/docs").status_code == 200
+        assert "/v1/orders" in httpx.get(f"{base}/openapi.json").json()["paths"]
+    finally:
+        _stop(process)
+    process, lines = _serve(tmp_path, port)
+    _stop(process)
+    assert not any(line.startswith("admin key") for line in lines)
+
+
+def test_keys_from_the_cli_are_shown_once_listed_by_id_and_revocable(
+        sqlite_service: Service) -> None:
+    runner = CliRunner()
+    created = runner.invoke(main, ["keys", "create", "--db", sqlite_service.db, "--role",
+                                   "auditor", "--label", "regulator"], catch_exceptions=False)
+    assert created.exit_code == 0, created.output
+    key = created.stdout.strip().splitlines()[0]
+    auditor = sqlite_service.client(key)
+    assert auditor.get("/v1/merchants").status_code == 200
+    assert auditor.post("/v1/lenders", json={"id": "b1"}).status_code == 403
+    listed = runner.invoke(main, ["keys", "list", "--db", sqlite_service.db])
+    assert '"role":"auditor"' in listed.output and key not in listed.output
+    key_id = key.split("_")[1]
+    revoked = runner.invoke(main, ["keys", "revoke", "--db", sqlite_service.db, key_id])
+    assert revoked.exit_code == 0
+    time.sleep(1.1)  # the service re-reads a key's record at most a second later
+    refused = auditor.get("/v1/merchants")
+    assert (refused.status_code, refused.json()["error"]) == (401, "unauthorized")
+    missing = runner.invoke(main, ["keys", "create", "--db", sqlite_service.db, "--role",
+                                   "merchant"])
+    assert missing.exit_code == 1 and "must be bound" in missing.output
