@@ -129,3 +129,24 @@ def test_the_tiles_served_authenticate_every_entry_against_the_signed_checkpoint
     assert client.get("/" + tile_path(0, 2, 91)).status_code == 404
     assert client.get("/tile/0/002.p/256").status_code == 404
     assert client.get("/tile/0/0002").status_code == 404
+
+
+def test_snapshots_are_taken_while_serving_and_a_restart_starts_from_one(
+        tmp_path: Any) -> None:
+    running = Service(f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "operator.key",
+                      options={"snapshot_every": 100, "block_entries": 20})
+    running.setup()
+    try:
+        m1 = running.merchant("m1")
+        for start in range(0, 250, 50):
+            orders = [{"id": f"o{i}", "member": f"u{i % 9}", "amount": "10.00",
+                       "profit": "1.00"} for i in range(start, start + 50)]
+            assert m1.post("/v1/orders:batch", json={"orders": orders}).status_code == 200
+        before = running.client().get("/v1/pool").json()
+        running.restart()
+        writer = _context(running).sequencer.writer
+        assert writer.snapshot_size >= 200  # taken by a forked child while serving
+        assert writer.snapshot_failures == 0
+        assert running.client().get("/v1/pool").json() == before
+    finally:
+        running.stop()

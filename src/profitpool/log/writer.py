@@ -62,6 +62,7 @@ class LogWriter:
         self, store: LogStore, signer: Signer, *, block_size: int = DEFAULT_BLOCK_SIZE,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         on_commit: Callable[[BlockHeader], None] | None = None,
+        fork_snapshots: bool | None = None,
     ) -> None:
         meta = store.meta()
         self.store = store
@@ -76,6 +77,10 @@ class LogWriter:
         self.block_size = block_size
         self.snapshot_every = snapshot_every
         self.on_commit = on_commit
+        self.fork_snapshots = fork_snapshots
+        """Take snapshots in a forked child: None = only while this process has one
+        thread; True = also with other threads (the service: the child touches only this
+        writer's ledger and opens its own connections)."""
         self.pending: list[tuple[Command, list[Effect]]] = []
         self.broken: ProfitpoolError | None = None
         self.last_data: list[bytes] = []
@@ -280,7 +285,10 @@ class LogWriter:
             return
         self._reap_snapshot()
         height, size = self.height, self.tiles.size
-        if hasattr(os, "fork") and threading.active_count() == 1:
+        fork = self.fork_snapshots
+        if fork is None:
+            fork = threading.active_count() == 1
+        if hasattr(os, "fork") and fork:
             pid = os.fork()
             if pid == 0:  # the child: store the snapshot and leave at once
                 code = 1

@@ -105,7 +105,8 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             store = LogStore(engine)
             read = ReadModel()
             sequencer = Sequencer(
-                lambda: LogWriter.open(settings.db, settings.key), read,
+                lambda: LogWriter.open(settings.db, settings.key, fork_snapshots=True,
+                                       snapshot_every=settings.snapshot_every), read,
                 max_entries=settings.block_entries, max_wait=settings.block_wait_ms / 1000,
                 clock=clock, auto_burn=settings.auto_burn)
             sequencer.start()

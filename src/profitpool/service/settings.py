@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     """Requests per second per API key (0: no limit) ..."""
     burst: float = 400.0
     """... with bursts of up to this many."""
+    snapshot_every: int = 250_000
+    """Entries between signed snapshots (taken by a forked child, so writes go on)."""
     max_body_bytes: int = 1_048_576
     auto_burn: bool = True
     """Burn at 00:00 Asia/Shanghai on the 1st for the month that ended."""
