@@ -31,6 +31,10 @@ class Principal:
         return f"key:{self.role}:{self.party or ''}"
 
 
+class NeedsLookup(Exception):
+    """The key's record must be read from the database first."""
+
+
 class RateLimiter:
     """A token bucket per key: ``rate`` requests a second, bursts of ``burst``."""
 
@@ -64,17 +68,23 @@ class Authenticator:
     def forget(self, key_id: str) -> None:
         self._cache.pop(key_id, None)
 
-    def _record(self, key_id: str) -> ApiKey | None:
+    def _record(self, key_id: str, fetch: bool) -> ApiKey | None:
         now = time.monotonic()
         cached = self._cache.get(key_id)
         if cached is not None and now - cached[0] < KEY_CACHE_SECONDS:
             return cached[1]
+        if not fetch:
+            raise NeedsLookup(key_id)
         record = self.keys.get(key_id)
         self._cache[key_id] = (now, record)
         return record
 
-    def principal(self, authorization: str | None, cost: float = 1.0) -> Principal:
+    def principal(self, authorization: str | None, fetch: bool = True) -> Principal:
         """The caller of a request.
+
+        With ``fetch`` False, a key whose record is not cached raises
+        :class:`NeedsLookup` instead of reading the database (so the event loop
+        never waits on it; the caller retries on a worker thread).
 
         Raises:
             ServiceError: ``unauthorized`` (no key, malformed, unknown, revoked)
@@ -87,12 +97,12 @@ class Authenticator:
         key_id = key_id_of(key) if scheme.lower() == "bearer" else None
         if key_id is None:
             raise ServiceError("unauthorized", "the Authorization header holds no API key")
-        record = self._record(key_id)
+        record = self._record(key_id, fetch)
         if record is None or not matches(key, record):
             raise ServiceError("unauthorized", "this API key is not known")
         if record.revoked_us is not None:
             raise ServiceError("unauthorized", "this API key was revoked")
-        wait = self.limiter.take(key_id, cost)
+        wait = self.limiter.take(key_id)
         if wait is not None:
             raise ServiceError("rate_limited", "too many requests from this key; slow down",
                                retry_after=wait)

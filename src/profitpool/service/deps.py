@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..log.reader import LogReader
 from ..store.apikeys import KeyStore
 from ..store.repository import LogStore
-from .auth import Authenticator, Principal
+from .auth import Authenticator, NeedsLookup, Principal
 from .errors import ServiceError
 from .readmodel import ReadModel
 from .responses import Json
@@ -35,7 +36,7 @@ class Context:
     verifier_key: str
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
     return request.app.state.context  # type: ignore[no-any-return]
 
 
@@ -44,12 +45,16 @@ ContextDep = Annotated[Context, Depends(context)]
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer pp_…`")
 
 
-def caller(request: Request, ctx: ContextDep,
-           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-           ) -> Principal:
+async def caller(request: Request, ctx: ContextDep,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(_bearer)]
+                 ) -> Principal:
     header = request.headers.get("authorization")
     del credentials  # declared for the OpenAPI security scheme; the header is parsed here
-    return ctx.auth.principal(header)
+    try:
+        return ctx.auth.principal(header, fetch=False)
+    except NeedsLookup:
+        return await run_in_threadpool(ctx.auth.principal, header)
 
 
 CallerDep = Annotated[Principal, Depends(caller)]

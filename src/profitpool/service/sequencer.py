@@ -26,6 +26,7 @@ second burn of a period, so it happens once even across restarts).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import queue
@@ -147,6 +148,8 @@ class Sequencer:
         self._first_time = (None if first is None else
                             parse_time(orjson.loads(first)["command"]["at"]))
         self.writer = writer
+        gc.collect()
+        gc.freeze()  # the rebuilt ledger, once (see _process)
 
     def stop(self) -> None:
         """Answer what is queued, store the last block and close the log."""
@@ -239,6 +242,10 @@ class Sequencer:
         data = writer.last_data if header is not None else []
         if header is not None:
             self.read.refresh(writer.ledger, effects, header.height, header.tree_size)
+            # The ledger only grows: move what is alive now out of the collector's
+            # reach, or every full collection walks millions of objects with all
+            # requests stopped (measured: 0.3-0.6 s each, a quarter of the CPU).
+            gc.freeze()
             if self._first_time is None:
                 self._first_time = parse_time(orjson.loads(data[0])["command"]["at"])
         for request, request_results in zip(batch, results, strict=True):
