@@ -167,7 +167,7 @@ def test_go_reference_refuses(interop: Path, sqlite_service: Service, tmp_path: 
     elif case == "wrong origin":
         args = ["-origin", "another/log"]
     else:
-        name, key_id, encoded = key.split("+")
+        name, key_id, encoded = key.split("+", 2)
         key = f"{name}+{key_id}+{encoded[:-4]}AAA="  # the key id no longer matches
 
     result = _follow(interop, sqlite_service.url, key, *args)

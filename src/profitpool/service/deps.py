@@ -82,8 +82,11 @@ def allow(principal: Principal, *roles: str, party: str | None = None) -> None:
 
 
 async def submit(ctx: Context, commands: list[dict[str, Any]],
-                 keys: list[IdemKey | None]) -> list[Outcome]:
-    """Queue commands for the writer; resolve when their block is durable."""
+                 keys: list[IdemKey | None], detail: bool = True) -> list[Outcome]:
+    """Queue commands for the writer; resolve when their block is durable.
+
+    With ``detail`` False the answers name each entry (index, block) without
+    its command and effects (batches: a 1,000-order answer stays small)."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[list[Outcome]] = loop.create_future()
 
@@ -94,7 +97,7 @@ async def submit(ctx: Context, commands: list[dict[str, Any]],
     def deliver(outcomes: list[Outcome]) -> None:
         loop.call_soon_threadsafe(resolve, outcomes)
 
-    ctx.sequencer.put(WriteRequest(commands, keys, deliver))
+    ctx.sequencer.put(WriteRequest(commands, keys, deliver, detail))
     return await future
 
 

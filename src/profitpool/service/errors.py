@@ -68,9 +68,11 @@ def error_response(code: str, message: str, retry_after: float | None = None) ->
     return Json(error_body(code, message), status_code=_STATUS[code], headers=headers)
 
 
-_HTTP_CODES: Final = {401: "unauthorized", 403: "forbidden", 404: "not_found",
-                      405: "method_not_allowed", 413: "payload_too_large",
+_HTTP_CODES: Final = {400: "invalid_json", 401: "unauthorized", 403: "forbidden",
+                      404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
                       415: "unsupported_media_type"}
+"""Codes for what Starlette and FastAPI refuse themselves (FastAPI answers 400 to a body
+it cannot decode at all, e.g. one that is not UTF-8)."""
 
 
 def _validation_message(error: RequestValidationError) -> tuple[str, str]:
@@ -106,4 +108,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> Json:
         code = _HTTP_CODES.get(error.status_code, "not_found")
-        return error_response(code, str(error.detail))
+        response = error_response(code, str(error.detail))
+        if error.headers:  # e.g. the Allow header of a 405, which RFC 9110 requires
+            response.headers.update(error.headers)
+        return response

@@ -1,15 +1,17 @@
-"""JSON answers encoded by orjson (FastAPI's own Json is deprecated)."""
+"""JSON answers encoded by orjson (FastAPI's own ORJSONResponse is deprecated).
+
+A :class:`~starlette.responses.JSONResponse` subclass, because FastAPI documents
+a route's response model only when its response class is one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from fastapi.responses import JSONResponse
 
 
-class Json(Response):
-    media_type = "application/json"
-
+class Json(JSONResponse):
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)

@@ -13,7 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Money = str
 Points = str
-_ID = Field(min_length=1, max_length=128)
+
+
+def _id(example: str) -> Any:
+    return Field(min_length=1, max_length=128, examples=[example])
+
+
+_TIME = "ISO 8601 with an offset"
 
 
 class Strict(BaseModel):
@@ -40,35 +46,35 @@ class WriteResult(BaseModel):
 
 
 class MerchantCreate(Strict):
-    id: str = _ID
-    name: str = Field("", max_length=200)
-    industry: str = Field("", max_length=200)
+    id: str = _id("m1")
+    name: str = Field("", max_length=200, examples=["Tea House"])
+    industry: str = Field("", max_length=200, examples=["catering"])
 
 
 class LenderCreate(Strict):
-    id: str = _ID
-    name: str = Field("", max_length=200)
+    id: str = _id("b1")
+    name: str = Field("", max_length=200, examples=["City Bank"])
 
 
 class CampaignCreate(Strict):
-    id: str = _ID
-    merchant: str | None = None
-    multiplier: str
-    start: str
-    end: str
+    id: str = _id("c1")
+    merchant: str | None = Field(None, examples=["m1"])
+    multiplier: str = Field(examples=["2"])
+    start: str = Field(description=_TIME, examples=["2026-03-01T00:00:00+08:00"])
+    end: str = Field(description=_TIME, examples=["2026-04-01T00:00:00+08:00"])
 
 
 class BurnCreate(Strict):
-    period: str = Field(description="YYYY-MM", max_length=7)
+    period: str = Field(description="YYYY-MM", max_length=7, examples=["2026-02"])
 
 
 class OrderCreate(Strict):
-    id: str = Field(min_length=1, max_length=100,
+    id: str = Field(min_length=1, max_length=100, examples=["o1"],
                     description="The merchant's own order id: the idempotency key.")
-    member: str = _ID
-    amount: Money
-    profit: Money
-    campaign: str | None = None
+    member: str = _id("u1")
+    amount: Money = Field(examples=["100.00"])
+    profit: Money = Field(examples=["30.00"])
+    campaign: str | None = Field(None, examples=["c1"])
 
 
 class OrderBatch(Strict):
@@ -92,29 +98,31 @@ class BatchResult(BaseModel):
 
 
 class Withdrawal(Strict):
-    points: Points = Field(description='Points, or "all" for every eligible point.')
+    points: Points = Field(description='Points, or "all" for every eligible point.',
+                           examples=["10.5", "all"])
 
 
 class Payment(Strict):
-    merchant: str = _ID
-    points: Points = Field(description='Points, or "all".')
+    merchant: str = _id("m1")
+    points: Points = Field(description='Points, or "all".', examples=["1", "all"])
 
 
 class TransferCreate(Strict):
-    to: str = _ID
-    points: Points
+    to: str = _id("u2")
+    points: Points = Field(examples=["1.5"])
 
 
 class PledgeCreate(Strict):
-    id: str | None = Field(None, min_length=1, max_length=128)
-    lender: str = _ID
-    points: Points
-    loan: Money
+    id: str | None = Field(None, min_length=1, max_length=128, examples=["pl1"])
+    lender: str = _id("b1")
+    points: Points = Field(examples=["10"])
+    loan: Money = Field(examples=["5.00"])
 
 
 class KeyCreate(Strict):
-    role: str = Field(description="admin, auditor, merchant, member or lender")
-    party: str | None = Field(None, max_length=128,
+    role: str = Field(description="admin, auditor, merchant, member or lender",
+                      examples=["merchant"])
+    party: str | None = Field(None, max_length=128, examples=["m1"],
                               description="The merchant, member or lender the key acts for.")
     label: str = Field("", max_length=200)
 

@@ -76,6 +76,8 @@ class Request:
     commands: list[dict[str, Any]]
     keys: list[IdemKey | None]
     deliver: Callable[[list[Outcome]], None]
+    detail: bool = True
+    """Answer with each entry's command and effects (False: its index and block only)."""
     arrived: float = field(default_factory=time.monotonic)
 
 
@@ -249,7 +251,7 @@ class Sequencer:
             if self._first_time is None:
                 self._first_time = parse_time(orjson.loads(data[0])["command"]["at"])
         for request, request_results in zip(batch, results, strict=True):
-            request.deliver([self._render(writer, item, first_index, data)
+            request.deliver([self._render(writer, item, first_index, data, request.detail)
                              for item in request_results])
 
     def _apply(
@@ -284,9 +286,16 @@ class Sequencer:
         return _Fresh(index, status)
 
     def _render(self, writer: LogWriter, item: _Fresh | _Replay | Outcome, first_index: int,
-                data: list[bytes]) -> Outcome:
+                data: list[bytes], detail: bool) -> Outcome:
         if isinstance(item, Outcome):
             return item
+        if not detail:
+            if isinstance(item, _Fresh):
+                return Outcome(item.status, {"replay": False, "entry": {
+                    "index": item.entry, "block": writer.height}})
+            where = (None if item.answer is None else
+                     {"index": item.answer.entry, "block": item.answer.height})
+            return Outcome(200, {"replay": True, "entry": where})
         if isinstance(item, _Fresh):
             entry = orjson.loads(data[item.entry - first_index])
             return Outcome(item.status, {"replay": False, "entry": {

@@ -11,13 +11,13 @@ from ..errors import ServiceError
 from ..readmodel import pledge_json
 from ..responses import Json
 from ..schemas import Page, WriteResult
-from .common import ERRORS
+from .common import ERRORS, REPLAY
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["lender"])
 
 
 @router.get("/lenders/{lender_id}/pledges", response_model=Page)
-def lender_pledges(lender_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def lender_pledges(lender_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     allow(who, *READERS, "lender", party=lender_id)
     with ctx.read.lock:
         views = [ctx.read.pledges[p] for p in ctx.read.pledges_by_lender.get(lender_id, [])]
@@ -33,7 +33,7 @@ def _lender_of(ctx: ContextDep, pledge_id: str) -> str:
 
 
 @router.get("/pledges/{pledge_id}")
-def get_pledge(pledge_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def get_pledge(pledge_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     with ctx.read.lock:
         view = ctx.read.pledges.get(pledge_id)
     if view is None:
@@ -44,7 +44,8 @@ def get_pledge(pledge_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any
     return pledge_json(view)
 
 
-@router.post("/pledges/{pledge_id}/release", status_code=201, response_model=WriteResult)
+@router.post("/pledges/{pledge_id}/release", status_code=201, response_model=WriteResult,
+              responses=REPLAY)
 async def release(pledge_id: str, ctx: ContextDep, who: CallerDep,
                   idempotency_key: IdempotencyKey = None) -> Json:
     """Unlock a pledge's points (the loan was repaid)."""
@@ -54,7 +55,8 @@ async def release(pledge_id: str, ctx: ContextDep, who: CallerDep,
     return await write_one(ctx, who, command, idempotency_key, {"pledge": pledge_id})
 
 
-@router.post("/pledges/{pledge_id}/seize", status_code=201, response_model=WriteResult)
+@router.post("/pledges/{pledge_id}/seize", status_code=201, response_model=WriteResult,
+              responses=REPLAY)
 async def seize(pledge_id: str, ctx: ContextDep, who: CallerDep,
                 idempotency_key: IdempotencyKey = None) -> Json:
     """Redeem a pledge's points: the lender is paid first, up to the loan."""

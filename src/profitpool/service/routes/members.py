@@ -14,13 +14,13 @@ from ..errors import ServiceError
 from ..readmodel import member_json, pledge_json
 from ..responses import Json
 from ..schemas import Page, Payment, PledgeCreate, TransferCreate, Withdrawal, WriteResult
-from .common import ERRORS
+from .common import ERRORS, MAX_INT, REPLAY
 
 router = APIRouter(prefix="/v1/members", responses=ERRORS, tags=["member"])
 
 
 @router.get("/{member_id}")
-def holdings(member_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def holdings(member_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     """Points, value, what was paid, and each lot: cost, value, exit target and progress
     (value / exit target; the lot is redeemed automatically at 1)."""
     allow(who, *READERS, "member", party=member_id)
@@ -32,7 +32,8 @@ def holdings(member_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
 
 @router.get("/{member_id}/history", response_model=Page)
 def history(member_id: str, ctx: ContextDep, who: CallerDep,
-            before: Annotated[int | None, Query(ge=0, description="Entries before this index")]
+            before: Annotated[int | None, Query(ge=0, le=MAX_INT,
+                                                description="Entries before this index")]
             = None,
             limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     """The log entries that concern the member, newest first (orders, settlements,
@@ -43,7 +44,8 @@ def history(member_id: str, ctx: ContextDep, who: CallerDep,
     return {"data": data, "count": len(data)}
 
 
-@router.post("/{member_id}/withdrawals", status_code=201, response_model=WriteResult)
+@router.post("/{member_id}/withdrawals", status_code=201, response_model=WriteResult,
+              responses=REPLAY)
 async def withdraw(member_id: str, body: Withdrawal, ctx: ContextDep, who: CallerDep,
                    idempotency_key: IdempotencyKey = None) -> Json:
     """Sell eligible points back to the pool: withdraw_payout_rate of their value is paid,
@@ -53,7 +55,8 @@ async def withdraw(member_id: str, body: Withdrawal, ctx: ContextDep, who: Calle
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
 
 
-@router.post("/{member_id}/payments", status_code=201, response_model=WriteResult)
+@router.post("/{member_id}/payments", status_code=201, response_model=WriteResult,
+              responses=REPLAY)
 async def pay(member_id: str, body: Payment, ctx: ContextDep, who: CallerDep,
               idempotency_key: IdempotencyKey = None) -> Json:
     """Pay a merchant with points; the pool pays the merchant pay_rate of their value."""
@@ -63,7 +66,8 @@ async def pay(member_id: str, body: Payment, ctx: ContextDep, who: CallerDep,
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
 
 
-@router.post("/{member_id}/transfers", status_code=201, response_model=WriteResult)
+@router.post("/{member_id}/transfers", status_code=201, response_model=WriteResult,
+              responses=REPLAY)
 async def transfer(member_id: str, body: TransferCreate, ctx: ContextDep, who: CallerDep,
                    idempotency_key: IdempotencyKey = None) -> Json:
     """Give points to another member (only when the rules enable transfers)."""
@@ -73,7 +77,8 @@ async def transfer(member_id: str, body: TransferCreate, ctx: ContextDep, who: C
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
 
 
-@router.post("/{member_id}/pledges", status_code=201, response_model=WriteResult)
+@router.post("/{member_id}/pledges", status_code=201, response_model=WriteResult,
+              responses=REPLAY)
 async def pledge(member_id: str, body: PledgeCreate, ctx: ContextDep, who: CallerDep,
                  idempotency_key: IdempotencyKey = None) -> Json:
     """Pledge points to a lender as collateral for a loan; the lender may later release
@@ -85,7 +90,7 @@ async def pledge(member_id: str, body: PledgeCreate, ctx: ContextDep, who: Calle
 
 
 @router.get("/{member_id}/pledges", response_model=Page)
-def member_pledges(member_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def member_pledges(member_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     allow(who, *READERS, "member", party=member_id)
     with ctx.read.lock:
         views = [ctx.read.pledges[p] for p in ctx.read.pledges_by_member.get(member_id, [])]

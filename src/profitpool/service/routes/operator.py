@@ -22,12 +22,13 @@ from ..schemas import (
     Page,
     WriteResult,
 )
-from .common import ERRORS
+from .common import ERRORS, REPLAY
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
 
 
-@router.post("/merchants", status_code=201, response_model=WriteResult, tags=["operator"])
+@router.post("/merchants", status_code=201, response_model=WriteResult,
+              responses=REPLAY, tags=["operator"])
 async def create_merchant(body: MerchantCreate, ctx: ContextDep, who: CallerDep,
                           idempotency_key: IdempotencyKey = None) -> Json:
     """Register a merchant (a log entry). Its orders are then reported with a merchant key."""
@@ -41,7 +42,7 @@ async def create_merchant(body: MerchantCreate, ctx: ContextDep, who: CallerDep,
 
 
 @router.get("/merchants", response_model=Page, tags=["operator"])
-def list_merchants(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def list_merchants(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     allow(who, *READERS)
     with ctx.read.lock:
         data = [ctx.read.merchants[m] for m in sorted(ctx.read.merchants)]
@@ -49,7 +50,7 @@ def list_merchants(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
 
 
 @router.get("/merchants/{merchant_id}", tags=["merchant"])
-def get_merchant(merchant_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def get_merchant(merchant_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     """A merchant and its contribution to the pool (fen it injected, fen the pool paid it)."""
     allow(who, *READERS, "merchant", party=merchant_id)
     with ctx.read.lock:
@@ -60,7 +61,8 @@ def get_merchant(merchant_id: str, ctx: ContextDep, who: CallerDep) -> dict[str,
     return {**view, "orders": orders}
 
 
-@router.post("/lenders", status_code=201, response_model=WriteResult, tags=["operator"])
+@router.post("/lenders", status_code=201, response_model=WriteResult,
+              responses=REPLAY, tags=["operator"])
 async def create_lender(body: LenderCreate, ctx: ContextDep, who: CallerDep,
                         idempotency_key: IdempotencyKey = None) -> Json:
     """Register a lender (a bank that lends against pledged points)."""
@@ -70,7 +72,7 @@ async def create_lender(body: LenderCreate, ctx: ContextDep, who: CallerDep,
 
 
 @router.get("/lenders", response_model=Page, tags=["operator"])
-def list_lenders(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def list_lenders(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     allow(who, *READERS)
     with ctx.read.lock:
         data = [ctx.read.lenders[x] for x in sorted(ctx.read.lenders)]
@@ -78,7 +80,7 @@ def list_lenders(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
 
 
 @router.get("/lenders/{lender_id}", tags=["lender"])
-def get_lender(lender_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def get_lender(lender_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     allow(who, *READERS, "lender", party=lender_id)
     with ctx.read.lock:
         view = ctx.read.lenders.get(lender_id)
@@ -87,7 +89,8 @@ def get_lender(lender_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any
     return view
 
 
-@router.post("/campaigns", status_code=201, response_model=WriteResult, tags=["operator"])
+@router.post("/campaigns", status_code=201, response_model=WriteResult,
+              responses=REPLAY, tags=["operator"])
 async def create_campaign(body: CampaignCreate, ctx: ContextDep, who: CallerDep,
                           idempotency_key: IdempotencyKey = None) -> Json:
     """A points multiplier for orders at one merchant (or all) during [start, end)."""
@@ -96,7 +99,8 @@ async def create_campaign(body: CampaignCreate, ctx: ContextDep, who: CallerDep,
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
 
 
-@router.patch("/rules", status_code=201, response_model=WriteResult, tags=["operator"])
+@router.patch("/rules", status_code=201, response_model=WriteResult,
+               responses=REPLAY, tags=["operator"])
 async def change_rules(body: dict[str, Any], ctx: ContextDep, who: CallerDep,
                        idempotency_key: IdempotencyKey = None) -> Json:
     """Change rules of RULES.md section 3 from the next command on (a log entry).
@@ -110,7 +114,8 @@ async def change_rules(body: dict[str, Any], ctx: ContextDep, who: CallerDep,
     return await write_one(ctx, who, command, idempotency_key, body)
 
 
-@router.post("/burns", status_code=201, response_model=WriteResult, tags=["operator"])
+@router.post("/burns", status_code=201, response_model=WriteResult,
+              responses=REPLAY, tags=["operator"])
 async def create_burn(body: BurnCreate, ctx: ContextDep, who: CallerDep,
                       idempotency_key: IdempotencyKey = None) -> Json:
     """Burn a month by hand (the service also burns each month that ended, at 00:00

@@ -19,7 +19,7 @@ from ..readmodel import order_json
 from ..responses import Json
 from ..schemas import BatchResult, OrderBatch, OrderCreate, Page, WriteResult
 from ..sequencer import IdemKey, request_digest
-from .common import ERRORS
+from .common import ERRORS, REPLAY
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["merchant"])
 
@@ -39,7 +39,7 @@ def _order_command(merchant: str, order: OrderCreate) -> tuple[dict[str, Any], I
     return command, IdemKey("order", log_id, request_digest(order.model_dump()), False)
 
 
-@router.post("/orders", status_code=201, response_model=WriteResult)
+@router.post("/orders", status_code=201, response_model=WriteResult, responses=REPLAY)
 async def create_order(body: OrderCreate, ctx: ContextDep, who: CallerDep) -> Json:
     """Report an order. Answered once its block is durable; a retry with the same id and
     body gets the first answer marked as a replay, another body gets 409 ``conflict``."""
@@ -49,11 +49,15 @@ async def create_order(body: OrderCreate, ctx: ContextDep, who: CallerDep) -> Js
 
 
 @router.post("/orders:batch", response_model=BatchResult)
-async def create_orders(body: OrderBatch, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
-    """Report up to 1,000 orders at once, each accepted or refused on its own, in order."""
+async def create_orders(body: OrderBatch, ctx: ContextDep, who: CallerDep) -> Json:
+    """Report up to 1,000 orders at once, each accepted or refused on its own, in order.
+
+    Each result names its log entry (index and block); `GET /v1/entries/{index}`
+    has the command and its effects."""
     merchant = _merchant(who)
     pairs = [_order_command(merchant, order) for order in body.orders]
-    outcomes = await submit(ctx, [command for command, _ in pairs], [key for _, key in pairs])
+    outcomes = await submit(ctx, [command for command, _ in pairs], [key for _, key in pairs],
+                            detail=False)
     results: list[dict[str, Any]] = []
     counts = {"accepted": 0, "replayed": 0, "rejected": 0}
     for order, outcome in zip(body.orders, outcomes, strict=True):
@@ -64,7 +68,7 @@ async def create_orders(body: OrderBatch, ctx: ContextDep, who: CallerDep) -> di
             counts["replayed"] += 1
         else:
             counts["accepted"] += 1
-    return {**counts, "results": results}
+    return Json({**counts, "results": results})
 
 
 def _owner(ctx: Context, who: Principal, merchant: str | None) -> str:
@@ -83,7 +87,7 @@ MerchantQuery = Annotated[str | None, Query(description="The merchant (admin and
 
 
 @router.get("/orders", response_model=Page)
-def list_orders(ctx: ContextDep, who: CallerDep, merchant: MerchantQuery = None,
+async def list_orders(ctx: ContextDep, who: CallerDep, merchant: MerchantQuery = None,
                 offset: Annotated[int, Query(ge=0)] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """A merchant's orders, oldest first, with their status (pending, settled, refunded)."""
@@ -97,7 +101,7 @@ def list_orders(ctx: ContextDep, who: CallerDep, merchant: MerchantQuery = None,
 
 
 @router.get("/orders/{order_id}")
-def get_order(order_id: str, ctx: ContextDep, who: CallerDep,
+async def get_order(order_id: str, ctx: ContextDep, who: CallerDep,
               merchant: MerchantQuery = None) -> dict[str, Any]:
     owner = _owner(ctx, who, merchant)
     with ctx.read.lock:
@@ -107,7 +111,8 @@ def get_order(order_id: str, ctx: ContextDep, who: CallerDep,
     return order_json(view, order_id)
 
 
-@router.post("/orders/{order_id}/refund", status_code=201, response_model=WriteResult)
+@router.post("/orders/{order_id}/refund", status_code=201, response_model=WriteResult,
+              responses=REPLAY)
 async def refund_order(order_id: str, ctx: ContextDep, who: CallerDep,
                        idempotency_key: IdempotencyKey = None) -> Json:
     """Refund a pending order (before it settles); it then never mints points."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from ...log.reader import block_json
 from ...money import (
@@ -20,13 +20,13 @@ from ..deps import ContextDep
 from ..errors import ServiceError
 from ..readmodel import head_json
 from ..schemas import Page
-from .common import ERRORS
+from .common import ERRORS, MAX_INT
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["public"])
 
 
 @router.get("/pool")
-def pool(ctx: ContextDep) -> dict[str, Any]:
+async def pool(ctx: ContextDep) -> dict[str, Any]:
     """Pool, supply, price and value per point now, after the newest durable block.
 
     ``value_per_point`` is what one point minted before any burn is worth
@@ -39,7 +39,8 @@ def pool(ctx: ContextDep) -> dict[str, Any]:
 
 @router.get("/pool/history", response_model=Page)
 def pool_history(ctx: ContextDep,
-                 after: Annotated[int, Query(ge=0, description="Blocks after this height")] = 0,
+                 after: Annotated[int, Query(ge=0, le=MAX_INT,
+                                             description="Blocks after this height")] = 0,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> dict[str, Any]:
     """The pool, supply, price and value per point after each block, oldest first."""
     data = []
@@ -57,7 +58,7 @@ def pool_history(ctx: ContextDep,
 
 
 @router.get("/rules")
-def rules(ctx: ContextDep) -> dict[str, Any]:
+async def rules(ctx: ContextDep) -> dict[str, Any]:
     """The rules in force (they apply from the next command on)."""
     with ctx.read.lock:
         head = ctx.read.head
@@ -70,7 +71,8 @@ def _entries_of(ctx: ContextDep, party: str, before: int | None, limit: int) -> 
     return {"data": data, "count": len(data)}
 
 
-Before = Annotated[int | None, Query(ge=0, description="Entries before this index")]
+Before = Annotated[int | None, Query(ge=0, le=MAX_INT,
+                                     description="Entries before this index")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
@@ -87,7 +89,7 @@ def burns(ctx: ContextDep, before: Before = None, limit: Limit = 100) -> dict[st
 
 
 @router.get("/campaigns", response_model=Page)
-def campaigns(ctx: ContextDep) -> dict[str, Any]:
+async def campaigns(ctx: ContextDep) -> dict[str, Any]:
     with ctx.read.lock:
         data = [ctx.read.campaigns[c] for c in sorted(ctx.read.campaigns)]
     return {"data": data, "count": len(data)}
@@ -95,7 +97,8 @@ def campaigns(ctx: ContextDep) -> dict[str, Any]:
 
 @router.get("/blocks", response_model=Page)
 def blocks(ctx: ContextDep,
-           before: Annotated[int | None, Query(ge=1, description="Blocks below this height")]
+           before: Annotated[int | None, Query(ge=1, le=MAX_INT,
+                                               description="Blocks below this height")]
            = None,
            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
     """Signed block headers, newest first."""
@@ -104,12 +107,12 @@ def blocks(ctx: ContextDep,
 
 
 @router.get("/blocks/{height}")
-def block(height: int, ctx: ContextDep) -> dict[str, Any]:
+def block(height: Annotated[int, Path(ge=0, le=MAX_INT)], ctx: ContextDep) -> dict[str, Any]:
     return ctx.reader.block_json(height)
 
 
 @router.get("/entries", response_model=Page)
-def entries(ctx: ContextDep, start: Annotated[int, Query(ge=0)] = 0,
+def entries(ctx: ContextDep, start: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
     """Log entries from index ``start`` on (each command with its effects)."""
     size = ctx.reader.size()
@@ -118,27 +121,29 @@ def entries(ctx: ContextDep, start: Annotated[int, Query(ge=0)] = 0,
 
 
 @router.get("/entries/{index}")
-def entry(index: int, ctx: ContextDep) -> dict[str, Any]:
+def entry(index: Annotated[int, Path(ge=0, le=MAX_INT)], ctx: ContextDep) -> dict[str, Any]:
     if index < 0 or index >= ctx.reader.size():
         raise ServiceError("not_found", f"there is no committed entry {index}")
     return ctx.reader.entry_json(index)
 
 
 @router.get("/proofs/inclusion")
-def inclusion(ctx: ContextDep, index: Annotated[int, Query(ge=0)],
-              size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+def inclusion(ctx: ContextDep, index: Annotated[int, Query(ge=0, le=MAX_INT)],
+              size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` (default newest)."""
     return ctx.reader.inclusion(index, size)
 
 
 @router.get("/proofs/consistency")
-def consistency(ctx: ContextDep, old: Annotated[int, Query(ge=1, alias="from")],
-                new: Annotated[int | None, Query(ge=1, alias="to")] = None) -> dict[str, Any]:
+def consistency(ctx: ContextDep,
+                old: Annotated[int, Query(ge=1, le=MAX_INT, alias="from")],
+                new: Annotated[int | None, Query(ge=1, le=MAX_INT, alias="to")] = None,
+                ) -> dict[str, Any]:
     """RFC 9162 consistency proof from tree size ``from`` to ``to`` (default newest)."""
     return ctx.reader.consistency(old, new)
 
 
 @router.get("/public-key")
-def public_key(ctx: ContextDep) -> dict[str, Any]:
+async def public_key(ctx: ContextDep) -> dict[str, Any]:
     """The log's origin and the operator's verifier key (C2SP signed-note ``vkey``)."""
     return {"origin": ctx.origin, "verifier_key": ctx.verifier_key}

@@ -16,8 +16,11 @@ from ...chain.merkle import HASH_BYTES
 from ...chain.tiles import TILE_WIDTH, entry_bundle, parse_entries_path, parse_tile_path
 from ..deps import ContextDep
 from ..errors import ServiceError
+from ..schemas import ErrorBody
 
-router = APIRouter(tags=["tlog-tiles"])
+router = APIRouter(tags=["tlog-tiles"], responses={404: {
+    "model": ErrorBody,
+    "description": "No such checkpoint, tile or entry bundle in the newest checkpoint's tree."}})
 
 _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 _FRESH = {"Cache-Control": "no-cache"}
