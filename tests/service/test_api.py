@@ -304,3 +304,18 @@ def test_the_month_is_burned_at_midnight_on_the_first_once_across_restarts(
                                     ).json()["points"] == "20.7900"
     finally:
         running.stop()
+
+
+def test_the_pool_history_shows_a_burn_lifting_the_price_but_not_the_value_per_point(
+        sqlite_service: Service) -> None:
+    m1 = sqlite_service.merchant("m1")
+    assert order(m1, "o1", "u1", "100.00", "20.00").status_code == 201
+    assert sqlite_service.admin().post("/v1/burns", json={"period": "2026-02"}).status_code == 201
+    history = sqlite_service.client().get("/v1/pool/history").json()["data"]
+    before, after = history[-2], history[-1]
+    assert after["block"] == before["block"] + 1
+    assert (before["price"], after["price"]) == ("0.285714", "0.288600")
+    assert before["value_per_point"] == after["value_per_point"] == "0.285714"
+    assert (before["supply"], after["supply"]) == ("21.0000", "20.7900")
+    assert after == {**after, **{k: v for k, v in sqlite_service.client().get(
+        "/v1/pool").json().items() if k in ("pool", "supply", "price", "value_per_point")}}

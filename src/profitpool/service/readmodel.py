@@ -238,16 +238,28 @@ def value_fen(head: Head, shares: int) -> int:
     return 0 if head.total_shares == 0 else shares * head.pool // head.total_shares
 
 
-def head_json(head: Head) -> dict[str, Any]:
-    """Pool, supply, price and value per point now (RULES.md section 8 precision)."""
-    supply = points_for_shares(head.total_shares, head.index_units)
+def pool_figures(pool: int, total_shares: int, index_units: int) -> dict[str, str]:
+    """Pool, supply, price and value per point (RULES.md section 8 precision).
+
+    ``value_per_point`` is what one point minted before any burn is worth now:
+    pool / shares (price x index). A burn shrinks every holding's points and
+    raises the price by the same factor, so the price alone overstates growth;
+    this figure is what burns leave unchanged, and what a holding's value follows.
+    """
     return {
-        "pool": format_fen(head.pool),
-        "supply": format_points(supply),
-        "price": format_scaled(price_micro(head.pool, head.total_shares, head.index_units),
-                               1_000_000, 6),
-        "value_per_point": _value_per_point(head),
-        "index": format_scaled(head.index_units, INDEX_SCALE, INDEX_DECIMALS),
+        "pool": format_fen(pool),
+        "supply": format_points(points_for_shares(total_shares, index_units)),
+        "price": format_scaled(price_micro(pool, total_shares, index_units), 1_000_000, 6),
+        "value_per_point": format_scaled(price_micro(pool, total_shares, INDEX_SCALE),
+                                         1_000_000, 6),
+        "index": format_scaled(index_units, INDEX_SCALE, INDEX_DECIMALS),
+    }
+
+
+def head_json(head: Head) -> dict[str, Any]:
+    """The figures of :func:`pool_figures` now, with the totals and the newest block."""
+    return {
+        **pool_figures(head.pool, head.total_shares, head.index_units),
         "exits": head.exits,
         "members": head.members,
         "injected": format_fen(head.injected),
@@ -259,17 +271,6 @@ def head_json(head: Head) -> dict[str, Any]:
         "tree_size": head.tree_size,
         "note": "A burn raises the price per point but changes no holding's value.",
     }
-
-
-def _value_per_point(head: Head) -> str:
-    """What one point minted before any burn is worth now: pool / shares, CNY, 6 decimals.
-
-    A burn shrinks every holding's points and raises the price by the same
-    factor, so the price alone overstates growth; this figure (price x
-    index) is what burns leave unchanged, and what a member's holding value
-    follows.
-    """
-    return format_scaled(price_micro(head.pool, head.total_shares, INDEX_SCALE), 1_000_000, 6)
 
 
 def member_json(head: Head, view: MemberView) -> dict[str, Any]:

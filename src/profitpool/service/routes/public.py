@@ -7,18 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from ...log.reader import block_json
-from ...money import (
-    INDEX_SCALE,
-    format_fen,
-    format_points,
-    format_scaled,
-    points_for_shares,
-    price_micro,
-)
 from ...times import format_time
 from ..deps import ContextDep
 from ..errors import ServiceError
-from ..readmodel import head_json
+from ..readmodel import head_json, pool_figures
 from ..schemas import Page
 from .common import ERRORS, MAX_INT
 
@@ -45,14 +37,9 @@ def pool_history(ctx: ContextDep,
     """The pool, supply, price and value per point after each block, oldest first."""
     data = []
     for row in ctx.store.stats(after, limit):
-        total_shares, index = int(row.total_shares), int(row.index)
         data.append({
             "block": row.height, "time": format_time(row.time_us), "tree_size": row.tree_size,
-            "pool": format_fen(row.pool),
-            "supply": format_points(points_for_shares(total_shares, index)),
-            "price": format_scaled(price_micro(row.pool, total_shares, index), 1_000_000, 6),
-            "value_per_point": format_scaled(price_micro(row.pool, total_shares, INDEX_SCALE),
-                                             1_000_000, 6),
+            **pool_figures(row.pool, int(row.total_shares), int(row.index)),
         })
     return {"data": data, "count": len(data)}
 
