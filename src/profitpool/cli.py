@@ -302,10 +302,7 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
     On a fresh machine this creates the log (as `init` does) and a first admin
     key, which it prints once: keep it. The API's documentation is at /docs.
     """
-    import uvicorn
-
-    from .service import Settings, create_app
-    from .service.logs import configure_logging
+    from .service import Settings
     from .store.apikeys import KeyStore
 
     initialise(db, key_path, None, quiet_if_done=True)
@@ -318,12 +315,72 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
             click.echo(f"admin key (shown once, keep it): {key}")
     finally:
         engine.dispose()
-    settings = Settings(db=db, key=key_path, host=host, port=port, block_entries=block_entries,
-                        block_wait_ms=block_wait_ms, rate=rate, burst=burst, auto_burn=auto_burn)
+    _serve(Settings(db=db, key=key_path, host=host, port=port, block_entries=block_entries,
+                     block_wait_ms=block_wait_ms, rate=rate, burst=burst, auto_burn=auto_burn))
+
+
+def _serve(settings: Any) -> None:
+    """Print where the service is, then serve until interrupted."""
+    import uvicorn
+
+    from .service import create_app
+    from .service.logs import configure_logging
+
+    host, port = settings.host, settings.port
     click.echo(f"serving on http://{host}:{port}/v1  (API docs: http://{host}:{port}/docs)")
     configure_logging()
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
                 access_log=False, loop="uvloop", http="httptools")
+
+
+@main.command("demo")
+@click.option("--db", default="sqlite:///profitpool-demo.db", show_default=True, metavar="URL",
+              help="Where the demonstration's log goes (created if it is not there).")
+@click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("profitpool-demo.key"), show_default=True,
+              help="The demonstration operator's signing key (created if absent).")
+@click.option("--members", default=3000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--months", default=6, show_default=True, type=click.IntRange(1, 120))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Serve the demonstration once it is built.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@clean_errors
+def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, serve: bool,
+                 host: str, port: int) -> None:
+    """Build a demonstration program and serve it.
+
+    The origin document's four industries (fresh food, clothing with a
+    double-points clearance, a hotpot chain, a scenic area), MEMBERS members
+    over MONTHS months of orders, withdrawals, payments with points, monthly
+    burns and a pledge to a bank, ending now; then a key for each role. The
+    figures are invented; the rules are RULES.md's defaults. If DB already
+    holds a log it is served as it is, with new keys.
+    """
+    from time import time_ns
+
+    from .demo import build_demo, demo_keys
+    from .service import Settings
+    from .store.apikeys import KeyStore
+
+    initialise(db, key_path, "profitpool.demo/log", quiet_if_done=True)
+    with open_store(db) as store:
+        empty = store.last_block() is None
+    if empty:
+        click.echo(f"building the demonstration: {members:,} members over {months} months …")
+        accepted, refused = build_demo(db, key_path, end=time_ns() // 1000, months=months,
+                                       members=members, seed=seed)
+        click.echo(f"{accepted:,} commands in the log ({refused:,} refused by the rules, "
+                   "as a live program would refuse them: not in the log)")
+    else:
+        click.echo(f"{db} already holds a log: serving it as it is")
+    with open_store(db) as store:
+        keys = demo_keys(KeyStore(store.engine))
+    for role, key in keys.items():
+        click.echo(f"{role:>16} key: {key}")
+    if serve:
+        _serve(Settings(db=db, key=key_path, host=host, port=port))
 
 
 @main.group("keys")

@@ -23,11 +23,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(cwd: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
-    """Start `profitpool serve` with no arguments but the port; its lines up to 'serving on'."""
+def _serve(cwd: Path, port: int, command: tuple[str, ...] = ("serve",)
+           ) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start `profitpool serve` (or COMMAND) with no arguments but the port; its lines up
+    to 'serving on'."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROFITPOOL_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "profitpool", "serve", "--port", str(port)], cwd=cwd, env=env,
+        [sys.executable, "-m", "profitpool", *command, "--port", str(port)], cwd=cwd, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     lines: list[str] = []
@@ -100,3 +102,25 @@ def test_keys_from_the_cli_are_shown_once_listed_by_id_and_revocable(
     missing = runner.invoke(main, ["keys", "create", "--db", sqlite_service.db, "--role",
                                    "merchant"])
     assert missing.exit_code == 1 and "must be bound" in missing.output
+
+
+def test_demo_serves_its_program_and_each_printed_key_acts_as_its_role(tmp_path: Path) -> None:
+    port = _free_port()
+    process, lines = _serve(tmp_path, port, ("demo", "--members", "150", "--months", "3"))
+    try:
+        keys = {line.split(" key: ")[0].strip(): line.split(" key: ")[1]
+                for line in lines if " key: pp_" in line}
+        base = f"http://127.0.0.1:{port}"
+
+        def get(path: str, role: str) -> httpx.Response:
+            return httpx.get(base + path, headers={"Authorization": f"Bearer {keys[role]}"})
+
+        member = get("/v1/members/u00000", "member u00000")
+        assert member.status_code == 200 and member.json()["lots"]
+        assert get("/v1/orders", "merchant fresh").json()["count"] > 0
+        assert get("/v1/lenders/bank/pledges", "lender bank").json()["data"][0]["status"] \
+            == "active"
+        assert get("/v1/members/u00000", "merchant fresh").status_code == 403
+        assert httpx.get(f"{base}/v1/burns").json()["count"] == 2
+    finally:
+        _stop(process)

@@ -1,0 +1,64 @@
+"""`profitpool demo`: a realistic program, in a log that verifies, with a key per role."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import orjson
+from click.testing import CliRunner
+
+from profitpool.cli import main
+from profitpool.demo import SHOPS, demo_commands
+from profitpool.store.database import connect
+from profitpool.store.repository import LogStore
+from profitpool.times import format_time, parse_time
+
+END = parse_time("2026-11-25T12:00:00+08:00")
+
+
+def test_the_demo_is_the_same_for_the_same_seed_and_lies_in_the_past() -> None:
+    first = list(demo_commands(END, 4, 300, seed=7))
+    assert first == list(demo_commands(END, 4, 300, seed=7))
+    assert first != list(demo_commands(END, 4, 300, seed=8))
+    times = [parse_time(command["at"]) for command in first]
+    assert times == sorted(times) and times[-1] < END
+    assert format_time(times[0]).startswith("2026-08-01T00:00:00")
+    burns = [command["period"] for command in first if command["op"] == "burn"]
+    assert burns == ["2026-08", "2026-09", "2026-10"]  # each month that ended, once
+
+
+def test_demo_builds_a_verifiable_log_of_the_four_industries_and_keys_for_each_role(
+        tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    runner = CliRunner()
+    result = runner.invoke(main, ["demo", "--db", db, "--key", str(tmp_path / "demo.key"),
+                                  "--members", "400", "--months", "4", "--no-serve"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    roles = [line.split(" key: ")[0].strip() for line in result.output.splitlines()
+             if " key: pp_" in line]
+    assert roles == ["admin", "auditor", "merchant fresh", "member u00000", "lender bank"]
+    verified = runner.invoke(main, ["verify", "--db", db])
+    assert verified.exit_code == 0 and verified.output.startswith("OK")
+    engine = connect(db)
+    try:
+        ops: Counter[str] = Counter()
+        effects: Counter[str] = Counter()
+        industries = set()
+        for _, data in LogStore(engine).iter_entries():
+            entry = orjson.loads(data)
+            ops[entry["command"]["op"]] += 1
+            if entry["command"]["op"] == "merchant":
+                industries.add(entry["command"]["industry"])
+            effects.update(effect["type"] for effect in entry["effects"])
+    finally:
+        engine.dispose()
+    assert industries == {shop.industry for shop in SHOPS}
+    assert ops["campaign"] == 1 and ops["pledge"] == 1 and ops["burn"] == 3
+    assert ops["order"] > 1000 and ops["withdraw"] > 0 and ops["pay"] > 0
+    assert effects["member_joined"] > 300
+    # Run again: the log is kept and served as it is, with new keys.
+    again = runner.invoke(main, ["demo", "--db", db, "--key", str(tmp_path / "demo.key"),
+                                 "--no-serve"], catch_exceptions=False)
+    assert again.exit_code == 0 and "already holds a log" in again.output
