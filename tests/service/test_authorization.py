@@ -78,6 +78,10 @@ MATRIX = [
     Row("GET", "/openapi.json", "/openapi.json", PUBLIC),
     Row("GET", "/docs", "/docs", PUBLIC),
     Row("GET", "/docs/oauth2-redirect", "/docs/oauth2-redirect", PUBLIC),
+    # the explorer's pages (HTML, not in the OpenAPI document)
+    Row("GET", "/", "/", PUBLIC),
+    Row("GET", "/block/{height}", "/block/1", PUBLIC),
+    Row("GET", "/entry/{index}", "/entry/0", PUBLIC),
     # the operator's: merchants, lenders, campaigns, rules, burns, keys
     Row("POST", "/v1/merchants", "/v1/merchants", ADMIN_ONLY, {"id": "m-matrix"}),
     Row("GET", "/v1/merchants", "/v1/merchants", READERS_ONLY),
@@ -245,7 +249,8 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
     operations = {(method.upper(), path) for path, item in document["paths"].items()
                   for method in item}
     listed = {(row.method, row.route) for row in MATRIX}
-    undocumented = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect")}
+    undocumented = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
+                    ("GET", "/"), ("GET", "/block/{height}"), ("GET", "/entry/{index}")}
     assert operations == listed - undocumented
 
 

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
@@ -21,6 +22,8 @@ from ..log.writer import LogWriter
 from ..store.apikeys import KeyStore
 from ..store.database import connect, require_schema
 from ..store.repository import LogStore
+from ..web import STATIC
+from ..web import router as pages
 from .auth import Authenticator, RateLimiter
 from .deps import Context
 from .errors import error_response, install
@@ -136,5 +139,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
 
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

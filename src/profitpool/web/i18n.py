@@ -1,0 +1,81 @@
+"""Every string the pages show, in Chinese (the default) and English.
+
+Pages call ``t("key")``; a test checks that every key a template uses is
+here in both languages, and that no page shows text outside the catalogue
+(besides data). The language is ``?lang=en|zh`` (remembered in a cookie),
+else the cookie, else Chinese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+LANGUAGES: Final = ("zh", "en")
+DEFAULT: Final = "zh"
+
+CATALOGUE: Final[dict[str, dict[str, str]]] = {
+    "site_title": {"zh": "profitpool 区块浏览器", "en": "profitpool explorer"},
+    "lang_switch": {"zh": "English", "en": "中文"},
+    "home": {"zh": "首页", "en": "Home"},
+    "pool": {"zh": "收益池", "en": "Pool"},
+    "supply": {"zh": "流通积分", "en": "Points in circulation"},
+    "price": {"zh": "积分价格", "en": "Price per point"},
+    "value_per_point": {"zh": "每积分价值(按未销毁计)", "en": "Value per point (before burns)"},
+    "burn_note": {
+        "zh": "销毁会抬高积分价格,但不会改变任何持有人的积分价值。",
+        "en": "A burn raises the price per point but changes no holding's value.",
+    },
+    "no_promise": {
+        "zh": "本平台只陈述事实,不承诺任何收益;积分价格可能下跌。",
+        "en": "This platform states facts and promises no return; the price can fall.",
+    },
+    "chart_title": {"zh": "价格与每积分价值(按区块)", "en": "Price and value per point, by block"},
+    "chart_empty": {"zh": "还没有区块。", "en": "No blocks yet."},
+    "latest_blocks": {"zh": "最新区块", "en": "Latest blocks"},
+    "latest_entries": {"zh": "最新记录", "en": "Latest entries"},
+    "height": {"zh": "高度", "en": "Height"},
+    "time": {"zh": "时间", "en": "Time"},
+    "entries": {"zh": "记录数", "en": "Entries"},
+    "tree_size": {"zh": "树大小", "en": "Tree size"},
+    "root": {"zh": "默克尔根", "en": "Merkle root"},
+    "index": {"zh": "序号", "en": "Index"},
+    "command": {"zh": "指令", "en": "Command"},
+    "effects": {"zh": "效果", "en": "Effects"},
+    "block": {"zh": "区块", "en": "Block"},
+    "entry": {"zh": "记录", "en": "Entry"},
+    "prev_hash": {"zh": "上一区块哈希", "en": "Previous block hash"},
+    "header_hash": {"zh": "区块哈希", "en": "Block hash"},
+    "state_digest": {"zh": "状态摘要", "en": "State digest"},
+    "signature": {"zh": "运营方签名", "en": "Operator's signature"},
+    "checkpoint": {"zh": "签名检查点", "en": "Signed checkpoint"},
+    "leaf_hash": {"zh": "叶子哈希", "en": "Leaf hash"},
+    "inclusion_proof": {"zh": "包含证明", "en": "Inclusion proof"},
+    "verify_button": {"zh": "在浏览器中验证", "en": "Verify in this browser"},
+    "verify_ok": {
+        "zh": "验证通过:该记录在运营方签名的默克尔树中。",
+        "en": "Verified: this entry is in the Merkle tree the operator signed.",
+    },
+    "verify_failed": {"zh": "验证失败:", "en": "Verification failed:"},
+    "public_key": {"zh": "运营方公钥", "en": "Operator's public key"},
+    "not_found": {"zh": "没有找到。", "en": "Not found."},
+    "previous": {"zh": "上一个", "en": "Previous"},
+    "next": {"zh": "下一个", "en": "Next"},
+    "live": {"zh": "实时更新", "en": "Live"},
+}
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """``t(key)`` in ``language``.
+
+    Raises:
+        KeyError: for a key that is not in the catalogue (a test catches it first).
+    """
+    return lambda key: CATALOGUE[key][language]
+
+
+def choose(query: str | None, cookie: str | None) -> str:
+    for candidate in (query, cookie):
+        if candidate in LANGUAGES:
+            return candidate  # type: ignore[return-value]
+    return DEFAULT

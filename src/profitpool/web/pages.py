@@ -1,0 +1,90 @@
+"""The public explorer: pool figures and their chart, blocks, entries, proofs checked in
+the browser. Server-rendered (Jinja2); the only script is the proof checker and the
+live refresh, both served from here."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from ..money import INDEX_SCALE, price_micro
+from ..service.deps import ContextDep
+from ..service.readmodel import head_json
+from ..times import format_time
+from .charts import Series, line_chart
+from .i18n import choose, translator
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+Lang = Annotated[str | None, Query(max_length=5)]
+LangCookie = Annotated[str | None, Cookie(alias="lang", max_length=5)]
+CHART_POINTS = 200
+
+
+def _render(request: Request, template: str, lang: str | None, cookie: str | None,
+            status: int = 200, **values: Any) -> Response:
+    language = choose(lang, cookie)
+    response = templates.TemplateResponse(
+        request, template, {"t": translator(language), "lang": language, **values},
+        status_code=status)
+    if lang is not None and lang == language:
+        response.set_cookie("lang", language, max_age=365 * 86_400, samesite="lax")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def explorer(request: Request, ctx: ContextDep, lang: Lang = None,
+             lang_cookie: LangCookie = None) -> Response:
+    with ctx.read.lock:
+        head = ctx.read.head
+    stats = ctx.store.stats(max(0, head.height - CHART_POINTS), CHART_POINTS)
+    price = [price_micro(row.pool, int(row.total_shares), int(row.index)) for row in stats]
+    value = [price_micro(row.pool, int(row.total_shares), INDEX_SCALE) for row in stats]
+    t = translator(choose(lang, lang_cookie))
+    chart = line_chart(
+        [Series(t("price"), "#c0392b", price), Series(t("value_per_point"), "#2471a3", value)],
+        (format_time(stats[0].time_us) if stats else "", format_time(stats[-1].time_us)
+         if stats else ""))
+    blocks = ctx.store.blocks_before(None, 10)
+    size = head.tree_size
+    latest = [ctx.reader.entry_json(index) for index in range(size - 1, max(-1, size - 11), -1)]
+    return _render(request, "explorer.html", lang, lang_cookie, head=head_json(head),
+                   chart=chart, blocks=blocks, latest=latest, format_time=format_time)
+
+
+@router.get("/block/{height}", response_class=HTMLResponse)
+def block_page(height: int, request: Request, ctx: ContextDep, lang: Lang = None,
+               lang_cookie: LangCookie = None) -> Response:
+    stored = ctx.store.block(height) if 0 < height < 2**63 else None
+    if stored is None:
+        return _render(request, "missing.html", lang, lang_cookie, status=404)
+    header = stored.header
+    entries = [ctx.reader.entry_json(index)
+               for index in range(header.first_index, header.first_index + min(header.count,
+                                                                               500))]
+    return _render(request, "block.html", lang, lang_cookie, stored=stored, header=header,
+                   signature=base64.b64encode(stored.signature).decode(), entries=entries,
+                   format_time=format_time)
+
+
+@router.get("/entry/{index}", response_class=HTMLResponse)
+def entry_page(index: int, request: Request, ctx: ContextDep, lang: Lang = None,
+               lang_cookie: LangCookie = None) -> Response:
+    last = ctx.store.last_block()
+    if last is None or not 0 <= index < last.header.tree_size:
+        return _render(request, "missing.html", lang, lang_cookie, status=404)
+    data = ctx.store.entry(index)
+    assert data is not None
+    proof = ctx.reader.inclusion(index, last.header.tree_size)
+    return _render(request, "entry.html", lang, lang_cookie, index=index,
+                   entry=ctx.reader.entry_json(index)["entry"], proof=proof,
+                   entry_base64=base64.b64encode(data).decode(), checkpoint=last.checkpoint,
+                   verifier_key=ctx.verifier_key)
+

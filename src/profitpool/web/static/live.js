@@ -1,0 +1,35 @@
+// Keeps the latest blocks and the pool figures fresh without reloading the page.
+"use strict";
+
+async function refresh() {
+  try {
+    const [pool, blocks] = await Promise.all([
+      fetch("/v1/pool").then((r) => r.json()),
+      fetch("/v1/blocks?limit=10").then((r) => r.json()),
+    ]);
+    document.getElementById("pool").textContent = `¥${pool.pool}`;
+    document.getElementById("supply").textContent = pool.supply;
+    document.getElementById("price").textContent = `¥${pool.price}`;
+    document.getElementById("value-per-point").textContent = `¥${pool.value_per_point}`;
+    const table = document.getElementById("blocks");
+    const header = table.rows[0];
+    table.replaceChildren(header);
+    for (const block of blocks.data) {
+      const row = table.insertRow();
+      const link = document.createElement("a");
+      link.href = `/block/${block.height}`;
+      link.textContent = block.height;
+      row.insertCell().append(link);
+      row.insertCell().textContent = block.time;
+      row.insertCell().textContent = block.count;
+      row.insertCell().textContent = block.tree_size;
+      const root = row.insertCell();
+      root.className = "hash";
+      root.textContent = `${block.root.slice(0, 16)}…`;
+    }
+  } catch (error) {
+    // The next round tries again; the page keeps what it showed.
+  }
+}
+
+setInterval(refresh, 5000);

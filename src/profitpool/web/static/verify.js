@@ -1,0 +1,88 @@
+// Checks, in this browser and with nothing but WebCrypto, that the entry shown is in
+// the Merkle tree whose root the operator signed: the checkpoint's Ed25519 signature
+// (C2SP signed note) against the published key, then the RFC 9162 inclusion proof.
+"use strict";
+
+const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+const fromHex = (text) => Uint8Array.from(text.match(/../g), (h) => parseInt(h, 16));
+const concat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+};
+const sha256 = async (data) => new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+
+async function checkSignature(note, keyString) {
+  const [name, keyId, keyB64] = splitKey(keyString);
+  const keyBytes = bytes(keyB64);
+  if (keyBytes[0] !== 1 || keyBytes.length !== 33) throw new Error("not an Ed25519 key");
+  const split = note.indexOf("\n\n");
+  if (split < 0) throw new Error("the checkpoint has no signature");
+  const text = note.slice(0, split + 1);
+  const lines = note.slice(split + 2).split("\n").filter((line) => line);
+  const key = await crypto.subtle.importKey("raw", keyBytes.slice(1), { name: "Ed25519" },
+                                            false, ["verify"]);
+  for (const line of lines) {
+    const match = /^\u2014 (\S+) (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const signature = bytes(match[2]);
+    if (hex(signature.slice(0, 4)) !== keyId.toLowerCase()) continue;
+    const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, signature.slice(4),
+                                          new TextEncoder().encode(text));
+    if (ok) return text.split("\n");
+    throw new Error("the operator's signature does not verify");
+  }
+  throw new Error("the checkpoint is not signed by the published key");
+}
+
+function splitKey(keyString) {
+  // name+keyid+base64: the name may not contain '+', the base64 may.
+  const first = keyString.indexOf("+");
+  const second = keyString.indexOf("+", first + 1);
+  return [keyString.slice(0, first), keyString.slice(first + 1, second),
+          keyString.slice(second + 1)];
+}
+
+async function rootFromProof(index, size, leaf, proof) {
+  // RFC 9162 section 2.1.3.2.
+  if (index >= size) throw new Error("index outside the tree");
+  let fn = index, sn = size - 1, r = leaf;
+  for (const p of proof) {
+    if (sn === 0) throw new Error("the proof is too long");
+    if (fn % 2 === 1 || fn === sn) {
+      r = await sha256(concat(new Uint8Array([1]), p, r));
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      }
+    } else {
+      r = await sha256(concat(new Uint8Array([1]), r, p));
+    }
+    fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+  }
+  if (sn !== 0) throw new Error("the proof is too short");
+  return r;
+}
+
+async function verify() {
+  const data = document.getElementById("proof-data").dataset;
+  const result = document.getElementById("verify-result");
+  try {
+    const lines = await checkSignature(document.getElementById("checkpoint").textContent,
+                                       document.getElementById("verifier-key").textContent.trim());
+    const size = Number(lines[1]);
+    if (String(size) !== data.size) throw new Error("the checkpoint is for another tree size");
+    const leaf = await sha256(concat(new Uint8Array([0]), bytes(data.entry)));
+    const proof = data.proof ? data.proof.split(",").map(fromHex) : [];
+    const root = await rootFromProof(Number(data.index), size, leaf, proof);
+    if (hex(root) !== hex(bytes(lines[2]))) throw new Error("the proof does not lead to the signed root");
+    result.textContent = data.ok;
+    result.className = "ok";
+  } catch (error) {
+    result.textContent = `${data.failed} ${error.message}`;
+    result.className = "failed";
+  }
+}
+
+document.getElementById("verify").addEventListener("click", verify);

@@ -1,0 +1,115 @@
+"""The public explorer: Chinese first, every string in the catalogue, proofs checked in a
+real browser (Debian's chromium driven by Playwright; skipped where either is absent)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from markupsafe import escape
+from servicehelpers import Service
+
+from profitpool.web.i18n import CATALOGUE, LANGUAGES
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "profitpool" / "web" / "templates"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _orders(service: Service, count: int) -> None:
+    m1 = service.merchant("m1")
+    orders = [{"id": f"o{i}", "member": f"u{i % 5}", "amount": "100.00", "profit": "20.00"}
+              for i in range(count)]
+    assert m1.post("/v1/orders:batch", json={"orders": orders}).status_code == 200
+
+
+def test_every_string_a_template_uses_is_in_the_catalogue_in_both_languages() -> None:
+    used = set()
+    for template in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"""t\(["'](\w+)["']\)""", template.read_text()))
+    assert used, "the templates use the catalogue"
+    assert used <= set(CATALOGUE)
+    for key, texts in CATALOGUE.items():
+        assert set(texts) == set(LANGUAGES) and all(texts.values()), key
+        assert texts["zh"] != texts["en"], key
+
+
+def test_the_explorer_is_chinese_first_and_remembers_the_switch(sqlite_service: Service) -> None:
+    _orders(sqlite_service, 3)
+    client = sqlite_service.client()
+    page = client.get("/")
+    assert page.status_code == 200 and 'lang="zh-CN"' in page.text
+    assert str(escape(CATALOGUE["burn_note"]["zh"])) in page.text
+    assert "¥" + client.get("/v1/pool").json()["price"] in page.text
+    english = client.get("/", params={"lang": "en"})
+    assert str(escape(CATALOGUE["burn_note"]["en"])) in english.text
+    assert client.cookies.get("lang") == "en"
+    assert str(escape(CATALOGUE["no_promise"]["en"])) in client.get("/block/1").text
+    assert client.get("/block/99").status_code == 404
+    assert client.get("/entry/99").status_code == 404
+    assert client.get("/static/verify.js").status_code == 200
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    playwright_api = pytest.importorskip("playwright.sync_api",
+                                         reason="Playwright is not installed")
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"Debian's chromium is not at {CHROMIUM} (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_an_entry_s_proof_verifies_in_the_browser_and_a_changed_entry_does_not(
+        sqlite_service: Service, browser: object) -> None:
+    _orders(sqlite_service, 300)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{sqlite_service.url}/entry/257?lang=en")
+    page.click("#verify")
+    page.wait_for_function("document.getElementById('verify-result').textContent !== ''")
+    assert page.text_content("#verify-result") == CATALOGUE["verify_ok"]["en"]
+    # The same page with one byte of the entry changed: the proof no longer leads to the root.
+    page.evaluate("""() => {
+        const data = document.getElementById('proof-data').dataset;
+        const raw = atob(data.entry);
+        data.entry = btoa(raw.replace('100.00', '900.00'));
+        document.getElementById('verify-result').textContent = '';
+    }""")
+    page.click("#verify")
+    page.wait_for_function("document.getElementById('verify-result').textContent !== ''")
+    assert page.text_content("#verify-result").startswith(CATALOGUE["verify_failed"]["en"])
+    # A checkpoint signed by another key is refused.
+    page.evaluate("""() => {
+        const key = document.getElementById('verifier-key');
+        key.textContent = key.textContent.replace(/\\+[0-9a-f]{8}\\+/, '+00000000+');
+        document.getElementById('verify-result').textContent = '';
+    }""")
+    page.click("#verify")
+    page.wait_for_function("document.getElementById('verify-result').textContent !== ''")
+    assert "not signed" in page.text_content("#verify-result")
+
+
+def test_the_explorer_page_shows_the_pool_and_switches_language_in_the_browser(
+        sqlite_service: Service, browser: object) -> None:
+    _orders(sqlite_service, 20)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(sqlite_service.url + "/")
+    pool = sqlite_service.client().get("/v1/pool").json()
+    assert page.text_content("#pool") == f"¥{pool['pool']}"
+    assert page.text_content("#burn-note") == CATALOGUE["burn_note"]["zh"]
+    assert page.locator("#chart polyline").count() == 2
+    page.click("#lang-switch")
+    page.wait_for_load_state()
+    assert page.text_content("#burn-note") == CATALOGUE["burn_note"]["en"]
+    page.click("#blocks a >> nth=0")
+    page.wait_for_load_state()
+    assert page.url.startswith(f"{sqlite_service.url}/block/")
