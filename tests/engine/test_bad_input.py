@@ -87,6 +87,9 @@ def order(**fields: object) -> dict[str, object]:
         ({"op": "campaign", "id": "c1", "merchant": None, "multiplier": "2", "start": AT,
           "end": AT, "at": AT}, "invalid_time"),
         ({"op": "merchant", "id": "m1", "name": 5, "at": AT}, "invalid_command"),
+        # A lone surrogate: JSON's escapes can spell it, no log entry (UTF-8) can hold it.
+        ({"op": "merchant", "id": "m1", "name": "shop \udc00", "at": AT}, "invalid_command"),
+        ({"op": "lender", "id": "b1", "name": "\ud800", "at": AT}, "invalid_command"),
         ({"op": "rules", "at": AT}, "invalid_rules"),
         ({"op": "rules", "exit_multiple": "1", "at": AT}, "invalid_rules"),
         ({"op": "rules", "colour": "red", "at": AT}, "invalid_rules"),

@@ -319,3 +319,20 @@ def test_the_pool_history_shows_a_burn_lifting_the_price_but_not_the_value_per_p
     assert (before["supply"], after["supply"]) == ("21.0000", "20.7900")
     assert after == {**after, **{k: v for k, v in sqlite_service.client().get(
         "/v1/pool").json().items() if k in ("pool", "supply", "price", "value_per_point")}}
+
+
+def test_text_that_is_not_valid_unicode_is_refused_and_the_log_goes_on(
+        sqlite_service: Service) -> None:
+    """JSON's escapes can spell a lone surrogate, which no log entry can hold: refused
+    before it reaches the log (it once poisoned the writer), with nothing written."""
+    admin = sqlite_service.admin()
+    before = size(sqlite_service)
+    lone = b'{"id": "m9", "name": "shop \\udc00"}'
+    refused = admin.post("/v1/merchants", content=lone,
+                         headers={"Content-Type": "application/json"})
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_command")
+    rules = admin.patch("/v1/rules", content=b'{"\\ud800": 1}',
+                        headers={"Content-Type": "application/json", "Idempotency-Key": "k"})
+    assert (rules.status_code, rules.json()["error"]) == (400, "invalid_json")
+    assert size(sqlite_service) == before
+    assert admin.post("/v1/merchants", json={"id": "m9", "name": "鲜到家"}).status_code == 201

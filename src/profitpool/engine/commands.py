@@ -200,6 +200,11 @@ def _text(obj: Mapping[str, Any], field: str) -> str:
     value = obj.get(field, "")
     if type(value) is not str or len(value) > _MAX_TEXT:
         raise Rejected("invalid_command", f"{field} must be text of at most {_MAX_TEXT} chars")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: no log entry could hold it
+            raise Rejected("invalid_command", f"{field} is not valid Unicode text") from None
     return value
 
 

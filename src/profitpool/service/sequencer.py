@@ -63,7 +63,17 @@ class IdemKey(NamedTuple):
 
 
 def request_digest(body: object) -> bytes:
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).digest()
+    """SHA-256 of the canonical JSON of a request's body.
+
+    Raises:
+        Rejected(invalid_json): the body holds text that is not valid Unicode (a
+            lone surrogate, which JSON's escapes can spell but UTF-8 cannot).
+    """
+    try:
+        return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).digest()
+    except TypeError:
+        raise Rejected("invalid_json", "the body holds text that is not valid Unicode "
+                       "(a lone surrogate)") from None
 
 
 class Outcome(NamedTuple):
@@ -232,7 +242,7 @@ class Sequencer:
             results.append(request_results)
         try:
             header = writer.commit(answers)
-        except ProfitpoolError as error:
+        except Exception as error:  # whatever failed, the writer is rebuilt from the database
             log.error("block %d was not stored: %s", height, error)
             self.blocks_failed += 1
             for scope_key in fresh_keys:

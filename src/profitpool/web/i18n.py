@@ -77,5 +77,5 @@ def translator(language: str) -> Callable[[str], str]:
 def choose(query: str | None, cookie: str | None) -> str:
     for candidate in (query, cookie):
         if candidate in LANGUAGES:
-            return candidate  # type: ignore[return-value]
+            return candidate
     return DEFAULT
