@@ -336,3 +336,26 @@ def test_text_that_is_not_valid_unicode_is_refused_and_the_log_goes_on(
     assert (rules.status_code, rules.json()["error"]) == (400, "invalid_json")
     assert size(sqlite_service) == before
     assert admin.post("/v1/merchants", json={"id": "m9", "name": "鲜到家"}).status_code == 201
+
+
+def test_a_preview_says_what_a_withdrawal_will_pay_and_changes_nothing(
+        service: Service) -> None:
+    m1 = service.merchant("m1")
+    order(m1, "o1", "u1", "100.00", "20.00")
+    order(m1, "o2", "u2", "200.00", "50.00")
+    u1 = service.member("u1")
+    before = service.client().get("/v1/pool").json()
+    preview = u1.post("/v1/members/u1/withdrawals:preview", json={"points": "10"})
+    assert preview.status_code == 200
+    # RULES.md section 9, step 3: value 3.33..., paid 2.66, the rest stays in the pool.
+    assert preview.json() == {"points": "10.0000", "value": "3.33", "paid": "2.66",
+                              "stays_in_pool": "0.67", "lots": [{"lot": 1,
+                                                                 "points": "10.0000"}]}
+    assert service.client().get("/v1/pool").json() == before
+    done = u1.post("/v1/members/u1/withdrawals", json={"points": "10"}).json()
+    [withdrawn] = [e for e in done["entry"]["effects"] if e["type"] == "withdrawn"]
+    assert withdrawn["paid"] == preview.json()["paid"]
+    pay = u1.post("/v1/members/u1/payments:preview", json={"merchant": "m1", "points": "5"})
+    assert pay.status_code == 200 and pay.json()["stays_in_pool"] == "0.00"
+    too_much = u1.post("/v1/members/u1/withdrawals:preview", json={"points": "999"})
+    assert (too_much.status_code, too_much.json()["error"]) == (422, "insufficient_points")

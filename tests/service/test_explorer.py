@@ -113,3 +113,68 @@ def test_the_explorer_page_shows_the_pool_and_switches_language_in_the_browser(
     page.click("#blocks a >> nth=0")
     page.wait_for_load_state()
     assert page.url.startswith(f"{sqlite_service.url}/block/")
+
+
+def _wallet_program(service: Service) -> str:
+    m1 = service.merchant("m1")
+    for order_id, member, amount, profit in (("o1", "u1", "100.00", "20.00"),
+                                             ("o2", "u2", "200.00", "50.00")):
+        response = m1.post("/v1/orders", json={"id": order_id, "member": member,
+                                               "amount": amount, "profit": profit})
+        assert response.status_code == 201
+    return service.new_key("member", "u1")
+
+
+def test_the_wallet_previews_a_withdrawal_then_makes_it_once(
+        sqlite_service: Service, browser: object) -> None:
+    key = _wallet_program(sqlite_service)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{sqlite_service.url}/wallet?lang=en")
+    page.fill("#key", "pp_000000000000_" + "x" * 43)
+    page.click("#sign-in")
+    assert page.text_content("#login-error") == CATALOGUE["bad_key"]["en"]
+    page.fill("#key", key)
+    page.click("#sign-in")
+    assert page.text_content("#points") == "21.0000"
+    assert page.text_content("#value") == "¥7.00"
+    assert page.locator("#lots progress").count() == 1
+    pool_before = sqlite_service.client().get("/v1/pool").json()
+    page.fill("#withdraw-points", "10")
+    page.click("#withdraw-preview")
+    # RULES.md section 9, step 3, shown before anything happens.
+    assert page.text_content("#preview-paid") == "¥2.66"
+    assert page.text_content("#preview-stays") == "¥0.67"
+    assert sqlite_service.client().get("/v1/pool").json() == pool_before
+    page.click("#confirm")
+    assert page.text_content("#done").startswith(CATALOGUE["done"]["en"])
+    assert sqlite_service.client().get("/v1/pool").json()["pool"] == "18.34"
+    page.go_back()  # the confirmation page again: sending it twice withdraws once
+    page.click("#confirm")
+    page.wait_for_load_state()
+    assert sqlite_service.client().get("/v1/pool").json()["pool"] == "18.34"
+    page.goto(f"{sqlite_service.url}/wallet")
+    assert page.text_content("#points") == "11.0000"
+
+
+def test_the_wallet_refuses_forms_from_other_sites_and_api_keys_of_other_roles(
+        sqlite_service: Service) -> None:
+    key = _wallet_program(sqlite_service)
+    client = sqlite_service.client()
+    merchant_key = sqlite_service.new_key("merchant", "m1")
+    refused = client.post("/wallet/login", data={"key": merchant_key})
+    assert refused.status_code == 303 and refused.headers["location"] == "/wallet?failed=1"
+    signed_in = client.post("/wallet/login", data={"key": key})
+    assert signed_in.status_code == 303 and "pp_member_key" in client.cookies
+    before = client.get("/v1/pool").json()
+    forged = client.post("/wallet/withdraw", data={"points": "10", "step": "confirm",
+                                                    "token": "t"},
+                         headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 303
+    assert client.get("/v1/pool").json() == before
+    made = client.post("/wallet/withdraw", data={"points": "10", "step": "confirm",
+                                                  "token": "t"})
+    assert made.status_code == 200 and client.get("/v1/pool").json()["pool"] == "18.34"
+    again = client.post("/wallet/withdraw", data={"points": "10", "step": "confirm",
+                                                   "token": "t"})
+    assert again.status_code == 200 and 'id="done"' in again.text
+    assert client.get("/v1/pool").json()["pool"] == "18.34"  # the same token: once

@@ -82,7 +82,8 @@ def allow(principal: Principal, *roles: str, party: str | None = None) -> None:
 
 
 async def submit(ctx: Context, commands: list[dict[str, Any]],
-                 keys: list[IdemKey | None], detail: bool = True) -> list[Outcome]:
+                 keys: list[IdemKey | None], detail: bool = True,
+                 preview: bool = False) -> list[Outcome]:
     """Queue commands for the writer; resolve when their block is durable.
 
     With ``detail`` False the answers name each entry (index, block) without
@@ -97,7 +98,7 @@ async def submit(ctx: Context, commands: list[dict[str, Any]],
     def deliver(outcomes: list[Outcome]) -> None:
         loop.call_soon_threadsafe(resolve, outcomes)
 
-    ctx.sequencer.put(WriteRequest(commands, keys, deliver, detail))
+    ctx.sequencer.put(WriteRequest(commands, keys, deliver, detail, preview))
     return await future
 
 

@@ -102,6 +102,19 @@ class Withdrawal(Strict):
                            examples=["10.5", "all"])
 
 
+class PreviewLot(BaseModel):
+    lot: int
+    points: str
+
+
+class Preview(BaseModel):
+    points: str
+    value: str = Field(description="What the points are worth now (CNY).")
+    paid: str = Field(description="What would be paid (CNY).")
+    stays_in_pool: str = Field(description="value - paid: what stays in the pool (CNY).")
+    lots: list[PreviewLot] = Field(description="The lots the points come from, oldest first.")
+
+
 class Payment(Strict):
     merchant: str = _id("m1")
     points: Points = Field(description='Points, or "all".', examples=["1", "all"])

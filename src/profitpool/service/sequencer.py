@@ -39,9 +39,12 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from ..engine import parse_command, plan_payment, plan_withdrawal
+from ..engine.commands import Pay, Withdraw
 from ..engine.effects import Effect
 from ..errors import ProfitpoolError, Rejected
 from ..log.writer import LogWriter
+from ..money import format_fen, format_points, points_for_shares
 from ..times import format_time, parse_time, shanghai_month
 from .errors import error_body, status_of
 from .readmodel import ReadModel
@@ -88,6 +91,8 @@ class Request:
     deliver: Callable[[list[Outcome]], None]
     detail: bool = True
     """Answer with each entry's command and effects (False: its index and block only)."""
+    preview: bool = False
+    """Only say what these withdrawals or payments would do now; change nothing."""
     arrived: float = field(default_factory=time.monotonic)
 
 
@@ -237,6 +242,9 @@ class Sequencer:
         for request in batch:
             request_results: list[_Fresh | _Replay | Outcome] = []
             for command, key in zip(request.commands, request.keys, strict=True):
+                if request.preview:
+                    request_results.append(_preview(writer, command, at))
+                    continue
                 request_results.append(
                     self._apply(writer, command, key, at, height, answers, fresh_keys, effects))
             results.append(request_results)
@@ -401,6 +409,35 @@ class Sequencer:
                 due.append(month)
             month = _next_month(*month)
         return due
+
+
+def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
+    """What a withdrawal or payment would pay now, by the engine's own plan; nothing changes.
+
+    The command itself is checked again when it is sent (settlements due by
+    then, or other commands in between, may change the answer).
+    """
+    command["at"] = at
+    ledger = writer.ledger
+    try:
+        parsed = parse_command(command)
+        if isinstance(parsed, Withdraw):
+            plan = plan_withdrawal(ledger, parsed)
+        elif isinstance(parsed, Pay):
+            plan = plan_payment(ledger, parsed)
+        else:
+            raise Rejected("invalid_command", "only withdrawals and payments have a preview")
+    except Rejected as error:
+        return _refusal(error)
+    return Outcome(200, {
+        "points": format_points(points_for_shares(plan.shares, ledger.index)),
+        "value": format_fen(plan.value),
+        "paid": format_fen(plan.paid),
+        "stays_in_pool": format_fen(plan.value - plan.paid),
+        "lots": [{"lot": lot.lot_id,
+                  "points": format_points(points_for_shares(shares, ledger.index))}
+                 for lot, shares in plan.take],
+    })
 
 
 def _refusal(error: Rejected) -> Outcome:

@@ -1,7 +1,14 @@
 """The web pages, served by ``profitpool serve`` beside the API (no network at run time)."""
 
-from .pages import HERE, router
+from fastapi import APIRouter
+
+from . import pages, wallet
+from .pages import HERE
 
 STATIC = HERE / "static"
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(wallet.router)
 
 __all__ = ["STATIC", "router"]

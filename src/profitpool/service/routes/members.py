@@ -9,11 +9,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ..deps import READERS, CallerDep, ContextDep, IdempotencyKey, allow, new_id, write_one
+from ..deps import READERS, CallerDep, ContextDep, IdempotencyKey, allow, new_id, submit, write_one
 from ..errors import ServiceError
 from ..readmodel import member_json, pledge_json
 from ..responses import Json
-from ..schemas import Page, Payment, PledgeCreate, TransferCreate, Withdrawal, WriteResult
+from ..schemas import (
+    Page,
+    Payment,
+    PledgeCreate,
+    Preview,
+    TransferCreate,
+    Withdrawal,
+    WriteResult,
+)
 from .common import ERRORS, MAX_INT, REPLAY
 
 router = APIRouter(prefix="/v1/members", responses=ERRORS, tags=["member"])
@@ -53,6 +61,28 @@ async def withdraw(member_id: str, body: Withdrawal, ctx: ContextDep, who: Calle
     allow(who, "member", party=member_id)
     command = {"op": "withdraw", "id": new_id("w"), "member": member_id, "points": body.points}
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
+
+
+@router.post("/{member_id}/withdrawals:preview", response_model=Preview)
+async def preview_withdrawal(member_id: str, body: Withdrawal, ctx: ContextDep,
+                             who: CallerDep) -> Json:
+    """What this withdrawal would pay now and what would stay in the pool, by the same
+    rules that will run it; nothing changes. The withdrawal is checked again when sent."""
+    allow(who, "member", party=member_id)
+    command = {"op": "withdraw", "id": new_id("w"), "member": member_id, "points": body.points}
+    [outcome] = await submit(ctx, [command], [None], preview=True)
+    return Json(outcome.body, status_code=outcome.status)
+
+
+@router.post("/{member_id}/payments:preview", response_model=Preview)
+async def preview_payment(member_id: str, body: Payment, ctx: ContextDep,
+                          who: CallerDep) -> Json:
+    """What this payment would give the merchant now; nothing changes."""
+    allow(who, "member", party=member_id)
+    command = {"op": "pay", "id": new_id("p"), "member": member_id, "merchant": body.merchant,
+               "points": body.points}
+    [outcome] = await submit(ctx, [command], [None], preview=True)
+    return Json(outcome.body, status_code=outcome.status)
 
 
 @router.post("/{member_id}/payments", status_code=201, response_model=WriteResult,
