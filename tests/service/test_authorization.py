@@ -89,6 +89,10 @@ MATRIX = [
     Row("POST", "/wallet/login", "/wallet/login", PUBLIC),
     Row("POST", "/wallet/logout", "/wallet/logout", PUBLIC),
     Row("POST", "/wallet/{kind}", "/wallet/withdraw", PUBLIC),
+    Row("GET", "/merchant", "/merchant", PUBLIC),
+    Row("POST", "/merchant/login", "/merchant/login", PUBLIC),
+    Row("POST", "/merchant/logout", "/merchant/logout", PUBLIC),
+    Row("POST", "/merchant/refund", "/merchant/refund", PUBLIC),
     # the operator's: merchants, lenders, campaigns, rules, burns, keys
     Row("POST", "/v1/merchants", "/v1/merchants", ADMIN_ONLY, {"id": "m-matrix"}),
     Row("GET", "/v1/merchants", "/v1/merchants", READERS_ONLY),
@@ -264,7 +268,9 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
     undocumented = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
                     ("GET", "/"), ("GET", "/block/{height}"), ("GET", "/entry/{index}"),
                     ("GET", "/wallet"), ("POST", "/wallet/login"), ("POST", "/wallet/logout"),
-                    ("POST", "/wallet/{kind}")}
+                    ("POST", "/wallet/{kind}"), ("GET", "/merchant"),
+                    ("POST", "/merchant/login"), ("POST", "/merchant/logout"),
+                    ("POST", "/merchant/refund")}
     assert operations == listed - undocumented
 
 

@@ -178,3 +178,34 @@ def test_the_wallet_refuses_forms_from_other_sites_and_api_keys_of_other_roles(
                                                    "token": "t"})
     assert again.status_code == 200 and 'id="done"' in again.text
     assert client.get("/v1/pool").json()["pool"] == "18.34"  # the same token: once
+
+
+def test_the_merchant_portal_shows_its_own_customers_and_refunds_a_pending_order(
+        sqlite_service: Service, browser: object) -> None:
+    m1, m2 = sqlite_service.merchant("m1"), sqlite_service.merchant("m2")
+    for order_id, member in (("a1", "u1"), ("a2", "u1"), ("a3", "u2")):
+        assert m1.post("/v1/orders", json={"id": order_id, "member": member,
+                                           "amount": "100.00", "profit": "20.00"}
+                       ).status_code == 201
+    assert m2.post("/v1/orders", json={"id": "b1", "member": "u3", "amount": "999.00",
+                                       "profit": "1.00"}).status_code == 201
+    assert sqlite_service.admin().patch("/v1/rules", json={"settle_days": 3}).status_code == 201
+    assert m1.post("/v1/orders", json={"id": "a4", "member": "u4", "amount": "50.00",
+                                       "profit": "5.00"}).status_code == 201
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{sqlite_service.url}/merchant?lang=en")
+    page.fill("#key", sqlite_service.new_key("member", "u1"))  # not a merchant key
+    page.click("#sign-in")
+    assert page.text_content("#login-error") == CATALOGUE["bad_key"]["en"]
+    page.fill("#key", m1.headers["Authorization"].split()[1])
+    page.click("#sign-in")
+    # Its own orders only: 4 orders by 3 customers (u1 twice), m2's customer not among them.
+    assert page.text_content("#order-count") == "4"
+    assert page.text_content("#customers") == "3"
+    assert page.text_content("#repurchase") == "33.3%"
+    assert page.text_content("#aov") == "¥87.50"
+    assert page.text_content("#contributed") == "¥18.00"  # a4 is pending
+    assert "u3" not in page.text_content("#orders")
+    page.click("#orders .refund")
+    assert page.text_content("#done").startswith(CATALOGUE["done"]["en"])
+    assert m1.get("/v1/orders/a4").json()["status"] == "refunded"

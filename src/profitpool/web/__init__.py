@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import pages, wallet
+from . import merchant, pages, wallet
 from .pages import HERE
 
 STATIC = HERE / "static"
@@ -10,5 +10,6 @@ STATIC = HERE / "static"
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(wallet.router)
+router.include_router(merchant.router)
 
 __all__ = ["STATIC", "router"]

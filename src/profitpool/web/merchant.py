@@ -1,0 +1,51 @@
+"""The merchant portal: a merchant signs in with its key and sees its orders, what it
+put into the pool and received for points spent, and its customers' repurchase,
+order value, retention by monthly cohort and new-versus-returning mix, computed from
+its own orders (:mod:`.analytics`). Pending orders can be refunded here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..service.deps import ContextDep, submit
+from ..service.readmodel import order_json
+from .analytics import analyse
+from .pages import Lang, LangCookie, _render
+from .signin import Area, add_signin_routes, form, same_site, signed_in
+
+router = APIRouter(prefix="/merchant", include_in_schema=False)
+AREA = Area("/merchant", "merchant", "pp_merchant_key")
+add_signin_routes(router, AREA)
+SHOWN_ORDERS = 50
+
+
+@router.get("")
+def portal(request: Request, ctx: ContextDep, lang: Lang = None,
+           lang_cookie: LangCookie = None, failed: int = 0) -> Response:
+    who = signed_in(ctx, request, AREA)
+    if who is None or who.party is None:
+        return _render(request, "signin.html", lang, lang_cookie, error=bool(failed),
+                       action="/merchant/login", title="merchant_login")
+    merchant = who.party
+    with ctx.read.lock:
+        summary = ctx.read.merchants.get(merchant)
+        orders = [ctx.read.orders[order_id]
+                  for order_id in ctx.read.orders_by_merchant.get(merchant, [])]
+    prefix = len(merchant) + 1
+    latest = [order_json(view, view.order[prefix:]) for view in orders[-SHOWN_ORDERS:][::-1]]
+    return _render(request, "merchant.html", lang, lang_cookie, merchant=merchant,
+                   summary=summary, analytics=analyse(orders), latest=latest)
+
+
+@router.post("/refund")
+async def refund(request: Request, ctx: ContextDep, lang: Lang = None,
+                 lang_cookie: LangCookie = None) -> Response:
+    who = signed_in(ctx, request, AREA)
+    if who is None or who.party is None or not same_site(request):
+        return RedirectResponse("/merchant", status_code=303)
+    order_id = (await form(request)).get("order", "")
+    [outcome] = await submit(ctx, [{"op": "refund", "order": f"{who.party}:{order_id}"}],
+                             [None])
+    return _render(request, "done.html", lang, lang_cookie, outcome=outcome.body,
+                   ok=outcome.status < 400, back="/merchant")
