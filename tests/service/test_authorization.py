@@ -93,6 +93,10 @@ MATRIX = [
     Row("POST", "/merchant/login", "/merchant/login", PUBLIC),
     Row("POST", "/merchant/logout", "/merchant/logout", PUBLIC),
     Row("POST", "/merchant/refund", "/merchant/refund", PUBLIC),
+    Row("GET", "/console", "/console", PUBLIC),
+    Row("POST", "/console/login", "/console/login", PUBLIC),
+    Row("POST", "/console/logout", "/console/logout", PUBLIC),
+    Row("POST", "/console/{action}", "/console/rules", PUBLIC),
     # the operator's: merchants, lenders, campaigns, rules, burns, keys
     Row("POST", "/v1/merchants", "/v1/merchants", ADMIN_ONLY, {"id": "m-matrix"}),
     Row("GET", "/v1/merchants", "/v1/merchants", READERS_ONLY),
@@ -270,7 +274,9 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("GET", "/wallet"), ("POST", "/wallet/login"), ("POST", "/wallet/logout"),
                     ("POST", "/wallet/{kind}"), ("GET", "/merchant"),
                     ("POST", "/merchant/login"), ("POST", "/merchant/logout"),
-                    ("POST", "/merchant/refund")}
+                    ("POST", "/merchant/refund"), ("GET", "/console"),
+                    ("POST", "/console/login"), ("POST", "/console/logout"),
+                    ("POST", "/console/{action}")}
     assert operations == listed - undocumented
 
 

@@ -209,3 +209,44 @@ def test_the_merchant_portal_shows_its_own_customers_and_refunds_a_pending_order
     page.click("#orders .refund")
     assert page.text_content("#done").startswith(CATALOGUE["done"]["en"])
     assert m1.get("/v1/orders/a4").json()["status"] == "refunded"
+
+
+def test_the_console_shows_the_pool_s_health_and_changes_rules_through_a_diff(
+        sqlite_service: Service, browser: object) -> None:
+    m1 = sqlite_service.merchant("m1")
+    for order_id, member, amount, profit in (("o1", "u1", "100.00", "20.00"),
+                                             ("o2", "u2", "200.00", "50.00")):
+        assert m1.post("/v1/orders", json={"id": order_id, "member": member,
+                                           "amount": amount, "profit": profit}
+                       ).status_code == 201
+    assert sqlite_service.admin().patch(
+        "/v1/rules", json={"daily_withdraw_cap_rate": "0.5"}).status_code == 201
+    u1 = sqlite_service.member("u1")
+    sqlite_service.clock.advance(86_400)  # the cap is of the pool at the day's start
+    assert u1.post("/v1/members/u1/withdrawals", json={"points": "10"}).status_code == 201
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{sqlite_service.url}/console?lang=en")
+    page.fill("#key", m1.headers["Authorization"].split()[1])  # a merchant key: no
+    page.click("#sign-in")
+    assert page.text_content("#login-error") == CATALOGUE["bad_key"]["en"]
+    page.fill("#key", sqlite_service.admin_key)
+    page.click("#sign-in")
+    # RULES.md section 9 after step 3: pool 18.34; u1 worth 3.80 and u2 14.53, truncated.
+    assert page.text_content("#health-pool") == "¥18.34"
+    assert page.text_content("#health-holdings") == "¥18.33"
+    assert page.text_content("#health-cover") == "¥0.01"
+    assert page.text_content("#health-withdrawn") == "¥2.66 / ¥10.50"  # half of 21.00
+    assert page.text_content("#health-top") == "100.0%"  # two holders, both in the top 10
+    page.fill("#rule-exit_multiple", "2.5")
+    page.click("#review")
+    assert page.text_content("#diff .old") == "3"
+    assert page.text_content("#diff .new") == "2.5"
+    assert sqlite_service.client().get("/v1/rules").json()["rules"]["exit_multiple"] == "3"
+    page.click("#confirm")
+    assert page.text_content("#done").startswith(CATALOGUE["done"]["en"])
+    assert sqlite_service.client().get("/v1/rules").json()["rules"]["exit_multiple"] == "2.5"
+    page.goto(f"{sqlite_service.url}/console")
+    page.select_option("#key-role", "auditor")
+    page.click("#create-key")
+    new_key = page.text_content("#new-key").strip()
+    assert sqlite_service.client(new_key).get("/v1/merchants").status_code == 200

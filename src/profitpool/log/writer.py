@@ -254,7 +254,7 @@ class LogWriter:
         extras = BlockExtras(
             [(party, first_index + offset)
              for offset, (_, effects) in enumerate(self.pending) for party in parties(effects)],
-            (self.ledger.pool, self.ledger.total_shares, self.ledger.index),
+            (self.ledger.pool, self.ledger.total_shares, self.ledger.index, self.ledger.exits),
             answers or [],
         )
         try:

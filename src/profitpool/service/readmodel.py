@@ -46,6 +46,10 @@ class Head(NamedTuple):
     tree_size: int
     members: int
     rules: dict[str, Any]
+    cap_day: int
+    """Asia/Shanghai day the two figures below are for."""
+    cap_base_pool: int
+    withdrawn_today: int
 
 
 class LotView(NamedTuple):
@@ -97,7 +101,7 @@ _MEMBER_FIELDS = ("member", "sender", "receiver")
 class ReadModel:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.head = Head(0, 0, INDEX_SCALE, 0, 0, 0, 0, 0, None, 0, 0, 0, {})
+        self.head = Head(0, 0, INDEX_SCALE, 0, 0, 0, 0, 0, None, 0, 0, 0, {}, -1, 0, 0)
         self.members: dict[str, MemberView] = {}
         self.orders: dict[str, OrderView] = {}
         self.orders_by_merchant: dict[str, list[str]] = {}
@@ -162,7 +166,7 @@ class ReadModel:
             ledger.pool, ledger.total_shares, ledger.index, ledger.exits, ledger.injected,
             ledger.paid_members, ledger.paid_merchants, ledger.paid_lenders,
             None if ledger.now < 0 else ledger.now, height, tree_size, len(ledger.members),
-            ledger.rules.to_json(),
+            ledger.rules.to_json(), ledger.cap_day, ledger.cap_base_pool, ledger.withdrawn_today,
         )
         with self.lock:
             self.members.update(member_views)

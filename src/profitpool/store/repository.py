@@ -43,12 +43,12 @@ class BlockExtras:
     """Rows stored with a block for readers: not part of what the log proves.
 
     ``parties`` are (party, entry index) pairs; ``stats`` is the pool, total
-    shares and index after the block; ``answers`` are the service's first
+    shares, index and exits so far after the block; ``answers`` are the service's first
     answers to idempotent requests (scope, key, request hash, status, body).
     """
 
     parties: list[tuple[str, int]]
-    stats: tuple[int, int, int]
+    stats: tuple[int, int, int, int]
     answers: list[tuple[str, str, bytes, int, bytes]]
 
 
@@ -125,10 +125,11 @@ class LogStore:
     def _insert_extras(self, connection: Any, header: BlockHeader, extras: BlockExtras) -> None:
         if extras.parties:
             connection.exec_driver_sql(self._insert_parties, extras.parties)
-        pool, total_shares, index = extras.stats
+        pool, total_shares, index, exits = extras.stats
         connection.execute(block_stats.insert(), [{
             "height": header.height, "time_us": header.time, "tree_size": header.tree_size,
             "pool": pool, "total_shares": str(total_shares), "index": str(index),
+            "exits": exits,
         }])
         if extras.answers:
             connection.execute(idempotency.insert(), [
@@ -163,6 +164,14 @@ class LogStore:
                  .order_by(block_stats.c.height).limit(limit))
         with self.engine.connect() as connection:
             return list(connection.execute(query))
+
+    def exits_before(self, time_us: int) -> int:
+        """Lots forced out by the last block before ``time_us`` (0 if none or unknown)."""
+        query = (select(block_stats.c.exits).where(block_stats.c.time_us < time_us)
+                 .order_by(block_stats.c.height.desc()).limit(1))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return 0 if row is None or row[0] is None else int(row[0])
 
     def blocks_before(self, before: int | None, limit: int) -> list[StoredBlock]:
         """Up to ``limit`` blocks below height ``before`` (or the newest), newest first."""

@@ -94,8 +94,10 @@ block_stats = Table(
     Column("pool", BigInteger, nullable=False),
     Column("total_shares", Text, nullable=False),
     Column("index", Text, nullable=False),
+    Column("exits", BigInteger, nullable=True),
 )
-"""Shares and index are exact integers too wide for BIGINT, so stored as decimal text."""
+"""Shares and index are exact integers too wide for BIGINT, so stored as decimal text.
+``exits`` (lots forced out so far) is null for blocks written before schema 0003."""
 
 api_keys = Table(
     "api_keys", metadata,

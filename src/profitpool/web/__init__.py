@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import merchant, pages, wallet
+from . import console, merchant, pages, wallet
 from .pages import HERE
 
 STATIC = HERE / "static"
@@ -11,5 +11,6 @@ router = APIRouter()
 router.include_router(pages.router)
 router.include_router(wallet.router)
 router.include_router(merchant.router)
+router.include_router(console.router)
 
 __all__ = ["STATIC", "router"]

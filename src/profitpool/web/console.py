@@ -1,0 +1,142 @@
+"""The operator console: the pool's health, the rules (changed through a diff and a
+confirmation), merchants, lenders, campaigns, API keys and burns. Signed in with an
+admin key (:mod:`.signin`); every change goes through the same sequencer as the API."""
+
+from __future__ import annotations
+
+import heapq
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..errors import Rejected
+from ..money import format_fen, parse_decimal
+from ..service.deps import Context, ContextDep, submit
+from ..service.readmodel import Head, value_fen
+from ..service.sequencer import IdemKey, request_digest
+from ..store.apikeys import KeyError_
+from ..times import format_time, parse_time, shanghai_day, shanghai_month
+from .analytics import percent
+from .pages import Lang, LangCookie, _render
+from .signin import Area, add_signin_routes, form, same_site, signed_in
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+AREA = Area("/console", "admin", "pp_admin_key")
+add_signin_routes(router, AREA)
+TOP_HOLDERS = 10
+
+
+def health(ctx: Context) -> dict[str, Any]:
+    """The pool against every holding at once, today's withdrawals against the cap,
+    this month's exits, and the largest holders' share."""
+    with ctx.read.lock:
+        head: Head = ctx.read.head
+        shares = [view.shares for view in ctx.read.members.values()]
+    holdings = sum(value_fen(head, member_shares) for member_shares in shares)
+    now = head.now if head.now is not None else 0
+    today = head.withdrawn_today if head.cap_day == shanghai_day(now) else 0
+    rate = head.rules.get("daily_withdraw_cap_rate")
+    cap = None
+    if rate is not None:
+        numerator, denominator = parse_decimal(rate, "invalid_rules")
+        cap = format_fen(numerator * head.cap_base_pool // denominator)
+    year, month = shanghai_month(now)
+    month_start = parse_time(f"{year:04d}-{month:02d}-01T00:00:00+08:00")
+    largest = sum(heapq.nlargest(TOP_HOLDERS, shares))
+    return {
+        "pool": format_fen(head.pool), "holdings": format_fen(holdings),
+        "cover": format_fen(head.pool - holdings), "covered": head.pool >= holdings,
+        "withdrawn_today": format_fen(today), "cap": cap,
+        "exits_this_month": head.exits - ctx.store.exits_before(month_start),
+        "top": TOP_HOLDERS, "top_share": percent(largest, head.total_shares),
+        "members": head.members, "time": format_time(now) if head.now is not None else "",
+    }
+
+
+@router.get("")
+def console(request: Request, ctx: ContextDep, lang: Lang = None,
+            lang_cookie: LangCookie = None, failed: int = 0) -> Response:
+    if signed_in(ctx, request, AREA) is None:
+        return _render(request, "signin.html", lang, lang_cookie, error=bool(failed),
+                       action="/console/login", title="console_login")
+    with ctx.read.lock:
+        rules = dict(ctx.read.head.rules)
+        merchants = [ctx.read.merchants[m] for m in sorted(ctx.read.merchants)]
+        lenders = [ctx.read.lenders[x] for x in sorted(ctx.read.lenders)]
+        campaigns = [ctx.read.campaigns[c] for c in sorted(ctx.read.campaigns)]
+    burns = [ctx.reader.entry_json(index)["entry"]
+             for index in ctx.store.party_entries("burns", None, 24)]
+    return _render(request, "console.html", lang, lang_cookie, health=health(ctx),
+                   rules=rules, merchants=merchants, lenders=lenders, campaigns=campaigns,
+                   keys=[key.public() for key in ctx.keys.list()], burns=burns)
+
+
+def _rule_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _rule_value(current: object, text: str) -> object:
+    """A form's text as the JSON value the rules command takes (the engine checks it)."""
+    if isinstance(current, bool):
+        return text.strip().lower() in ("true", "1", "yes", "on")
+    if isinstance(current, int):
+        return int(text) if text.strip().lstrip("-").isdigit() else text
+    return None if text.strip() == "" else text.strip()
+
+
+@router.post("/{action}")
+async def act(action: str, request: Request, ctx: ContextDep, lang: Lang = None,
+              lang_cookie: LangCookie = None) -> Response:
+    who = signed_in(ctx, request, AREA)
+    if who is None or not same_site(request):
+        return RedirectResponse("/console", status_code=303)
+    fields = await form(request)
+    if action == "rules":
+        with ctx.read.lock:
+            current = dict(ctx.read.head.rules)
+        changes = {name: _rule_value(value, fields[f"rule.{name}"])
+                   for name, value in current.items()
+                   if f"rule.{name}" in fields
+                   and _rule_text(value) != fields[f"rule.{name}"].strip()}
+        if fields.get("step") != "confirm":
+            diff = [{"name": name, "old": _rule_text(current[name]),
+                     "new": _rule_text(changes[name])} for name in sorted(changes)]
+            return _render(request, "console_rules.html", lang, lang_cookie, diff=diff,
+                           fields={k: v for k, v in fields.items() if k.startswith("rule.")},
+                           token=secrets.token_urlsafe(16))
+        if not changes:
+            return RedirectResponse("/console", status_code=303)
+        key = IdemKey(who.scope(), f"console:{fields.get('token', '')}",
+                      request_digest(["rules", changes]), True)
+        [outcome] = await submit(ctx, [{"op": "rules", "rules": changes}], [key])
+    elif action == "burn":
+        [outcome] = await submit(ctx, [{"op": "burn", "period": fields.get("period", "")}],
+                                 [None])
+    elif action == "key-create":
+        try:
+            key_text, record = ctx.keys.create(fields.get("role", ""),
+                                               fields.get("party") or None,
+                                               fields.get("label", ""))
+        except KeyError_ as error:
+            return _render(request, "done.html", lang, lang_cookie, ok=False,
+                           outcome={"error": "invalid_command", "message": str(error)},
+                           back="/console")
+        return _render(request, "console_key.html", lang, lang_cookie, key=key_text,
+                       record=record.public())
+    elif action == "key-revoke":
+        try:
+            ctx.keys.revoke(fields.get("id", ""))
+        except KeyError_ as error:
+            raise Rejected("invalid_command", str(error)) from None
+        ctx.auth.forget(fields.get("id", ""))
+        return RedirectResponse("/console", status_code=303)
+    else:
+        return RedirectResponse("/console", status_code=303)
+    return _render(request, "done.html", lang, lang_cookie, outcome=outcome.body,
+                   ok=outcome.status < 400, back="/console")
