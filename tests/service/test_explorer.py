@@ -250,3 +250,36 @@ def test_the_console_shows_the_pool_s_health_and_changes_rules_through_a_diff(
     page.click("#create-key")
     new_key = page.text_content("#new-key").strip()
     assert sqlite_service.client(new_key).get("/v1/merchants").status_code == 200
+
+
+def test_a_member_finds_their_public_page_by_the_pseudonym_their_wallet_shows(
+        sqlite_service: Service, browser: object) -> None:
+    key = _wallet_program(sqlite_service)
+    assert sqlite_service.admin().patch("/v1/rules", json={"exit_multiple": "2.5"}
+                                        ).status_code == 201
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{sqlite_service.url}/wallet?lang=en")
+    page.fill("#key", key)
+    page.click("#sign-in")
+    pseudonym = page.text_content("#my-pseudonym")
+    assert pseudonym and len(pseudonym) == 20 and "u1" not in pseudonym
+    page.goto(f"{sqlite_service.url}/")
+    page.fill("#pseudonym", pseudonym)
+    page.click("#look-up")
+    assert page.text_content("#shown-pseudonym") == pseudonym
+    assert page.text_content("#points") == "21.0000"
+    assert page.locator("#member-history tr").count() == 2  # the header and its order
+    page.goto(f"{sqlite_service.url}/member?p={'0' * 20}")
+    assert page.locator("#missing").count() == 1
+    page.goto(f"{sqlite_service.url}/rules")
+    assert "exit_multiple = 2.5" in page.text_content("#rules-history")
+    page.goto(f"{sqlite_service.url}/verify")
+    public_key = sqlite_service.client().get("/v1/public-key").json()["verifier_key"]
+    assert f"--public-key '{public_key}'" in page.text_content("#steps")
+
+
+def test_money_is_shown_with_thousands_separators_without_arithmetic() -> None:
+    from profitpool.web.pages import cny
+
+    assert [cny(x) for x in ("0.00", "999.99", "1000.00", "1234567.89", "-12345.6", "7")] == [
+        "0.00", "999.99", "1,000.00", "1,234,567.89", "-12,345.6", "7"]

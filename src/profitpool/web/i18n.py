@@ -133,6 +133,44 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "end": {"zh": "结束", "en": "End"},
     "name": {"zh": "名称", "en": "Name"},
     "industry": {"zh": "行业", "en": "Industry"},
+    "rules_in_force": {"zh": "现行规则", "en": "The rules in force"},
+    "rules_history": {"zh": "规则修改记录", "en": "Every change of the rules"},
+    "rules_note": {
+        "zh": "规则修改从下一条指令起生效;每个批次保留它产生时的出局倍数和基准。",
+        "en": "A change applies from the next command on; each lot keeps the exit multiple "
+              "and basis in force when it was minted.",
+    },
+    "verify_title": {"zh": "如何自己验证全部记录", "en": "How to verify the whole log yourself"},
+    "verify_intro": {
+        "zh": "任何人都可以用同一个开源引擎从头重放全部记录,检查每一个价格和每一笔兑付。",
+        "en": "Anyone can replay every entry from the first with the same open-source engine "
+              "and check every price and every payout.",
+    },
+    "verify_step1": {"zh": "安装 profitpool:", "en": "Install profitpool:"},
+    "verify_step2": {
+        "zh": "取得记录数据库的副本(运营方公开提供),以及运营方公布的公钥:",
+        "en": "Get a copy of the log's database (the operator publishes it) and the "
+              "operator's published key:",
+    },
+    "verify_step3": {
+        "zh": "重放并检查:每条记录的效果、叶子哈希、默克尔根、状态摘要、区块哈希和签名。",
+        "en": "Replay and check every entry's effects, leaf hash, Merkle root, state digest, "
+              "block hash and signature:",
+    },
+    "verify_step4": {
+        "zh": "结果是一行 OK 加上计数;任何不一致都会指出第一处(区块、记录、字段)并以非零状态退出。",
+        "en": "It prints one OK line with counts, or names the first divergence (block, entry, "
+              "field) and exits non-zero.",
+    },
+    "verify_step5": {
+        "zh": "单条记录可以在记录页面直接用浏览器验证;第三方工具可以按 C2SP tlog-tiles 跟随日志:",
+        "en": "A single entry can be checked in the browser on its page; third-party tools can "
+              "follow the log as C2SP tlog-tiles:",
+    },
+    "member_lookup": {"zh": "按化名查询会员", "en": "Look a member up by pseudonym"},
+    "pseudonym": {"zh": "化名", "en": "Pseudonym"},
+    "your_pseudonym": {"zh": "你的公开化名", "en": "Your public pseudonym"},
+    "look_up": {"zh": "查询", "en": "Look up"},
     "analytics_note": {
         "zh": "只根据本商家自己的订单计算;已退款订单不计。",
         "en": "Computed from this merchant's own orders only; refunded orders do not count.",

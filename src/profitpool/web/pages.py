@@ -14,13 +14,30 @@ from fastapi.templating import Jinja2Templates
 
 from ..money import INDEX_SCALE, price_micro
 from ..service.deps import ContextDep
-from ..service.readmodel import head_json
+from ..service.readmodel import head_json, member_json
 from ..times import format_time
 from .charts import Series, line_chart
 from .i18n import choose, translator
+from .pseudonyms import Pseudonyms
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def cny(text: object) -> str:
+    """A decimal string of CNY with thousands separators: "12345.60" -> "12,345.60"."""
+    whole, _, fraction = str(text).partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    groups: list[str] = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return sign + ",".join(groups) + (f".{fraction}" if fraction else "")
+
+
+templates.env.filters["cny"] = cny
 router = APIRouter(include_in_schema=False)
 
 Lang = Annotated[str | None, Query(max_length=5)]
@@ -88,3 +105,41 @@ def entry_page(index: int, request: Request, ctx: ContextDep, lang: Lang = None,
                    entry_base64=base64.b64encode(data).decode(), checkpoint=last.checkpoint,
                    verifier_key=ctx.verifier_key)
 
+
+
+@router.get("/rules", response_class=HTMLResponse)
+def rules_page(request: Request, ctx: ContextDep, lang: Lang = None,
+               lang_cookie: LangCookie = None) -> Response:
+    with ctx.read.lock:
+        rules = dict(ctx.read.head.rules)
+    changes = [ctx.reader.entry_json(index)
+               for index in ctx.store.party_entries("rules", None, 100)]
+    return _render(request, "rules.html", lang, lang_cookie, rules=rules, changes=changes)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_page(request: Request, ctx: ContextDep, lang: Lang = None,
+                lang_cookie: LangCookie = None) -> Response:
+    return _render(request, "verify.html", lang, lang_cookie, verifier_key=ctx.verifier_key,
+                   base=str(request.base_url).rstrip("/"))
+
+
+@router.get("/member", response_class=HTMLResponse)
+def member_page(request: Request, ctx: ContextDep,
+                p: Annotated[str, Query(max_length=64)] = "", lang: Lang = None,
+                lang_cookie: LangCookie = None) -> Response:
+    """A member's public page, by pseudonym (``?p=``); the lookup form without one."""
+    pseudonym = p.strip().lower()
+    if not pseudonym:
+        return _render(request, "member.html", lang, lang_cookie, pseudonym="",
+                       holding=None, entries=[])
+    with ctx.read.lock:
+        members = list(ctx.read.members)
+    member_id = Pseudonyms.of(request, ctx).member(pseudonym, members)
+    if member_id is None:
+        return _render(request, "missing.html", lang, lang_cookie, status=404)
+    head, view = ctx.read.member(member_id)
+    entries = [ctx.reader.entry_json(index)
+               for index in ctx.store.party_entries(f"member:{member_id}", None, 50)]
+    return _render(request, "member.html", lang, lang_cookie, pseudonym=pseudonym,
+                   holding=None if view is None else member_json(head, view), entries=entries)

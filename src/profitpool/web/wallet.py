@@ -18,6 +18,7 @@ from ..service.deps import ContextDep, new_id, submit
 from ..service.readmodel import member_json
 from ..service.sequencer import IdemKey, request_digest
 from .pages import Lang, LangCookie, _render
+from .pseudonyms import Pseudonyms
 from .signin import Area, add_signin_routes, form, same_site, signed_in
 
 router = APIRouter(prefix="/wallet", include_in_schema=False)
@@ -39,7 +40,8 @@ def wallet(request: Request, ctx: ContextDep, lang: Lang = None,
     with ctx.read.lock:
         merchants = sorted(ctx.read.merchants)
     return _render(request, "wallet.html", lang, lang_cookie, member=who.party,
-                   holding=holding, history=history, merchants=merchants)
+                   holding=holding, history=history, merchants=merchants,
+                   pseudonym=Pseudonyms.of(request, ctx).of_member(who.party))
 
 
 @router.post("/{kind}")

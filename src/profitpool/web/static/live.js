@@ -1,13 +1,20 @@
 // Keeps the latest blocks and the pool figures fresh without reloading the page.
 "use strict";
 
+// The server's cny filter: thousands separators on a decimal string, no arithmetic.
+function cny(text) {
+  const [whole, fraction] = text.split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
 async function refresh() {
   try {
     const [pool, blocks] = await Promise.all([
       fetch("/v1/pool").then((r) => r.json()),
       fetch("/v1/blocks?limit=10").then((r) => r.json()),
     ]);
-    document.getElementById("pool").textContent = `¥${pool.pool}`;
+    document.getElementById("pool").textContent = `¥${cny(pool.pool)}`;
     document.getElementById("supply").textContent = pool.supply;
     document.getElementById("price").textContent = `¥${pool.price}`;
     document.getElementById("value-per-point").textContent = `¥${pool.value_per_point}`;

@@ -1,0 +1,53 @@
+"""Public pseudonyms of members: a keyed hash of the member id.
+
+The key is the program's own secret, kept beside the log (``log_meta``, never
+served): anyone can look a pseudonym up, nobody can compute one without the
+key, so the explorer shows a member's public history without a list of
+members. A member sees their pseudonym in their wallet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+
+from fastapi import Request
+
+from ..service.deps import Context
+
+META_KEY = "pseudonym_key"
+
+
+class Pseudonyms:
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self._members: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._known = 0
+
+    @classmethod
+    def of(cls, request: Request, ctx: Context) -> Pseudonyms:
+        """The program's pseudonyms (the key is created on first use)."""
+        existing = getattr(request.app.state, "pseudonyms", None)
+        if existing is not None:
+            return existing  # type: ignore[no-any-return]
+        meta = ctx.store.meta()
+        if META_KEY not in meta:
+            ctx.store.set_meta({META_KEY: secrets.token_hex(32)})
+            meta = ctx.store.meta()
+        made = cls(bytes.fromhex(meta[META_KEY]))
+        request.app.state.pseudonyms = made
+        return made
+
+    def of_member(self, member_id: str) -> str:
+        return hmac.new(self.key, member_id.encode(), hashlib.sha256).hexdigest()[:20]
+
+    def member(self, pseudonym: str, members: list[str]) -> str | None:
+        """The member with this pseudonym among ``members`` (all, in order of joining)."""
+        with self._lock:
+            for member_id in members[self._known:]:
+                self._members[self.of_member(member_id)] = member_id
+            self._known = len(members)
+            return self._members.get(pseudonym)
