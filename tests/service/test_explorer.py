@@ -283,3 +283,39 @@ def test_money_is_shown_with_thousands_separators_without_arithmetic() -> None:
 
     assert [cny(x) for x in ("0.00", "999.99", "1000.00", "1234567.89", "-12345.6", "7")] == [
         "0.00", "999.99", "1,000.00", "1,234,567.89", "-12,345.6", "7"]
+
+
+def test_the_console_registers_merchants_and_refuses_what_the_api_refuses(
+        sqlite_service: Service) -> None:
+    client = sqlite_service.client()
+    assert client.post("/console/login", data={"key": sqlite_service.admin_key}
+                       ).status_code == 303
+    made = client.post("/console/merchant", data={"id": "hotpot", "name": "川味火锅",
+                                                  "industry": "火锅连锁"})
+    assert made.status_code == 200 and 'id="done"' in made.text
+    assert sqlite_service.admin().get("/v1/merchants/hotpot").json()["name"] == "川味火锅"
+    colon = client.post("/console/merchant", data={"id": "a:b"})
+    assert 'id="refused"' in colon.text and "invalid_id" in colon.text
+    lender = client.post("/console/lender", data={"id": "bank", "name": "城商行"})
+    assert 'id="done"' in lender.text
+    campaign = client.post("/console/campaign", data={
+        "id": "double", "merchant": "hotpot", "multiplier": "2",
+        "start": "2026-03-01T00:00:00+08:00", "end": "2026-04-01T00:00:00+08:00"})
+    assert 'id="done"' in campaign.text
+    assert client.get("/v1/campaigns").json()["data"][0]["multiplier"] == "2"
+    page = client.get("/console")
+    assert "川味火锅" in page.text and "城商行" in page.text
+
+
+def test_the_explorer_shows_new_blocks_and_entries_without_a_reload(
+        sqlite_service: Service, browser: object) -> None:
+    m1 = sqlite_service.merchant("m1")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(sqlite_service.url + "/")
+    assert page.locator("#entries a").count() == 1  # the merchant's registration
+    assert m1.post("/v1/orders", json={"id": "live", "member": "u1", "amount": "100.00",
+                                       "profit": "20.00"}).status_code == 201
+    page.wait_for_function("document.querySelectorAll('#entries a').length === 2",
+                           timeout=15_000)
+    assert page.text_content("#pool") == "¥6.00"
+    assert page.text_content("#entries tr:nth-child(2) td:nth-child(3)") == "order"

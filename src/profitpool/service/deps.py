@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..errors import Rejected
 from ..log.reader import LogReader
 from ..store.apikeys import KeyStore
 from ..store.repository import LogStore
@@ -115,3 +116,15 @@ async def write_one(ctx: Context, principal: Principal, command: dict[str, Any],
 
 def new_id(prefix: str) -> str:
     return f"{prefix}{secrets.token_hex(10)}"
+
+
+def merchant_command(merchant_id: str, name: str, industry: str) -> dict[str, Any]:
+    """The command that registers a merchant through the service.
+
+    Raises:
+        Rejected(invalid_id): the id holds ':' (order ids in the log are
+            ``<merchant>:<order id>``; a colon in the merchant would make them ambiguous).
+    """
+    if ":" in merchant_id:
+        raise Rejected("invalid_id", "a merchant id may not contain ':'")
+    return {"op": "merchant", "id": merchant_id, "name": name, "industry": industry}

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ..errors import Rejected
 from ..money import format_fen, parse_decimal
-from ..service.deps import Context, ContextDep, submit
+from ..service.deps import Context, ContextDep, merchant_command, submit
 from ..service.readmodel import Head, value_fen
 from ..service.sequencer import IdemKey, request_digest
 from ..store.apikeys import KeyError_
@@ -73,6 +73,19 @@ def console(request: Request, ctx: ContextDep, lang: Lang = None,
                    keys=[key.public() for key in ctx.keys.list()], burns=burns)
 
 
+def _register(kind: str, fields: dict[str, str]) -> dict[str, Any]:
+    """The command a console form registers (the engine checks every field)."""
+    if kind == "merchant":
+        return merchant_command(fields.get("id", ""), fields.get("name", ""),
+                                fields.get("industry", ""))
+    if kind == "lender":
+        return {"op": "lender", "id": fields.get("id", ""), "name": fields.get("name", "")}
+    return {"op": "campaign", "id": fields.get("id", ""),
+            "merchant": fields.get("merchant") or None,
+            "multiplier": fields.get("multiplier", ""), "start": fields.get("start", ""),
+            "end": fields.get("end", "")}
+
+
 def _rule_text(value: object) -> str:
     if value is None:
         return ""
@@ -115,6 +128,14 @@ async def act(action: str, request: Request, ctx: ContextDep, lang: Lang = None,
         key = IdemKey(who.scope(), f"console:{fields.get('token', '')}",
                       request_digest(["rules", changes]), True)
         [outcome] = await submit(ctx, [{"op": "rules", "rules": changes}], [key])
+    elif action in ("merchant", "lender", "campaign"):
+        try:
+            command = _register(action, fields)
+        except Rejected as error:
+            return _render(request, "done.html", lang, lang_cookie, ok=False,
+                           outcome={"error": error.code, "message": error.message},
+                           back="/console")
+        [outcome] = await submit(ctx, [command], [None])
     elif action == "burn":
         [outcome] = await submit(ctx, [{"op": "burn", "period": fields.get("period", "")}],
                                  [None])
@@ -133,7 +154,9 @@ async def act(action: str, request: Request, ctx: ContextDep, lang: Lang = None,
         try:
             ctx.keys.revoke(fields.get("id", ""))
         except KeyError_ as error:
-            raise Rejected("invalid_command", str(error)) from None
+            return _render(request, "done.html", lang, lang_cookie, ok=False,
+                           outcome={"error": "invalid_command", "message": str(error)},
+                           back="/console")
         ctx.auth.forget(fields.get("id", ""))
         return RedirectResponse("/console", status_code=303)
     else:

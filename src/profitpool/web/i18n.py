@@ -132,6 +132,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "start": {"zh": "开始", "en": "Start"},
     "end": {"zh": "结束", "en": "End"},
     "name": {"zh": "名称", "en": "Name"},
+    "add": {"zh": "添加", "en": "Add"},
     "industry": {"zh": "行业", "en": "Industry"},
     "rules_in_force": {"zh": "现行规则", "en": "The rules in force"},
     "rules_history": {"zh": "规则修改记录", "en": "Every change of the rules"},

@@ -8,7 +8,15 @@ from fastapi import APIRouter
 
 from ...errors import Rejected
 from ...store.apikeys import KeyError_
-from ..deps import READERS, CallerDep, ContextDep, IdempotencyKey, allow, write_one
+from ..deps import (
+    READERS,
+    CallerDep,
+    ContextDep,
+    IdempotencyKey,
+    allow,
+    merchant_command,
+    write_one,
+)
 from ..errors import ServiceError
 from ..responses import Json
 from ..schemas import (
@@ -33,11 +41,7 @@ async def create_merchant(body: MerchantCreate, ctx: ContextDep, who: CallerDep,
                           idempotency_key: IdempotencyKey = None) -> Json:
     """Register a merchant (a log entry). Its orders are then reported with a merchant key."""
     allow(who, "admin")
-    if ":" in body.id:
-        # Order ids in the log are "<merchant>:<order id>"; a colon here would make them
-        # ambiguous.
-        raise Rejected("invalid_id", "a merchant id may not contain ':'")
-    command = {"op": "merchant", "id": body.id, "name": body.name, "industry": body.industry}
+    command = merchant_command(body.id, body.name, body.industry)
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
 
 

@@ -1,4 +1,4 @@
-// Keeps the latest blocks and the pool figures fresh without reloading the page.
+// Keeps the pool figures, the latest blocks and the latest entries fresh without reloading.
 "use strict";
 
 // The server's cny filter: thousands separators on a decimal string, no arithmetic.
@@ -33,6 +33,19 @@ async function refresh() {
       const root = row.insertCell();
       root.className = "hash";
       root.textContent = `${block.root.slice(0, 16)}…`;
+    }
+    const start = Math.max(0, pool.tree_size - 10);
+    const entries = await fetch(`/v1/entries?start=${start}&limit=10`).then((r) => r.json());
+    const list = document.getElementById("entries");
+    list.replaceChildren(list.rows[0]);
+    for (const item of entries.data.reverse()) {
+      const row = list.insertRow();
+      const link = document.createElement("a");
+      link.href = `/entry/${item.index}`;
+      link.textContent = item.index;
+      row.insertCell().append(link);
+      row.insertCell().textContent = item.entry.command.at;
+      row.insertCell().textContent = item.entry.command.op;
     }
   } catch (error) {
     // The next round tries again; the page keeps what it showed.
