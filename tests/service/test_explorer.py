@@ -3,10 +3,12 @@ real browser (Debian's chromium driven by Playwright; skipped where either is ab
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import escape
@@ -14,7 +16,16 @@ from servicehelpers import Service
 
 from profitpool.web.i18n import CATALOGUE, LANGUAGES
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "profitpool" / "web" / "templates"
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "src" / "profitpool" / "web" / "templates"
+SCREENSHOTS = Path(os.environ.get("PROFITPOOL_SCREENSHOTS",
+                                  ROOT / "test-artifacts" / "screenshots"))
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Keep what the page looked like (a CI artifact; test-artifacts/ is not committed)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -77,6 +88,7 @@ def test_an_entry_s_proof_verifies_in_the_browser_and_a_changed_entry_does_not(
     page.click("#verify")
     page.wait_for_function("document.getElementById('verify-result').textContent !== ''")
     assert page.text_content("#verify-result") == CATALOGUE["verify_ok"]["en"]
+    screenshot(page, "entry-verified")
     # The same page with one byte of the entry changed: the proof no longer leads to the root.
     page.evaluate("""() => {
         const data = document.getElementById('proof-data').dataset;
@@ -107,6 +119,7 @@ def test_the_explorer_page_shows_the_pool_and_switches_language_in_the_browser(
     assert page.text_content("#pool") == f"¥{pool['pool']}"
     assert page.text_content("#burn-note") == CATALOGUE["burn_note"]["zh"]
     assert page.locator("#chart polyline").count() == 2
+    screenshot(page, "explorer")
     page.click("#lang-switch")
     page.wait_for_load_state()
     assert page.text_content("#burn-note") == CATALOGUE["burn_note"]["en"]
@@ -144,6 +157,7 @@ def test_the_wallet_previews_a_withdrawal_then_makes_it_once(
     # RULES.md section 9, step 3, shown before anything happens.
     assert page.text_content("#preview-paid") == "¥2.66"
     assert page.text_content("#preview-stays") == "¥0.67"
+    screenshot(page, "wallet-preview")
     assert sqlite_service.client().get("/v1/pool").json() == pool_before
     page.click("#confirm")
     assert page.text_content("#done").startswith(CATALOGUE["done"]["en"])
@@ -206,6 +220,7 @@ def test_the_merchant_portal_shows_its_own_customers_and_refunds_a_pending_order
     assert page.text_content("#aov") == "¥87.50"
     assert page.text_content("#contributed") == "¥18.00"  # a4 is pending
     assert "u3" not in page.text_content("#orders")
+    screenshot(page, "merchant-portal")
     page.click("#orders .refund")
     assert page.text_content("#done").startswith(CATALOGUE["done"]["en"])
     assert m1.get("/v1/orders/a4").json()["status"] == "refunded"
@@ -241,6 +256,7 @@ def test_the_console_shows_the_pool_s_health_and_changes_rules_through_a_diff(
     page.click("#review")
     assert page.text_content("#diff .old") == "3"
     assert page.text_content("#diff .new") == "2.5"
+    screenshot(page, "console-rules-diff")
     assert sqlite_service.client().get("/v1/rules").json()["rules"]["exit_multiple"] == "3"
     page.click("#confirm")
     assert page.text_content("#done").startswith(CATALOGUE["done"]["en"])
@@ -319,3 +335,44 @@ def test_the_explorer_shows_new_blocks_and_entries_without_a_reload(
                            timeout=15_000)
     assert page.text_content("#pool") == "¥6.00"
     assert page.text_content("#entries tr:nth-child(2) td:nth-child(3)") == "order"
+
+
+def test_forms_refuse_bad_amounts_in_the_user_s_language_and_change_nothing(
+        sqlite_service: Service, browser: object) -> None:
+    from profitpool.web.errors_i18n import MESSAGES
+
+    key = _wallet_program(sqlite_service)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{sqlite_service.url}/wallet")  # Chinese, the default
+    page.fill("#key", key)
+    page.keyboard.press("Enter")  # the form works from the keyboard
+    page.wait_for_selector("#withdraw-points")
+    before = sqlite_service.client().get("/v1/pool").json()
+    page.focus("#withdraw-points")
+    page.keyboard.type("1.00001")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#refused")
+    assert MESSAGES["invalid_points"]["zh"] in page.text_content("#refused")
+    assert sqlite_service.client().get("/v1/pool").json() == before
+
+
+def test_every_input_has_a_label_and_pages_fit_a_phone(
+        sqlite_service: Service, browser: object) -> None:
+    key = _wallet_program(sqlite_service)
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    pages = ["/", "/entry/1", "/block/1", "/rules", "/verify", "/member", "/wallet",
+             "/merchant", "/console"]
+    for path in pages:
+        page.goto(sqlite_service.url + path)
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll(
+            'input:not([type=hidden]), select')].filter(
+            (field) => !field.closest('label') && !field.labels?.length).length""")
+        assert unlabelled == 0, path
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= 390 + 1, (path, overflow)
+        screenshot(page, "phone" + path.replace("/", "-").rstrip("-"))
+    page.goto(sqlite_service.url + "/wallet")
+    page.fill("#key", key)
+    page.click("#sign-in")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    screenshot(page, "phone-wallet-signed-in")

@@ -17,6 +17,7 @@ from ..service.deps import ContextDep
 from ..service.readmodel import head_json, member_json
 from ..times import format_time
 from .charts import Series, line_chart
+from .errors_i18n import message
 from .i18n import choose, translator
 from .pseudonyms import Pseudonyms
 
@@ -49,7 +50,8 @@ def _render(request: Request, template: str, lang: str | None, cookie: str | Non
             status: int = 200, **values: Any) -> Response:
     language = choose(lang, cookie)
     response = templates.TemplateResponse(
-        request, template, {"t": translator(language), "lang": language, **values},
+        request, template, {"t": translator(language), "lang": language,
+                            "refusal": lambda code: message(code, language), **values},
         status_code=status)
     if lang is not None and lang == language:
         response.set_cookie("lang", language, max_age=365 * 86_400, samesite="lax")
