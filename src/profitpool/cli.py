@@ -327,7 +327,10 @@ def _serve(settings: Any) -> None:
     from .service.logs import configure_logging
 
     host, port = settings.host, settings.port
-    click.echo(f"serving on http://{host}:{port}/v1  (API docs: http://{host}:{port}/docs)")
+    base = f"http://{host}:{port}"
+    click.echo(f"  explorer {base}/   wallet {base}/wallet   merchants {base}/merchant   "
+               f"console {base}/console")
+    click.echo(f"serving on {base}/v1  (API docs: {base}/docs)")
     configure_logging()
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
                 access_log=False, loop="uvloop", http="httptools")

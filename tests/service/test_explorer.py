@@ -119,6 +119,8 @@ def test_the_explorer_page_shows_the_pool_and_switches_language_in_the_browser(
     assert page.text_content("#pool") == f"¥{pool['pool']}"
     assert page.text_content("#burn-note") == CATALOGUE["burn_note"]["zh"]
     assert page.locator("#chart polyline").count() == 2
+    assert page.locator("#pool-chart polyline").count() == 1
+    assert page.locator("#supply-chart polyline").count() == 1
     screenshot(page, "explorer")
     page.click("#lang-switch")
     page.wait_for_load_state()

@@ -64,6 +64,7 @@ def test_serve_on_a_fresh_machine_creates_the_log_and_prints_an_admin_key_once(
         [admin_line] = [line for line in lines if line.startswith("admin key")]
         admin_key = admin_line.rsplit(" ", 1)[1]
         assert any(line.startswith("public key: ") for line in lines)
+        assert f"explorer http://127.0.0.1:{port}/ " in lines[-2]
         assert lines[-1] == (f"serving on http://127.0.0.1:{port}/v1  "
                              f"(API docs: http://127.0.0.1:{port}/docs)")
         assert (tmp_path / "profitpool.db").exists()

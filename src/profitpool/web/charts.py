@@ -34,8 +34,13 @@ def polyline_points(values: list[int], low: int, high: int) -> str:
     return " ".join(points)
 
 
-def line_chart(series: list[Series], labels: tuple[str, str]) -> dict[str, object]:
-    """What the template needs to draw the chart (empty when there is nothing to draw)."""
+def line_chart(series: list[Series], labels: tuple[str, str], scale: int = 1_000_000,
+               decimals: int = 6) -> dict[str, object]:
+    """What the template needs to draw the chart (empty when there is nothing to draw).
+
+    Values are integers in units of 1/``scale`` (a price in millionths, money in fen,
+    points in ten-thousandths); the axis labels show them with ``decimals`` decimals.
+    """
     values = [value for line in series for value in line.values]
     if not values:
         return {"empty": True}
@@ -44,7 +49,7 @@ def line_chart(series: list[Series], labels: tuple[str, str]) -> dict[str, objec
         "empty": False, "width": WIDTH, "height": HEIGHT, "pad": PAD,
         "lines": [{"name": line.name, "colour": line.colour,
                    "points": polyline_points(line.values, low, high)} for line in series],
-        "low_text": format_scaled(low, 1_000_000, 6),
-        "high_text": format_scaled(high, 1_000_000, 6),
+        "low_text": format_scaled(low, scale, decimals),
+        "high_text": format_scaled(high, scale, decimals),
         "first": labels[0], "last": labels[1],
     }

@@ -31,6 +31,13 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "en": "This platform states facts and promises no return; the price can fall.",
     },
     "chart_title": {"zh": "价格与每积分价值(按区块)", "en": "Price and value per point, by block"},
+    "pool_chart_title": {"zh": "收益池(元,按区块)", "en": "The pool (CNY), by block"},
+    "supply_chart_title": {"zh": "流通积分(按区块)", "en": "Points in circulation, by block"},
+    "supply_note": {
+        "zh": "积分只因消费而产生;提现、抵现、出局和销毁会减少积分。",
+        "en": "Points are minted only by purchases; withdrawals, payments, exits and burns "
+              "remove them.",
+    },
     "chart_empty": {"zh": "还没有区块。", "en": "No blocks yet."},
     "latest_blocks": {"zh": "最新区块", "en": "Latest blocks"},
     "latest_entries": {"zh": "最新记录", "en": "Latest entries"},

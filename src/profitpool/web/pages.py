@@ -12,7 +12,7 @@ from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ..money import INDEX_SCALE, price_micro
+from ..money import INDEX_SCALE, points_for_shares, price_micro
 from ..service.deps import ContextDep
 from ..service.readmodel import head_json, member_json
 from ..times import format_time
@@ -67,15 +67,23 @@ def explorer(request: Request, ctx: ContextDep, lang: Lang = None,
     price = [price_micro(row.pool, int(row.total_shares), int(row.index)) for row in stats]
     value = [price_micro(row.pool, int(row.total_shares), INDEX_SCALE) for row in stats]
     t = translator(choose(lang, lang_cookie))
+    span = (format_time(stats[0].time_us) if stats else "",
+            format_time(stats[-1].time_us) if stats else "")
     chart = line_chart(
         [Series(t("price"), "#c0392b", price), Series(t("value_per_point"), "#2471a3", value)],
-        (format_time(stats[0].time_us) if stats else "", format_time(stats[-1].time_us)
-         if stats else ""))
+        span)
+    pool_chart = line_chart([Series(t("pool"), "#1e8449", [row.pool for row in stats])],
+                            span, scale=100, decimals=2)
+    supply_chart = line_chart(
+        [Series(t("supply"), "#7d3c98",
+                [points_for_shares(int(row.total_shares), int(row.index)) for row in stats])],
+        span, scale=10_000, decimals=4)
     blocks = ctx.store.blocks_before(None, 10)
     size = head.tree_size
     latest = [ctx.reader.entry_json(index) for index in range(size - 1, max(-1, size - 11), -1)]
     return _render(request, "explorer.html", lang, lang_cookie, head=head_json(head),
-                   chart=chart, blocks=blocks, latest=latest, format_time=format_time)
+                   chart=chart, pool_chart=pool_chart, supply_chart=supply_chart,
+                   blocks=blocks, latest=latest, format_time=format_time)
 
 
 @router.get("/block/{height}", response_class=HTMLResponse)
