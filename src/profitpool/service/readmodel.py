@@ -103,6 +103,8 @@ class ReadModel:
         self.lock = threading.Lock()
         self.head = Head(0, 0, INDEX_SCALE, 0, 0, 0, 0, 0, None, 0, 0, 0, {}, -1, 0, 0)
         self.members: dict[str, MemberView] = {}
+        self.member_order: list[str] = []
+        """Member ids in the order they first appeared (append-only: readers slice it)."""
         self.orders: dict[str, OrderView] = {}
         self.orders_by_merchant: dict[str, list[str]] = {}
         self.merchants: dict[str, dict[str, Any]] = {}
@@ -169,6 +171,7 @@ class ReadModel:
             ledger.rules.to_json(), ledger.cap_day, ledger.cap_base_pool, ledger.withdrawn_today,
         )
         with self.lock:
+            self.member_order.extend(m for m in member_views if m not in self.members)
             self.members.update(member_views)
             self.orders.update(order_views)
             for order_id in new_orders:

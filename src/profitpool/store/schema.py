@@ -83,6 +83,7 @@ entry_parties = Table(
     "entry_parties", metadata,
     Column("party", String(200), primary_key=True),
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,  # the key is the table: one B-tree to insert into, not two
 )
 """``party`` is ``member:<id>``, ``merchant:<id>``, ``lender:<id>`` or ``rules``."""
 

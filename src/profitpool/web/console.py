@@ -19,7 +19,7 @@ from ..service.sequencer import IdemKey, request_digest
 from ..store.apikeys import KeyError_
 from ..times import format_time, parse_time, shanghai_day, shanghai_month
 from .analytics import percent
-from .pages import Lang, LangCookie, _render
+from .pages import Lang, LangCookie, render
 from .signin import Area, add_signin_routes, form, same_site, signed_in
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -59,7 +59,7 @@ def health(ctx: Context) -> dict[str, Any]:
 def console(request: Request, ctx: ContextDep, lang: Lang = None,
             lang_cookie: LangCookie = None, failed: int = 0) -> Response:
     if signed_in(ctx, request, AREA) is None:
-        return _render(request, "signin.html", lang, lang_cookie, error=bool(failed),
+        return render(request, "signin.html", lang, lang_cookie, error=bool(failed),
                        action="/console/login", title="console_login")
     with ctx.read.lock:
         rules = dict(ctx.read.head.rules)
@@ -68,7 +68,7 @@ def console(request: Request, ctx: ContextDep, lang: Lang = None,
         campaigns = [ctx.read.campaigns[c] for c in sorted(ctx.read.campaigns)]
     burns = [ctx.reader.entry_json(index)["entry"]
              for index in ctx.store.party_entries("burns", None, 24)]
-    return _render(request, "console.html", lang, lang_cookie, health=health(ctx),
+    return render(request, "console.html", lang, lang_cookie, health=health(ctx),
                    rules=rules, merchants=merchants, lenders=lenders, campaigns=campaigns,
                    keys=[key.public() for key in ctx.keys.list()], burns=burns)
 
@@ -120,7 +120,7 @@ async def act(action: str, request: Request, ctx: ContextDep, lang: Lang = None,
         if fields.get("step") != "confirm":
             diff = [{"name": name, "old": _rule_text(current[name]),
                      "new": _rule_text(changes[name])} for name in sorted(changes)]
-            return _render(request, "console_rules.html", lang, lang_cookie, diff=diff,
+            return render(request, "console_rules.html", lang, lang_cookie, diff=diff,
                            fields={k: v for k, v in fields.items() if k.startswith("rule.")},
                            token=secrets.token_urlsafe(16))
         if not changes:
@@ -132,7 +132,7 @@ async def act(action: str, request: Request, ctx: ContextDep, lang: Lang = None,
         try:
             command = _register(action, fields)
         except Rejected as error:
-            return _render(request, "done.html", lang, lang_cookie, ok=False,
+            return render(request, "done.html", lang, lang_cookie, ok=False,
                            outcome={"error": error.code, "message": error.message},
                            back="/console")
         [outcome] = await submit(ctx, [command], [None])
@@ -145,21 +145,21 @@ async def act(action: str, request: Request, ctx: ContextDep, lang: Lang = None,
                                                fields.get("party") or None,
                                                fields.get("label", ""))
         except KeyError_ as error:
-            return _render(request, "done.html", lang, lang_cookie, ok=False,
+            return render(request, "done.html", lang, lang_cookie, ok=False,
                            outcome={"error": "invalid_command", "message": str(error)},
                            back="/console")
-        return _render(request, "console_key.html", lang, lang_cookie, key=key_text,
+        return render(request, "console_key.html", lang, lang_cookie, key=key_text,
                        record=record.public())
     elif action == "key-revoke":
         try:
             ctx.keys.revoke(fields.get("id", ""))
         except KeyError_ as error:
-            return _render(request, "done.html", lang, lang_cookie, ok=False,
+            return render(request, "done.html", lang, lang_cookie, ok=False,
                            outcome={"error": "invalid_command", "message": str(error)},
                            back="/console")
         ctx.auth.forget(fields.get("id", ""))
         return RedirectResponse("/console", status_code=303)
     else:
         return RedirectResponse("/console", status_code=303)
-    return _render(request, "done.html", lang, lang_cookie, outcome=outcome.body,
+    return render(request, "done.html", lang, lang_cookie, outcome=outcome.body,
                    ok=outcome.status < 400, back="/console")

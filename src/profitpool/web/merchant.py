@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..service.deps import ContextDep, submit
 from ..service.readmodel import order_json
 from .analytics import analyse
-from .pages import Lang, LangCookie, _render
+from .pages import Lang, LangCookie, render
 from .signin import Area, add_signin_routes, form, same_site, signed_in
 
 router = APIRouter(prefix="/merchant", include_in_schema=False)
@@ -25,7 +25,7 @@ def portal(request: Request, ctx: ContextDep, lang: Lang = None,
            lang_cookie: LangCookie = None, failed: int = 0) -> Response:
     who = signed_in(ctx, request, AREA)
     if who is None or who.party is None:
-        return _render(request, "signin.html", lang, lang_cookie, error=bool(failed),
+        return render(request, "signin.html", lang, lang_cookie, error=bool(failed),
                        action="/merchant/login", title="merchant_login")
     merchant = who.party
     with ctx.read.lock:
@@ -34,7 +34,7 @@ def portal(request: Request, ctx: ContextDep, lang: Lang = None,
                   for order_id in ctx.read.orders_by_merchant.get(merchant, [])]
     prefix = len(merchant) + 1
     latest = [order_json(view, view.order[prefix:]) for view in orders[-SHOWN_ORDERS:][::-1]]
-    return _render(request, "merchant.html", lang, lang_cookie, merchant=merchant,
+    return render(request, "merchant.html", lang, lang_cookie, merchant=merchant,
                    summary=summary, analytics=analyse(orders), latest=latest)
 
 
@@ -47,5 +47,5 @@ async def refund(request: Request, ctx: ContextDep, lang: Lang = None,
     order_id = (await form(request)).get("order", "")
     [outcome] = await submit(ctx, [{"op": "refund", "order": f"{who.party}:{order_id}"}],
                              [None])
-    return _render(request, "done.html", lang, lang_cookie, outcome=outcome.body,
+    return render(request, "done.html", lang, lang_cookie, outcome=outcome.body,
                    ok=outcome.status < 400, back="/merchant")

@@ -46,7 +46,7 @@ LangCookie = Annotated[str | None, Cookie(alias="lang", max_length=5)]
 CHART_POINTS = 200
 
 
-def _render(request: Request, template: str, lang: str | None, cookie: str | None,
+def render(request: Request, template: str, lang: str | None, cookie: str | None,
             status: int = 200, **values: Any) -> Response:
     language = choose(lang, cookie)
     response = templates.TemplateResponse(
@@ -81,7 +81,7 @@ def explorer(request: Request, ctx: ContextDep, lang: Lang = None,
     blocks = ctx.store.blocks_before(None, 10)
     size = head.tree_size
     latest = [ctx.reader.entry_json(index) for index in range(size - 1, max(-1, size - 11), -1)]
-    return _render(request, "explorer.html", lang, lang_cookie, head=head_json(head),
+    return render(request, "explorer.html", lang, lang_cookie, head=head_json(head),
                    chart=chart, pool_chart=pool_chart, supply_chart=supply_chart,
                    blocks=blocks, latest=latest, format_time=format_time)
 
@@ -91,12 +91,12 @@ def block_page(height: int, request: Request, ctx: ContextDep, lang: Lang = None
                lang_cookie: LangCookie = None) -> Response:
     stored = ctx.store.block(height) if 0 < height < 2**63 else None
     if stored is None:
-        return _render(request, "missing.html", lang, lang_cookie, status=404)
+        return render(request, "missing.html", lang, lang_cookie, status=404)
     header = stored.header
     entries = [ctx.reader.entry_json(index)
                for index in range(header.first_index, header.first_index + min(header.count,
                                                                                500))]
-    return _render(request, "block.html", lang, lang_cookie, stored=stored, header=header,
+    return render(request, "block.html", lang, lang_cookie, stored=stored, header=header,
                    signature=base64.b64encode(stored.signature).decode(), entries=entries,
                    format_time=format_time)
 
@@ -106,11 +106,11 @@ def entry_page(index: int, request: Request, ctx: ContextDep, lang: Lang = None,
                lang_cookie: LangCookie = None) -> Response:
     last = ctx.store.last_block()
     if last is None or not 0 <= index < last.header.tree_size:
-        return _render(request, "missing.html", lang, lang_cookie, status=404)
+        return render(request, "missing.html", lang, lang_cookie, status=404)
     data = ctx.store.entry(index)
     assert data is not None
     proof = ctx.reader.inclusion(index, last.header.tree_size)
-    return _render(request, "entry.html", lang, lang_cookie, index=index,
+    return render(request, "entry.html", lang, lang_cookie, index=index,
                    entry=ctx.reader.entry_json(index)["entry"], proof=proof,
                    entry_base64=base64.b64encode(data).decode(), checkpoint=last.checkpoint,
                    verifier_key=ctx.verifier_key)
@@ -124,13 +124,13 @@ def rules_page(request: Request, ctx: ContextDep, lang: Lang = None,
         rules = dict(ctx.read.head.rules)
     changes = [ctx.reader.entry_json(index)
                for index in ctx.store.party_entries("rules", None, 100)]
-    return _render(request, "rules.html", lang, lang_cookie, rules=rules, changes=changes)
+    return render(request, "rules.html", lang, lang_cookie, rules=rules, changes=changes)
 
 
 @router.get("/verify", response_class=HTMLResponse)
 def verify_page(request: Request, ctx: ContextDep, lang: Lang = None,
                 lang_cookie: LangCookie = None) -> Response:
-    return _render(request, "verify.html", lang, lang_cookie, verifier_key=ctx.verifier_key,
+    return render(request, "verify.html", lang, lang_cookie, verifier_key=ctx.verifier_key,
                    base=str(request.base_url).rstrip("/"))
 
 
@@ -141,15 +141,13 @@ def member_page(request: Request, ctx: ContextDep,
     """A member's public page, by pseudonym (``?p=``); the lookup form without one."""
     pseudonym = p.strip().lower()
     if not pseudonym:
-        return _render(request, "member.html", lang, lang_cookie, pseudonym="",
+        return render(request, "member.html", lang, lang_cookie, pseudonym="",
                        holding=None, entries=[])
-    with ctx.read.lock:
-        members = list(ctx.read.members)
-    member_id = Pseudonyms.of(request, ctx).member(pseudonym, members)
+    member_id = Pseudonyms.of(request, ctx).member(pseudonym, ctx.read.member_order)
     if member_id is None:
-        return _render(request, "missing.html", lang, lang_cookie, status=404)
+        return render(request, "missing.html", lang, lang_cookie, status=404)
     head, view = ctx.read.member(member_id)
     entries = [ctx.reader.entry_json(index)
                for index in ctx.store.party_entries(f"member:{member_id}", None, 50)]
-    return _render(request, "member.html", lang, lang_cookie, pseudonym=pseudonym,
+    return render(request, "member.html", lang, lang_cookie, pseudonym=pseudonym,
                    holding=None if view is None else member_json(head, view), entries=entries)

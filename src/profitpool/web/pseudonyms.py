@@ -45,9 +45,11 @@ class Pseudonyms:
         return hmac.new(self.key, member_id.encode(), hashlib.sha256).hexdigest()[:20]
 
     def member(self, pseudonym: str, members: list[str]) -> str | None:
-        """The member with this pseudonym among ``members`` (all, in order of joining)."""
+        """The member with this pseudonym among ``members`` (an append-only list of every
+        member: only those added since the last lookup are hashed)."""
         with self._lock:
-            for member_id in members[self._known:]:
+            new = members[self._known:]
+            for member_id in new:
                 self._members[self.of_member(member_id)] = member_id
-            self._known = len(members)
+            self._known += len(new)
             return self._members.get(pseudonym)

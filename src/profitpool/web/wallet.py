@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..service.deps import ContextDep, new_id, submit
 from ..service.readmodel import member_json
 from ..service.sequencer import IdemKey, request_digest
-from .pages import Lang, LangCookie, _render
+from .pages import Lang, LangCookie, render
 from .pseudonyms import Pseudonyms
 from .signin import Area, add_signin_routes, form, same_site, signed_in
 
@@ -31,7 +31,7 @@ def wallet(request: Request, ctx: ContextDep, lang: Lang = None,
            lang_cookie: LangCookie = None, failed: int = 0) -> Response:
     who = signed_in(ctx, request, AREA)
     if who is None or who.party is None:
-        return _render(request, "signin.html", lang, lang_cookie, error=bool(failed),
+        return render(request, "signin.html", lang, lang_cookie, error=bool(failed),
                        action="/wallet/login", title="wallet_login")
     head, view = ctx.read.member(who.party)
     holding: dict[str, Any] | None = None if view is None else member_json(head, view)
@@ -39,7 +39,7 @@ def wallet(request: Request, ctx: ContextDep, lang: Lang = None,
                for index in ctx.store.party_entries(f"member:{who.party}", None, 20)]
     with ctx.read.lock:
         merchants = sorted(ctx.read.merchants)
-    return _render(request, "wallet.html", lang, lang_cookie, member=who.party,
+    return render(request, "wallet.html", lang, lang_cookie, member=who.party,
                    holding=holding, history=history, merchants=merchants,
                    pseudonym=Pseudonyms.of(request, ctx).of_member(who.party))
 
@@ -62,7 +62,7 @@ async def redeem(kind: str, request: Request, ctx: ContextDep, lang: Lang = None
                               "merchant": command.get("merchant")}
     if fields.get("step") != "confirm":
         [outcome] = await submit(ctx, [command], [None], preview=True)
-        return _render(request, "wallet_confirm.html", lang, lang_cookie,
+        return render(request, "wallet_confirm.html", lang, lang_cookie,
                        outcome=outcome.body, ok=outcome.status == 200,
                        token=secrets.token_urlsafe(16), **values)
     # Confirmed: the form's token makes a double submit one withdrawal.
@@ -70,5 +70,5 @@ async def redeem(kind: str, request: Request, ctx: ContextDep, lang: Lang = None
     key = IdemKey(who.scope(), f"wallet:{fields.get('token', '')}",
                   request_digest([kind, body]), True)
     [outcome] = await submit(ctx, [command], [key])
-    return _render(request, "done.html", lang, lang_cookie, outcome=outcome.body,
+    return render(request, "done.html", lang, lang_cookie, outcome=outcome.body,
                    ok=outcome.status < 400, **values)

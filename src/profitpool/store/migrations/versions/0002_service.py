@@ -18,6 +18,7 @@ def upgrade() -> None:
         "entry_parties",
         sa.Column("party", sa.String(200), primary_key=True),
         sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "block_stats",
