@@ -27,6 +27,7 @@ from .log.keys import OperatorKeyError, create_key, default_key_path, load_key
 from .log.reader import LogReader
 from .log.verify import verify_log
 from .log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY, LogWriter
+from .sim.command import simulate_command
 from .store.database import (
     connect,
     default_url,
@@ -564,6 +565,9 @@ def _print_rows(
     console.print(table)
     if count > shown:
         console.print(f"… and {count - shown} more {title.lower()} (use --json for all)")
+
+
+main.add_command(simulate_command)
 
 
 def run() -> None:

@@ -1,0 +1,320 @@
+"""The report's figures, computed from a :class:`~profitpool.sim.results.Simulation`.
+
+Pure functions, no I/O: the verdicts, the red lines, the charts and summary.json
+all read the same :class:`PointAnalysis`, so a number in a sentence and the bar
+drawn for it cannot disagree. Money and points stay integers (fen, point units,
+millionths of a CNY); percentiles of integer columns are rounded half up to an
+integer of the same unit. Ratios (shares, returns, drawdowns' fractions) are
+exact :class:`~fractions.Fraction` values, or floats for compound monthly
+rates: they are report statistics shown to people, never balances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .cohorts import CohortOutcome, FundingSplit, cohort_outcomes, funding_split
+from .results import RunResult, Simulation, point_label
+from .stats import median, percentile_int, share
+
+QUANTILES: tuple[int, ...] = (5, 25, 50, 75, 95)
+"""The percentile bands drawn and reported: p5, p25, p50 (median), p75, p95."""
+
+PAYOUTS = "payouts_fen"
+"""Derived column: paid_withdrawals_fen + paid_exits_fen + paid_merchants_fen."""
+
+BAND_COLUMNS: tuple[str, ...] = (
+    "price_micro", "value_micro", "pool_fen", "supply_points", PAYOUTS, "exits",
+    "paid_withdrawals_fen", "paid_exits_fen", "paid_merchants_fen",
+    "holdings_value_fen", "promised_fen", "withdrawals_refused_cap",
+)
+"""Columns whose per-month percentile bands the analysis keeps."""
+
+PPM = 1_000_000
+
+
+def column(run: RunResult, name: str) -> list[int]:
+    """One monthly column of a run, including the derived :data:`PAYOUTS`."""
+    if name == PAYOUTS:
+        monthly = run.monthly
+        return [w + e + m for w, e, m in zip(monthly["paid_withdrawals_fen"],
+                                             monthly["paid_exits_fen"],
+                                             monthly["paid_merchants_fen"], strict=True)]
+    return list(run.monthly[name])
+
+
+def months_fell(prices: Sequence[int], first: int = 1) -> tuple[int, int]:
+    """(months the price rose, months it fell) from month index ``first`` on.
+
+    A month counts only when it and the month before both have a price (> 0):
+    a price of 0 means no points are left, not a price of zero.
+    """
+    rose = fell = 0
+    for index in range(max(1, first), len(prices)):
+        before, now = prices[index - 1], prices[index]
+        if before > 0 and now > 0:
+            rose += now > before
+            fell += now < before
+    return rose, fell
+
+
+def max_drawdown_ppm(values: Sequence[int]) -> int:
+    """The largest peak-to-trough fall, in parts per million of the peak (months of 0 skipped)."""
+    peak = worst = 0
+    for value in values:
+        if value <= 0:
+            continue
+        if value > peak:
+            peak = value
+        else:
+            worst = max(worst, (peak - value) * PPM // peak)
+    return worst
+
+
+def monthly_trend(values: Sequence[int]) -> float | None:
+    """Compound average monthly change between the first and last month with a value > 0."""
+    present = [index for index, value in enumerate(values) if value > 0]
+    if len(present) < 2 or present[0] == present[-1]:
+        return None
+    first, last = present[0], present[-1]
+    ratio: float = (values[last] / values[first]) ** (1 / (last - first))
+    return ratio - 1
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """What one run says on its own; the point's figures are distributions of these."""
+
+    run: int
+    seed: int
+    months_price_fell: int
+    price_drawdown_ppm: int
+    value_drawdown_ppm: int
+    lots_minted: int
+    lots_exited: int
+    exit_share: Fraction | None
+    later_share: Fraction | None
+    price_trend: float | None
+    value_trend: float | None
+    final_value_micro: int
+    short_months: int
+    """Month ends at which the pool was below the sum of holdings' values."""
+    promised_cover_final: Fraction | None
+    promised_cover_min: Fraction | None
+    invariants_ok: bool
+
+
+@dataclass(frozen=True)
+class AfterShock:
+    """How the runs behaved from a shock month on (new consumption stops or a bank run)."""
+
+    month: int
+    rose_median: Fraction
+    fell_median: Fraction
+    runs_fell: int
+    """Runs in which the price fell at least once from ``month`` on."""
+    price_before: int
+    price_end: int
+    value_before: int
+    value_end: int
+    pool_before: int
+    pool_end: int
+    """Medians of the month before ``month`` and of the last month."""
+
+
+@dataclass(frozen=True)
+class BankRun:
+    """Withdrawals refused by the daily cap, in the bank-run month and over the whole run."""
+
+    month: int | None
+    refused_median: int
+    refused_total: int
+    accepted_median: int
+    refused_all_months_total: int
+
+
+@dataclass(frozen=True)
+class PointAnalysis:
+    """Every figure of one point (variant x sweep values), over all its runs."""
+
+    label: str
+    point: dict[str, Any]
+    rules: dict[str, Any]
+    runs: int
+    months: int
+    advertised_multiple: str
+    exit_basis: str
+    bands: dict[str, dict[int, list[int]]]
+    """Column -> percentile (5, 25, 50, 75, 95) -> one integer per month."""
+    per_run: list[RunFigures]
+    lots_minted: int
+    lots_exited: int
+    runs_with_exit: int
+    exit_histogram: list[int]
+    """Lots (all runs) that exited k months after their mint month, k = index."""
+    median_exit_months: Fraction | None
+    burns: int
+    """Burns that ran, summed over runs."""
+    cohorts: list[CohortOutcome]
+    funding: FundingSplit
+    pool_remainder: list[tuple[int, int, int]]
+    """(month, runs, median pool_fen) where no point was left but the pool held money."""
+    after_collapse: AfterShock | None
+    bank_run: BankRun
+
+    @property
+    def exit_share(self) -> Fraction | None:
+        """All runs' exited lots over all runs' minted lots."""
+        return share(self.lots_exited, self.lots_minted)
+
+    def median_of(self, name: str) -> Fraction | None:
+        """The median across runs of one :class:`RunFigures` field (None values skipped)."""
+        return median(value for figures in self.per_run
+                      if (value := getattr(figures, name)) is not None)
+
+    def runs_where(self, name: str) -> int:
+        """Runs whose :class:`RunFigures` field ``name`` is truthy (e.g. months_price_fell)."""
+        return sum(1 for figures in self.per_run if getattr(figures, name))
+
+
+def run_figures(run: RunResult) -> RunFigures:
+    """The single-run statistics of :class:`RunFigures`."""
+    monthly = run.monthly
+    prices, values = monthly["price_micro"], monthly["value_micro"]
+    minted, exited = sum(monthly["lots_minted"]), sum(monthly["exits"])
+    covers = [Fraction(pool, promised)
+              for pool, promised in zip(monthly["pool_fen"], monthly["promised_fen"], strict=True)
+              if promised > 0]
+    final_cover = (share(monthly["pool_fen"][-1], monthly["promised_fen"][-1])
+                   if monthly["promised_fen"] else None)
+    split = funding_split(run.cohorts)
+    return RunFigures(
+        run=run.run, seed=run.seed,
+        months_price_fell=months_fell(prices)[1],
+        price_drawdown_ppm=max_drawdown_ppm(prices),
+        value_drawdown_ppm=max_drawdown_ppm(values),
+        lots_minted=minted, lots_exited=exited, exit_share=share(exited, minted),
+        later_share=share(split.later_fen, split.total_fen),
+        price_trend=monthly_trend(prices), value_trend=monthly_trend(values),
+        final_value_micro=values[-1] if values else 0,
+        short_months=sum(1 for pool, held in zip(monthly["pool_fen"],
+                                                 monthly["holdings_value_fen"], strict=True)
+                         if pool < held),
+        promised_cover_final=final_cover,
+        promised_cover_min=min(covers) if covers else None,
+        invariants_ok=run.invariants_ok,
+    )
+
+
+def _bands(runs: Sequence[RunResult], months: int) -> dict[str, dict[int, list[int]]]:
+    bands: dict[str, dict[int, list[int]]] = {}
+    for name in BAND_COLUMNS:
+        series = [column(run, name) for run in runs]
+        by_month = [[values[month] for values in series] for month in range(months)]
+        bands[name] = {q: [percentile_int(values, q) for values in by_month] for q in QUANTILES}
+    return bands
+
+
+def _histogram(runs: Sequence[RunResult]) -> list[int]:
+    width = max((len(run.exit_months) for run in runs), default=0)
+    counts = [sum(run.exit_months[k] for run in runs if k < len(run.exit_months))
+              for k in range(width)]
+    while counts and counts[-1] == 0:
+        counts.pop()
+    return counts
+
+
+def histogram_median(counts: Sequence[int]) -> Fraction | None:
+    """The median of the values k, each occurring ``counts[k]`` times (as if listed out)."""
+    total = sum(counts)
+    if total == 0:
+        return None
+
+    def nth(position: int) -> int:
+        seen = 0
+        for k, count in enumerate(counts):
+            seen += count
+            if position < seen:
+                return k
+        raise AssertionError("position beyond the counts")
+
+    return Fraction(nth((total - 1) // 2) + nth(total // 2), 2)
+
+
+def after_shock(runs: Sequence[RunResult], month: int, months: int) -> AfterShock | None:
+    """Price, value and pool from ``month`` (1-based) to ``months``, or None when out of range."""
+    if not 2 <= month <= months:
+        return None
+    first = month - 1  # index of the shock month; index first - 1 is the month before it
+    moves = [months_fell(run.monthly["price_micro"][:months], first) for run in runs]
+
+    def at(name: str, index: int) -> int:
+        return percentile_int([run.monthly[name][index] for run in runs], 50)
+
+    rose, fell = median(m[0] for m in moves), median(m[1] for m in moves)
+    assert rose is not None and fell is not None
+    return AfterShock(
+        month=month, rose_median=rose, fell_median=fell,
+        runs_fell=sum(1 for move in moves if move[1] > 0),
+        price_before=at("price_micro", first - 1), price_end=at("price_micro", months - 1),
+        value_before=at("value_micro", first - 1), value_end=at("value_micro", months - 1),
+        pool_before=at("pool_fen", first - 1), pool_end=at("pool_fen", months - 1),
+    )
+
+
+def bank_run(runs: Sequence[RunResult], month: int | None, months: int) -> BankRun:
+    """Refusals by the daily cap in ``month`` (when the scenario has one) and overall."""
+    all_months = sum(sum(run.monthly["withdrawals_refused_cap"][:months]) for run in runs)
+    if month is None or not 1 <= month <= months:
+        return BankRun(None, 0, 0, 0, all_months)
+    refused = [run.monthly["withdrawals_refused_cap"][month - 1] for run in runs]
+    accepted = [run.monthly["withdrawals"][month - 1] for run in runs]
+    return BankRun(month, percentile_int(refused, 50), sum(refused),
+                   percentile_int(accepted, 50), all_months)
+
+
+def pool_remainder(runs: Sequence[RunResult], months: int) -> list[tuple[int, int, int]]:
+    """Months ending with no point left but money in the pool (RULES.md section 2)."""
+    found: list[tuple[int, int, int]] = []
+    for index in range(months):
+        pools = [run.monthly["pool_fen"][index] for run in runs
+                 if run.monthly["supply_points"][index] == 0 and run.monthly["pool_fen"][index] > 0]
+        if pools:
+            found.append((index + 1, len(pools), percentile_int(pools, 50)))
+    return found
+
+
+def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | None:
+    """All figures of one point, or None when the simulation holds no run of it."""
+    runs = sim.runs_of(point)
+    if not runs:
+        return None
+    label = point_label(point)
+    months = min(len(run.monthly["month"]) for run in runs)
+    rules = runs[0].rules
+    histogram = _histogram(runs)
+    advertised = sim.advertised_multiple.get(label, str(rules.get("exit_multiple", "")))
+    return PointAnalysis(
+        label=label, point=dict(point), rules=rules, runs=len(runs), months=months,
+        advertised_multiple=advertised, exit_basis=str(rules.get("exit_basis", "cost")),
+        bands=_bands(runs, months), per_run=[run_figures(run) for run in runs],
+        lots_minted=sum(sum(run.monthly["lots_minted"]) for run in runs),
+        lots_exited=sum(sum(run.monthly["exits"]) for run in runs),
+        runs_with_exit=sum(1 for run in runs if sum(run.monthly["exits"]) > 0),
+        exit_histogram=histogram, median_exit_months=histogram_median(histogram),
+        burns=sum(sum(run.monthly["burned"]) for run in runs),
+        cohorts=cohort_outcomes(runs), funding=funding_split(c for r in runs for c in r.cohorts),
+        pool_remainder=pool_remainder(runs, months),
+        after_collapse=(after_shock(runs, sim.collapse_month, months)
+                        if sim.collapse_month is not None else None),
+        bank_run=bank_run(runs, sim.bank_run_month, months),
+    )
+
+
+def analyse(sim: Simulation) -> list[PointAnalysis]:
+    """Every point's analysis, in the simulation's point order (points without runs skipped)."""
+    found = (analyse_point(sim, point) for point in sim.points)
+    return [analysis for analysis in found if analysis is not None]

@@ -1,0 +1,214 @@
+"""The "Red lines / 监管红线" section: measured behaviour set against regulators' lines.
+
+Each line is one that Chinese regulators draw around "consumption rebate"
+(消费返利) and "green points" (绿色积分) schemes, with its source as
+docs/DESIGN.md lists them. For every point the simulator measures the matching
+behaviour and states it as a fact with its figures. It draws no conclusion
+about legality: the section ends by saying so (:data:`DISCLAIMER`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .analysis import PointAnalysis, analyse
+from .display import basis, cny, count, in_runs, months_text, number, pct, price, rate, ratio
+from .results import Simulation
+
+DISCLAIMER = ("以上为事实与数据，不构成法律意见。", "Facts and figures, not legal advice.")
+
+COLLAPSE_SCENARIO = "collapse"
+"""The bundled scenario in which new consumption stops (suggested when a scenario has none)."""
+
+_WARNING_2018_ZH = ("2018年4月银保监会、工信部、公安部、商务部、人民银行、市场监管总局"
+                    "关于防范“消费返利”风险的提示")
+_WARNING_2018_EN = ("the April 2018 risk warning on \"consumption rebates\" (消费返利) by six "
+                    "departments: CBIRC, MIIT, MPS, MOFCOM, PBOC and SAMR")
+_DECREE_737_ZH = "《防范和处置非法集资条例》（国务院令第737号）：非法性、利诱性、社会性"
+_DECREE_737_EN = ("the Regulations on Preventing and Disposing of Illegal Fund-raising (State "
+                  "Council Decree No. 737): unlawfulness, inducement, public solicitation")
+
+LINES: dict[str, tuple[str, str, str, str]] = {
+    "later_funded": (
+        "返利资金主要来自后加入者，而不是商品销售（“资金主要不是来源于商品销售”）。",
+        "Returns paid mainly from later participants' money rather than from sales "
+        "(\"the money does not mainly come from selling goods\").",
+        f"{_WARNING_2018_ZH}；2012年五部门通知所列的特征",
+        f"{_WARNING_2018_EN}; the features listed in the five-department notice of 2012",
+    ),
+    "only_up": (
+        "承诺积分“只涨不跌”，或承诺全额、高额返还。",
+        "Promising that points \"only rise, never fall\", or full or high returns.",
+        f"{_DECREE_737_ZH}；{_WARNING_2018_ZH}；2025–2026年多地点名“绿色积分”的风险提示",
+        f"{_DECREE_737_EN}; {_WARNING_2018_EN}; local warnings of 2025–2026 that name "
+        "\"green points\" (绿色积分)",
+    ),
+    "multiple_reached": (
+        "承诺高额回报，例如消费金额的 2–3 倍（利诱性）。",
+        "Promising high returns, such as 2–3 times what was spent (inducement).",
+        f"{_DECREE_737_ZH}；{_WARNING_2018_ZH}",
+        f"{_DECREE_737_EN}; {_WARNING_2018_EN}",
+    ),
+    "cohort_returns": (
+        "承诺“购物返本”、全额返还消费款。",
+        "Promising that shopping pays for itself (购物返本), or a full refund of what was spent.",
+        f"{_WARNING_2018_ZH}；2012年五部门通知所列的特征",
+        f"{_WARNING_2018_EN}; the features listed in the five-department notice of 2012",
+    ),
+}
+"""Key -> (line zh, line en, source zh, source en)."""
+
+
+@dataclass(frozen=True)
+class RedLine:
+    """One regulators' line, and what one point's runs measured against it."""
+
+    key: str
+    point: str
+    line_zh: str
+    line_en: str
+    source_zh: str
+    source_en: str
+    zh: str
+    """The measured fact, in Chinese."""
+    en: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def multiple_phrase(a: PointAnalysis) -> tuple[str, str]:
+    """'其消费金额的 3 倍' / '3× its cost': the advertised exit, from the point's own rules."""
+    zh, en = basis(a.exit_basis)
+    if not a.advertised_multiple:  # no figure to quote: name the condition, invent nothing
+        return f"其出局倍数乘以{zh}", f"its exit multiple of {en.removeprefix('its ')}"
+    return f"其{zh}的 {a.advertised_multiple} 倍", f"{a.advertised_multiple}× {en}"
+
+
+def _line(key: str, a: PointAnalysis, zh: str, en: str, figures: dict[str, Any]) -> RedLine:
+    line_zh, line_en, source_zh, source_en = LINES[key]
+    return RedLine(key, a.label, line_zh, line_en, source_zh, source_en, zh, en, figures)
+
+
+def _later_funded(a: PointAnalysis) -> RedLine:
+    f = a.funding
+    beyond = [c.month for c in a.cohorts if c.funding.later_fen > c.funding.own_fen]
+    figures = {"later_share": ratio(f.later_share), "own_share": ratio(f.own_share),
+               "earlier_share": ratio(f.earlier_share), "later_fen": f.later_fen,
+               "total_fen": f.total_fen, "beyond_own_share": ratio(f.beyond_own_share),
+               "cohorts_mostly_later_funded": beyond}
+    if f.total_fen == 0:
+        return _line("later_funded", a, "没有任何会员领取到支付。",
+                     "No member received any payout.", figures)
+    months_zh, months_en = months_text(beyond) if beyond else ("没有", "none")
+    return _line(
+        "later_funded", a,
+        f"全部支付中有 {pct(f.later_share)} 来自比领取者更晚加入的会员的订单注入，"
+        f"{pct(f.own_share)} 来自同月加入的会员，{pct(f.earlier_share)} 来自更早加入的会员"
+        f"（全部模拟合计 {cny(f.total_fen)} 元）。领取额中有 {pct(f.beyond_own_share)} "
+        f"超过了领取者本人的注入。从后加入者那里得到的多于从本月份得到的加入月份：{months_zh}。",
+        f"{pct(f.later_share)} of all payouts were drawn from the contributions of members who "
+        f"joined later than the receiver, {pct(f.own_share)} from the same arrival month and "
+        f"{pct(f.earlier_share)} from earlier ones ({cny(f.total_fen)} CNY in all runs). "
+        f"{pct(f.beyond_own_share)} of what members received exceeded their own contributions. "
+        f"Arrival months that drew more from later members than from their own: {months_en}.",
+        figures)
+
+
+def _only_up(a: PointAnalysis) -> RedLine:
+    k = a.runs_where("months_price_fell")
+    fell = pct(Fraction(k, a.runs))
+    s = a.after_collapse
+    if s is None:
+        return _line(
+            "only_up", a,
+            "本情景没有新消费停止的事件，无法显示消费停止后价格是否仍上涨；请运行内置的 "
+            f"{COLLAPSE_SCENARIO} 情景。在本情景中，{fell} 的模拟里价格至少下跌过一个月。",
+            "This scenario has no event where new consumption stops, so it cannot show whether "
+            f"the price keeps rising after that; run the bundled '{COLLAPSE_SCENARIO}' scenario. "
+            f"In this scenario the price fell in at least one month in {fell} of runs.",
+            {"collapse_month": None, "runs_price_fell": k, "runs": a.runs})
+    after = pct(Fraction(s.runs_fell, a.runs))
+    return _line(
+        "only_up", a,
+        f"第 {s.month} 个月起新消费停止或减少。此后积分价格上涨 {number(s.rose_median)} 个月、"
+        f"下跌 {number(s.fell_median)} 个月（中位数），{after} 的模拟中价格至少下跌过一次；"
+        f"价格 {price(s.price_before)} → {price(s.price_end)}，而收益池 {cny(s.pool_before)} 元 → "
+        f"{cny(s.pool_end)} 元（中位数）。",
+        f"New consumption stops or falls from month {s.month}. After that the price rose in "
+        f"{count(s.rose_median, 'month')} and fell in {count(s.fell_median, 'month')} "
+        "(median), and "
+        f"fell at least once in {after} of runs; price {price(s.price_before)} → "
+        f"{price(s.price_end)} while the pool went {cny(s.pool_before)} → {cny(s.pool_end)} "
+        "CNY (medians).",
+        {"collapse_month": s.month, "runs_fell_after": s.runs_fell, "runs": a.runs,
+         "rose_median": ratio(s.rose_median), "fell_median": ratio(s.fell_median),
+         "pool_before_fen": s.pool_before, "pool_end_fen": s.pool_end})
+
+
+def _multiple_reached(a: PointAnalysis) -> RedLine:
+    zh, en = multiple_phrase(a)
+    by_cohort = [{"month": c.month, "lots_minted": c.lots_minted, "lots_exited": c.lots_exited}
+                 for c in a.cohorts]
+    exited = [c.month for c in a.cohorts if c.lots_exited > 0]
+    figures = {"advertised_multiple": a.advertised_multiple, "exit_basis": a.exit_basis,
+               "lots_exited": a.lots_exited, "lots_minted": a.lots_minted,
+               "exit_share": ratio(a.exit_share), "by_cohort": by_cohort}
+    if a.lots_exited == 0:
+        return _line("multiple_reached", a,
+                     f"宣传的出局条件为{zh}。{a.months} 个月内，"
+                     f"全部 {a.runs} 次模拟中没有一批积分达到。",
+                     f"The advertised exit is {en}. Within {count(a.months, 'month')} no lot "
+                     f"reached it {in_runs(a.runs)}.", figures)
+    payout = rate(a.rules.get("exit_payout_rate"))
+    paid_zh = f"，出局按价值的 {pct(payout)} 支付" if payout is not None else ""
+    paid_en = f", paid at {pct(payout)} of their value" if payout is not None else ""
+    if exited:
+        whose_zh, whose_en = months_text(exited)
+        whose_zh = f"；出局的批次属于{whose_zh}加入的会员"
+        whose_en = f"; the exited lots belonged to members who joined in {whose_en}"
+    else:
+        whose_zh = whose_en = ""
+    return _line(
+        "multiple_reached", a,
+        f"宣传的出局条件为{zh}。{pct(a.exit_share)} 的批次达到并出局（{a.lots_exited:,} / "
+        f"{a.lots_minted:,}）{paid_zh}{whose_zh}。",
+        f"The advertised exit is {en}. {pct(a.exit_share)} of lots reached it and exited "
+        f"({a.lots_exited:,} of {a.lots_minted:,}){paid_en}{whose_en}.", figures)
+
+
+def _cohort_returns(a: PointAnalysis) -> RedLine:
+    rows = [{"month": c.month, "runs": c.runs, "members_median": c.members_median,
+             "spent_median_fen": c.spent_median_fen, "return": ratio(c.return_median),
+             "cash": ratio(c.cash_median)} for c in a.cohorts]
+    figures: dict[str, Any] = {"cohorts": rows}
+    if not a.cohorts:
+        return _line("cohort_returns", a, "没有会员消费。", "No member spent anything.", figures)
+    whole = [c.month for c in a.cohorts if c.return_median >= 1]
+    cash = [c.month for c in a.cohorts if c.cash_median >= 1]
+    first, last = a.cohorts[0], a.cohorts[-1]
+    figures.update(months_got_all_back=whole, months_got_all_back_in_cash=cash)
+    n = len(a.cohorts)
+    return _line(
+        "cohort_returns", a,
+        f"{n} 个加入月份中，有 {len(whole)} 个月份的会员（中位数）拿回了全部消费金额（计入现金、"
+        f"商品和仍持有积分的价值），只算现金有 {len(cash)} 个。第 {first.month} 个月加入的拿回 "
+        f"{pct(first.return_median)}（现金 {pct(first.cash_median)}），第 {last.month} 个月加入的"
+        f"拿回 {pct(last.return_median)}（现金 {pct(last.cash_median)}）。",
+        f"Of {count(n, 'arrival month')}, members of {len(whole)} got back all they spent (median; "
+        f"counting cash, goods and what their points are still worth), and of {len(cash)} in "
+        f"cash alone. Those who joined in month {first.month} got back "
+        f"{pct(first.return_median)} (cash {pct(first.cash_median)}); those who joined in month "
+        f"{last.month} got back {pct(last.return_median)} (cash {pct(last.cash_median)}).",
+        figures)
+
+
+def red_lines_for(analyses: list[PointAnalysis]) -> list[RedLine]:
+    """Every line, point by point: later funding, only-up, the multiple, cohorts' returns."""
+    rules = (_later_funded, _only_up, _multiple_reached, _cohort_returns)
+    return [rule(analysis) for rule in rules for analysis in analyses]
+
+
+def red_lines(sim: Simulation) -> list[RedLine]:
+    """The red-line section of a whole simulation (see :func:`red_lines_for`)."""
+    return red_lines_for(analyse(sim))

@@ -1,0 +1,360 @@
+"""The report's charts, drawn with matplotlib (Agg) as SVG for the page and PNG for files.
+
+One figure per chart kind and point, so the page can set points side by side
+at any count; a kind's y axis has the same range for every point, so the
+panels compare. Text inside the images is ASCII English (CJK fonts may be
+missing and matplotlib would warn); the page puts bilingual titles around
+them. Output is deterministic: a fixed SVG hash salt, no dates or software
+names in the metadata, and ids prefixed per chart so many SVGs can share one
+HTML document. Floats appear only here, to place marks on a canvas.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .analysis import PointAnalysis
+from .display import pct
+from .sensitivity import OUTCOMES, SensitivityRow
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+COLOURS = {"band": "#4c72b0", "median": "#1f3b73", "value": "#55a868", "pool": "#4c72b0",
+           "holdings": "#55a868", "promised": "#c44e52", "withdrawals": "#4c72b0",
+           "exits": "#c44e52", "merchants": "#8172b2", "cash": "#dd8452", "own": "#8c8c8c",
+           "earlier": "#4c72b0", "later": "#c44e52"}
+SIZE = (6.4, 3.8)
+SHARE_WITHIN = 5
+"""Panels of one kind share their y range while their tops are within this factor."""
+DPI = 100
+RC: dict[str, Any] = {"svg.fonttype": "none", "axes.unicode_minus": False, "font.size": 9,
+                      "axes.spines.top": False, "axes.spines.right": False}
+SVG_METADATA: dict[str, Any] = {"Format": None, "Type": None, "Creator": None, "Date": None}
+PNG_METADATA: dict[str, Any] = {"Software": None}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One drawn chart: ``kind`` names its section, ``point`` its point (None for a sweep)."""
+
+    kind: str
+    name: str
+    """File stem under charts/ and the prefix of its SVG ids."""
+    point: str | None
+    svg: str
+    """Ready to inline: no XML prolog, no namespace URLs, ids prefixed."""
+    png: bytes
+
+
+def ascii_text(text: str) -> str:
+    """Text safe for the images' font: the middle dot becomes a comma, other non-ASCII '?'."""
+    return text.replace(" · ", ", ").encode("ascii", "replace").decode("ascii")
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a point label."""
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text(text).lower()).strip("-") or "point"
+
+
+def inline_svg(svg: str, prefix: str) -> str:
+    """matplotlib's SVG, made fit to sit inside an HTML page among other charts."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2)
+    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg class="chart"', svg, count=1)
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r'url\(#([^)]+)\)', rf'url(#{prefix}-\1)', svg)
+    return re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg).strip() + "\n"
+
+
+def _render(kind: str, name: str, point: str | None, draw: Callable[[Figure], None],
+            size: tuple[float, float] = SIZE) -> Chart:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    settings: Any = {**RC, "svg.hashsalt": f"profitpool-{name}"}  # fixed salt: same ids
+    with matplotlib.rc_context(settings):
+        figure = Figure(figsize=size, dpi=DPI, layout="constrained")
+        draw(figure)
+        svg, png = io.StringIO(), io.BytesIO()
+        figure.savefig(svg, format="svg", metadata=SVG_METADATA)
+        figure.savefig(png, format="png", metadata=PNG_METADATA)
+    return Chart(kind, name, point, inline_svg(svg.getvalue(), name), png.getvalue())
+
+
+def _whole(ax: Axes, x: bool = True, y: bool = False) -> None:
+    """Ticks at whole numbers only (months, runs, lots)."""
+    from matplotlib.ticker import MaxNLocator
+
+    if x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if y:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _grouped(ax: Axes) -> None:
+    """Y tick labels as plain numbers with thousands separators (no '1e6' offset)."""
+    from matplotlib.ticker import StrMethodFormatter
+
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+def _below(ax: Axes) -> None:
+    """The legend under the axes, so it never hides a bar."""
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              ncols=3)
+
+
+def _months(a: PointAnalysis) -> list[int]:
+    return list(range(1, a.months + 1))
+
+
+def _bands(ax: Axes, a: PointAnalysis, column: str, scale: float, colour: str) -> None:
+    bands = a.bands[column]
+    x = _months(a)
+    ax.fill_between(x, [v / scale for v in bands[5]], [v / scale for v in bands[95]],
+                    color=colour, alpha=0.18, linewidth=0, label="p5-p95")
+    ax.fill_between(x, [v / scale for v in bands[25]], [v / scale for v in bands[75]],
+                    color=colour, alpha=0.35, linewidth=0, label="p25-p75")
+    ax.plot(x, [v / scale for v in bands[50]], color=colour, linewidth=1.6, label="median")
+    ax.set_xlabel("month")
+    _whole(ax)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+
+
+def _top(values: Sequence[float]) -> float:
+    """An upper y limit a little above the data (1 when everything is 0)."""
+    high = max(values, default=0.0)
+    return high * 1.08 if high > 0 else 1.0
+
+
+def y_limits(per_point: Sequence[Sequence[float]]) -> list[float]:
+    """Each point's y limit: one shared range, unless the points differ more than fivefold.
+
+    A shared range lets side-by-side panels compare at a glance; when one point's
+    figures dwarf another's, a shared range would flatten the smaller to a line.
+    """
+    own = [_top(values) for values in per_point]
+    shared = max(own, default=1.0)
+    return [shared] * len(own) if min(own, default=1.0) * SHARE_WITHIN >= shared else own
+
+
+def _band_charts(analyses: list[PointAnalysis], column: str, kind: str, ylabel: str,
+                 colour: str) -> list[Chart]:
+    scale = 1_000_000.0
+    tops = y_limits([[v / scale for v in a.bands[column][95]] for a in analyses])
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            ax = figure.add_subplot()
+            _bands(ax, a, column, scale, colour)
+            ax.set_ylim(0, tops[index])
+            ax.set_ylabel(ylabel)
+            ax.set_title(ascii_text(a.label), fontsize=9)
+        return _render(kind, f"{kind}-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(analyses)]
+
+
+def _flow_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    panels: list[tuple[str, list[tuple[str, str, str]], float]] = [
+        ("pool at month end (CNY)", [("pool_fen", "pool", "pool")], 100.0),
+        ("points in circulation", [("supply_points", "supply", "band")], 10_000.0),
+        ("paid per month (CNY)", [("paid_withdrawals_fen", "withdrawals", "withdrawals"),
+                                  ("paid_exits_fen", "exits", "exits"),
+                                  ("paid_merchants_fen", "merchants", "merchants")], 100.0),
+        ("lots forced out per month", [("exits", "exits", "exits")], 1.0),
+    ]
+    tops = [y_limits([[v / scale for column, _, _ in lines for v in a.bands[column][50]]
+                   for a in analyses]) for _, lines, scale in panels]
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            axes = figure.subplots(2, 2)
+            for ax, (title, lines, scale), top in zip(axes.flat, panels, tops, strict=True):
+                for column, label, colour in lines:
+                    ax.plot(_months(a), [v / scale for v in a.bands[column][50]],
+                            color=COLOURS[colour], linewidth=1.4, label=label)
+                ax.set_ylim(0, top[index])
+                _whole(ax, y=scale == 1.0)
+                if top[index] >= 10:
+                    _grouped(ax)
+                ax.set_title(title, fontsize=8)
+                if len(lines) > 1:
+                    ax.legend(fontsize=7, frameon=False)
+            figure.suptitle(f"{ascii_text(a.label)}: medians across runs", fontsize=9)
+        return _render("flows", f"flows-{index + 1:02d}-{slug(a.label)}", a.label, draw,
+                       (6.4, 4.8))
+
+    return [chart(index, a) for index, a in enumerate(analyses)]
+
+
+def _exit_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    width = max((len(a.exit_histogram) for a in analyses), default=0)
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            ax = figure.add_subplot()
+            counts = a.exit_histogram + [0] * (width - len(a.exit_histogram))
+            ax.bar(range(len(counts)), counts, color=COLOURS["exits"])
+            ax.set_xlim(-0.5, max(width, 1) - 0.5)
+            _whole(ax, y=True)
+            ax.set_xlabel("months from mint to forced exit")
+            ax.set_ylabel("lots (all runs)")
+            share = pct(a.exit_share) if a.exit_share is not None else "n/a"
+            ax.set_title(f"{ascii_text(a.label)}: {share} of lots exited "
+                         f"({a.lots_exited} of {a.lots_minted})", fontsize=9)
+        return _render("exits", f"exits-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(analyses)]
+
+
+def _cohort_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    tops = y_limits([[float(c.return_median) * 100 for c in a.cohorts] + [100.0]
+                  for a in analyses])
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            ax = figure.add_subplot()
+            months = [c.month for c in a.cohorts]
+            ax.bar([m - 0.2 for m in months], [float(c.return_median) * 100 for c in a.cohorts],
+                   width=0.4, color=COLOURS["band"], label="cash + goods + holding")
+            ax.bar([m + 0.2 for m in months], [float(c.cash_median) * 100 for c in a.cohorts],
+                   width=0.4, color=COLOURS["cash"], label="cash only")
+            ax.axhline(100, color="#333333", linewidth=0.8, linestyle="--")
+            ax.set_ylim(0, tops[index])
+            _whole(ax)
+            ax.set_xlabel("month of arrival")
+            ax.set_ylabel("% of money spent (median)")
+            _below(ax)
+            ax.set_title(ascii_text(a.label), fontsize=9)
+        return _render("cohorts", f"cohorts-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(analyses)]
+
+
+def _funding_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            ax = figure.add_subplot()
+            months = [c.month for c in a.cohorts]
+            bottom = [0.0] * len(months)
+            for part in ("own", "earlier", "later"):
+                shares = [float(getattr(c.funding, f"{part}_share") or 0) * 100
+                          for c in a.cohorts]
+                ax.bar(months, shares, bottom=bottom, color=COLOURS[part],
+                       label=f"from {part} cohort" + ("s" if part != "own" else ""))
+                bottom = [b + s for b, s in zip(bottom, shares, strict=True)]
+            ax.set_ylim(0, 100)
+            _whole(ax)
+            ax.set_xlabel("receiver's month of arrival")
+            ax.set_ylabel("% of the cohort's payouts")
+            _below(ax)
+            ax.set_title(ascii_text(a.label), fontsize=9)
+        return _render("funding", f"funding-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(analyses)]
+
+
+def _solvency_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    lines = (("pool_fen", "pool", "pool"), ("holdings_value_fen", "all holdings' value",
+                                            "holdings"),
+             ("promised_fen", "advertised exit values", "promised"))
+    tops = y_limits([[v / 100 for column, _, _ in lines for v in a.bands[column][50]]
+                  for a in analyses])
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            ax = figure.add_subplot()
+            for column, label, colour in lines:
+                ax.plot(_months(a), [v / 100 for v in a.bands[column][50]],
+                        color=COLOURS[colour], linewidth=1.4, label=label)
+            ax.set_ylim(0, tops[index])
+            ax.set_xlabel("month")
+            _whole(ax)
+            ax.set_ylabel("CNY at month end (median)")
+            if tops[index] >= 10:
+                _grouped(ax)
+            _below(ax)
+            ax.set_title(ascii_text(a.label), fontsize=9)
+        return _render("solvency", f"solvency-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(analyses)]
+
+
+def _risk_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    most = max((run.months_price_fell for a in analyses for run in a.per_run), default=0)
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            left, right = figure.subplots(1, 2)
+            fell = [run.months_price_fell for run in a.per_run]
+            left.bar(range(most + 1), [fell.count(k) for k in range(most + 1)],
+                     color=COLOURS["exits"])
+            _whole(left, y=True)
+            left.set_xlabel("months in which the price fell")
+            left.set_ylabel("runs")
+            bins = range(10)
+            for offset, (name, colour) in ((-0.2, ("price", "band")), (0.2, ("value", "value"))):
+                tenths = [min(9, getattr(run, f"{name}_drawdown_ppm") // 100_000)
+                          for run in a.per_run]
+                right.bar([b * 10 + 5 + offset * 10 for b in bins],
+                          [tenths.count(b) for b in bins], width=4, color=COLOURS[colour],
+                          label=name)
+            right.set_xlim(0, 100)
+            _whole(right, x=False, y=True)
+            right.set_xlabel("largest fall from a peak (%)")
+            right.legend(fontsize=8, frameon=False)
+            figure.suptitle(f"{ascii_text(a.label)}: distribution across runs", fontsize=9)
+        return _render("risk", f"risk-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(analyses)]
+
+
+def _sensitivity_chart(key: str, rows: list[SensitivityRow], index: int) -> Chart:
+    titles = {"final_value_micro": ("final value of a launch point (CNY)", 1_000_000.0),
+              "exit_share": ("share of lots exited (%)", 0.01),
+              "later_share": ("payouts funded by later cohorts (%)", 0.01),
+              "months_price_fell": ("months the price fell", 1.0)}
+    values = list(dict.fromkeys(row.value for row in rows))
+    variants = list(dict.fromkeys(row.variant for row in rows))
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots(2, 2)
+        for ax, outcome in zip(axes.flat, OUTCOMES, strict=True):
+            title, scale = titles[outcome]
+            for variant in variants:
+                got = {row.value: row.medians[outcome] for row in rows if row.variant == variant}
+                xs = [i for i, value in enumerate(values) if got.get(value) is not None]
+                ys = [float(got[values[i]] or 0) / scale for i in xs]
+                ax.plot(xs, ys, marker="o", linewidth=1.2, label=ascii_text(variant))
+            ax.set_xticks(range(len(values)), [ascii_text(value) for value in values])
+            ax.set_ylim(bottom=0)
+            _whole(ax, x=False, y=outcome == "months_price_fell")
+            ax.set_title(title, fontsize=8)
+            ax.set_xlabel(ascii_text(key), fontsize=8)
+        axes.flat[0].legend(fontsize=7, frameon=False)
+        figure.suptitle(f"medians across runs, by {ascii_text(key)}", fontsize=9)
+
+    return _render("sensitivity", f"sensitivity-{index + 1:02d}-{slug(key)}", None, draw,
+                   (6.4, 4.8))
+
+
+def render_charts(analyses: list[PointAnalysis],
+                  sweeps: dict[str, list[SensitivityRow]]) -> list[Chart]:
+    """Every chart of the report, grouped by kind, points in order within a kind."""
+    charts = [*_band_charts(analyses, "price_micro", "price", "CNY per point", COLOURS["band"]),
+              *_band_charts(analyses, "value_micro", "value", "CNY per launch point",
+                            COLOURS["value"]),
+              *_flow_charts(analyses), *_exit_charts(analyses), *_cohort_charts(analyses),
+              *_funding_charts(analyses), *_solvency_charts(analyses), *_risk_charts(analyses)]
+    charts += [_sensitivity_chart(key, rows, index)
+               for index, (key, rows) in enumerate(sweeps.items()) if rows]
+    return charts

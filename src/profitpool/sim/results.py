@@ -1,0 +1,131 @@
+"""What one simulated run gives back, and what a whole simulation gives back.
+
+Everything here is plain data (ints, strings, lists, dicts), so a run can be
+computed in another process or on a Dask worker and shipped back by pickle,
+and so the same figures can be written as JSON, CSV and Parquet.
+
+Units: money in fen, points in point units (1/10,000 point), the price in
+millionths of a CNY per point, and ``value_micro`` (what one point minted at
+launch, before any burn, is worth now) in millionths of a CNY. All integers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "month",                # 1..months
+    "arrivals",             # members who placed their first order this month
+    "members",              # members so far
+    "buyers",               # members who placed at least one accepted order this month
+    "orders",               # accepted orders
+    "orders_refused",       # orders the engine refused (e.g. above max_order_amount)
+    "amount_fen",           # money spent on accepted orders
+    "profit_fen",           # their real profit
+    "injected_fen",         # profit shares that went into the pool (settled orders)
+    "withdrawals",          # accepted withdrawals
+    "withdrawals_refused_cap",   # refused with daily_cap_reached
+    "withdrawals_refused_other", # refused otherwise (nothing eligible yet)
+    "paid_withdrawals_fen", # paid to members by withdrawals
+    "payments",             # accepted payments with points at merchants
+    "paid_merchants_fen",   # paid by the pool to merchants for points spent there
+    "exits",                # lots forced out
+    "paid_exits_fen",       # paid by forced exits (member and lender together)
+    "lots_minted",          # lots minted this month
+    "burned",               # 1 if a burn ran at this month's start, else 0
+    "pool_fen",             # pool at the month's end
+    "supply_points",        # points in circulation at the month's end (point units)
+    "price_micro",          # displayed price at the month's end (0 with no points)
+    "value_micro",          # what one launch point is worth now: price x index
+    "holdings_value_fen",   # sum of every member's holding value, floored per member
+    "promised_fen",         # sum over live lots of their advertised exit value
+)
+"""The columns of :attr:`RunResult.monthly`, in order."""
+
+
+@dataclass
+class Cohort:
+    """Members who arrived (placed their first order) in one month."""
+
+    month: int
+    members: int = 0
+    spent_fen: int = 0
+    """Money they spent on accepted orders."""
+    contributed_fen: int = 0
+    """Profit shares their own settled orders put into the pool."""
+    received_cash_fen: int = 0
+    """Cash paid to them: withdrawals and forced exits (their part)."""
+    received_goods_fen: int = 0
+    """Value of points they spent at merchants (paid by the pool to the merchant)."""
+    holding_value_fen: int = 0
+    """What their holdings are worth at the end (floored per member)."""
+    lots_minted: int = 0
+    lots_exited: int = 0
+    received_beyond_own_fen: int = 0
+    """Sum over members of max(0, received - own contribution): paid from others' money."""
+    funded_by: list[int] = field(default_factory=list)
+    """funded_by[c]: fen of this cohort's payouts drawn from cohort c+1's contributions
+    (month by month, pro rata to the pool's mix of contributions; docs/simulator.md)."""
+
+
+@dataclass
+class RunResult:
+    """One run: a scenario point (rules and parameters) under one seed."""
+
+    scenario: str
+    """The scenario's name."""
+    point: dict[str, Any]
+    """What distinguishes this point: {"variant": name, "<swept key>": value, ...}."""
+    seed: int
+    run: int
+    """Run number within its point, from 0."""
+    rules: dict[str, Any]
+    """The rules in force (canonical JSON of RULES.md section 3)."""
+    monthly: dict[str, list[int]]
+    """Column name (MONTHLY_COLUMNS) -> one int per month."""
+    cohorts: list[Cohort]
+    exit_months: list[int]
+    """exit_months[k]: lots that exited k months after the month they were minted in."""
+    final: dict[str, Any]
+    """The engine's own final figures: RULES.md section 8 totals plus counts."""
+    invariants_ok: bool
+    """pool = injected - paid, and pool >= sum of floored holdings, at every month end."""
+
+
+@dataclass
+class Simulation:
+    """Every run of one ``profitpool simulate`` invocation, with what the report needs."""
+
+    scenario: str
+    """The scenario's name (file stem or bundled name)."""
+    title: str
+    description: str
+    source: str
+    """The scenario file's text, shown in the report."""
+    months: int
+    start: str
+    """The first simulated month, 'YYYY-MM'."""
+    points: list[dict[str, Any]]
+    """Every point (variant x sweep values), in the order they were run."""
+    swept: list[str]
+    """Keys of the sweep (``--sweep``), in order; empty without a sweep."""
+    runs: list[RunResult]
+    """All runs of all points, ordered by point then run."""
+    collapse_month: int | None = None
+    """The first month of a shock that cuts purchases (new consumption stops or falls)."""
+    bank_run_month: int | None = None
+    """The month of the scenario's bank-run event, if any."""
+    advertised_multiple: dict[str, str] = field(default_factory=dict)
+    """Point label -> the exit multiple that point's rules advertise (e.g. '3')."""
+
+    def runs_of(self, point: dict[str, Any]) -> list[RunResult]:
+        """The runs of one point, in run order."""
+        return [run for run in self.runs if run.point == point]
+
+
+def point_label(point: dict[str, Any]) -> str:
+    """A point as short text: 'origin', 'vendor · exit_multiple=2'."""
+    parts = [str(point.get("variant", "base"))]
+    parts += [f"{key}={value}" for key, value in point.items() if key != "variant"]
+    return " · ".join(parts)
