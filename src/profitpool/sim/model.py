@@ -21,6 +21,7 @@ random moments of the month (a bank run's withdrawals in its first three days).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
@@ -100,16 +101,19 @@ class _Run:
         self.member_ids: list[str] = []
         self.cohort: list[int] = []
         """Arrival month of each member (by number); members are 'u0', 'u1', ..."""
-        self.spent: list[int] = []
+        self.index_of: dict[str, int] = {}
+        self.spent = np.zeros(0, dtype=np.int64)
+        """Fen each member spent on accepted orders."""
         self.contributed: list[int] = []
         self.received_cash: list[int] = []
         self.received_goods: list[int] = []
         self.reference_value: list[float] = []
         """V when the member last withdrew (or first got points): their gain's base."""
-        self.last_bought: list[int] = []
         self.active = np.zeros(0, dtype=np.int64)
-        self.lots: dict[int, tuple[int, int, int]] = {}
-        """Lot id -> (month minted, trigger numerator, trigger denominator)."""
+        self.lot_month = array("H", [0])
+        self.lot_trigger: list[tuple[int, int]] = [(0, 1)]
+        """By lot id (from 1): the month a lot was minted and its exit trigger. Lists, not a
+        dict: the engine numbers the lots of accepted commands 1, 2, 3, ..."""
         self.promised = 0
         self.exit_months = [0] * (scenario.months + 1)
         months = scenario.months
@@ -143,28 +147,31 @@ class _Run:
         return True
 
     def account(self, effects: list[Any]) -> None:
+        """Book what the effects did to members, cohorts, lots and the month's figures.
+
+        Orders placed are booked in bulk by :meth:`run_month` (numpy), so an
+        ``OrderPlaced`` needs nothing here; this loop runs for every effect.
+        """
         row = self.row
         cohort = self.cohort
+        index_of = self.index_of
         for effect in effects:
             kind = type(effect)
             if kind is OrderPlaced:
-                member = int(effect.member[1:])
-                self.spent[member] += effect.amount
-                row["orders"] += 1
-                row["amount_fen"] += effect.amount
-                row["profit_fen"] += effect.profit
-                if self.last_bought[member] != self.month:
-                    self.last_bought[member] = self.month
-                    row["buyers"] += 1
-            elif kind is OrderSettled:
-                member = int(effect.member[1:])
+                continue
+            if kind is OrderSettled:
+                member = index_of[effect.member]
                 self.contributed[member] += effect.injection
                 self.month_contributed[cohort[member]] += effect.injection
                 row["injected_fen"] += effect.injection
             elif kind is PointsMinted:
-                member = int(effect.member[1:])
-                numerator, denominator = effect.trigger
-                self.lots[effect.lot] = (self.month, numerator, denominator)
+                member = index_of[effect.member]
+                trigger = effect.trigger
+                if effect.lot != len(self.lot_trigger):  # pragma: no cover - never seen
+                    raise ValueError(f"lot {effect.lot} minted out of order")
+                self.lot_trigger.append(trigger)
+                self.lot_month.append(self.month)
+                numerator, denominator = trigger
                 self.promised += effect.shares * numerator // (denominator * SHARE_SCALE)
                 row["lots_minted"] += 1
                 self.cohort_lots[cohort[member]] += 1
@@ -173,9 +180,9 @@ class _Run:
             elif kind is MemberJoined:
                 row["arrivals"] += 1
             elif kind is Withdrawn or kind is PaidAtMerchant:
-                member = int(effect.member[1:])
+                member = index_of[effect.member]
                 for part in effect.parts:
-                    _, numerator, denominator = self.lots[part.lot]
+                    numerator, denominator = self.lot_trigger[part.lot]
                     self.promised -= part.shares * numerator // (denominator * SHARE_SCALE)
                 self.month_received[cohort[member]] += effect.paid
                 if kind is Withdrawn:
@@ -190,8 +197,9 @@ class _Run:
                     row["payments"] += 1
                     row["paid_merchants_fen"] += effect.paid
             elif kind is LotExited:
-                member = int(effect.member[1:])
-                minted_month, numerator, denominator = self.lots.pop(effect.lot)
+                member = index_of[effect.member]
+                numerator, denominator = self.lot_trigger[effect.lot]
+                minted_month = self.lot_month[effect.lot]
                 self.promised -= effect.shares * numerator // (denominator * SHARE_SCALE)
                 self.received_cash[member] += effect.to_member
                 self.month_received[cohort[member]] += effect.paid
@@ -241,14 +249,14 @@ class _Run:
         arrivals = round(scenario.arrivals[number - 1] * scenario.arrivals_factor(number))
         first_new = len(self.member_ids)
         for member in range(first_new, first_new + arrivals):
-            self.member_ids.append(f"u{member}")
+            member_id = f"u{member}"
+            self.member_ids.append(member_id)
+            self.index_of[member_id] = member
             self.cohort.append(number - 1)
-            self.spent.append(0)
             self.contributed.append(0)
             self.received_cash.append(0)
             self.received_goods.append(0)
             self.reference_value.append(0.0)
-            self.last_bought.append(0)
         new_members = np.arange(first_new, first_new + arrivals, dtype=np.int64)
         rate = scenario.orders_per_member_month * scenario.purchase_factor(number)
         counts = rng.poisson(rate, len(active))
@@ -308,15 +316,37 @@ class _Run:
             np.stack([pay_times, np.full(len(payers), 2, np.int64), np.arange(len(payers))]),
         ], axis=1)
         events = events[:, np.lexsort((events[2], events[1], events[0]))]
-        self._play(events.T.tolist(), buyers.tolist(), at_merchant.tolist(),
-                   amount_fen.tolist(), profit_fen.tolist(), campaign_of.tolist(),
-                   withdrawers.tolist(), payers.tolist(), pay_merchants.tolist())
+        refused = self._play(events.T.tolist(), buyers.tolist(), at_merchant.tolist(),
+                             amount_fen.tolist(), profit_fen.tolist(), campaign_of.tolist(),
+                             withdrawers.tolist(), payers.tolist(), pay_merchants.tolist())
+        self._book_orders(buyers, amount_fen, profit_fen, refused)
         self.close_month()
+
+    def _book_orders(self, buyers: np.ndarray, amount_fen: np.ndarray, profit_fen: np.ndarray,
+                     refused: list[int]) -> None:
+        """The month's accepted orders, in bulk: counts, sums, each member's spending."""
+        row = self.row
+        accepted = np.ones(len(buyers), dtype=bool)
+        accepted[refused] = False
+        buyers, amount_fen = buyers[accepted], amount_fen[accepted]
+        row["orders"] = len(buyers)
+        row["orders_refused"] = len(refused)
+        row["amount_fen"] = int(amount_fen.sum())
+        row["profit_fen"] = int(profit_fen[accepted].sum())
+        row["buyers"] = len(np.unique(buyers))
+        if len(self.spent) < len(self.member_ids):
+            grown = np.zeros(len(self.member_ids), dtype=np.int64)
+            grown[:len(self.spent)] = self.spent
+            self.spent = grown
+        np.add.at(self.spent, buyers, amount_fen)
 
     def _play(self, events: list[list[int]], buyers: list[int], at_merchant: list[int],
               amount_fen: list[int], profit_fen: list[int], campaign_of: list[int],
-              withdrawers: list[int], payers: list[int], pay_merchants: list[int]) -> None:
+              withdrawers: list[int], payers: list[int], pay_merchants: list[int]) -> list[int]:
+        """Give the month's events to the engine in time order; the refused orders' positions."""
         ledger, row = self.ledger, self.row
+        refused: list[int] = []
+        serial = self.serial
         member_ids = self.member_ids
         merchant_ids = [merchant.id for merchant in self.scenario.merchants]
         campaign_ids = [campaign.id for campaign in self.scenario.campaigns]
@@ -324,22 +354,22 @@ class _Run:
         share_numerator, share_denominator = self.pay_share
         execute_one = self.execute
         for at, kind, position in events:
-            self.serial += 1
+            serial += 1
             if kind == 0:
                 campaign = campaign_of[position]
                 command = _new(PlaceOrder, (
-                    f"o{self.serial}", merchant_ids[at_merchant[position]],
+                    f"o{serial}", merchant_ids[at_merchant[position]],
                     member_ids[buyers[position]], amount_fen[position], profit_fen[position],
                     None if campaign < 0 else campaign_ids[campaign], at))
                 if not execute_one(command):
-                    row["orders_refused"] += 1
+                    refused.append(position)
                 continue
             if kind == 1:
                 member_id = member_ids[withdrawers[position]]
                 holder = members.get(member_id)
                 if holder is None or holder.shares == 0:
                     continue  # nothing to withdraw: no command
-                if not execute_one(_new(Withdraw, (f"w{self.serial}", member_id, None, at))):
+                if not execute_one(_new(Withdraw, (f"w{serial}", member_id, None, at))):
                     if self.refused == "daily_cap_reached":
                         row["withdrawals_refused_cap"] += 1
                     else:
@@ -352,8 +382,10 @@ class _Run:
             points = (points_for_shares(holder.shares, ledger.index) * share_numerator
                       // share_denominator)
             if points:
-                execute_one(_new(Pay, (f"p{self.serial}", member_id,
+                execute_one(_new(Pay, (f"p{serial}", member_id,
                                        merchant_ids[pay_merchants[position]], points, at)))
+        self.serial = serial
+        return refused
 
     def close_month(self) -> None:
         """Record the month's end figures, check the invariants, move the pool's mix."""
@@ -410,7 +442,7 @@ class _Run:
                 continue
             cohort = cohorts[self.cohort[number]]
             cohort.members += 1
-            cohort.spent_fen += self.spent[number]
+            cohort.spent_fen += int(self.spent[number])
             cohort.contributed_fen += self.contributed[number]
             cohort.received_cash_fen += self.received_cash[number]
             cohort.received_goods_fen += self.received_goods[number]

@@ -124,17 +124,18 @@ class Scenario:
     shocks: tuple[Shock, ...]
 
     def purchase_factor(self, month: int) -> float:
-        factor = 1.0
-        for shock in self.shocks:
-            if shock.from_month <= month and (shock.to_month is None or month <= shock.to_month):
-                factor *= shock.purchase_factor
-        return factor
+        """Orders per buying member in ``month`` are multiplied by this (shocks)."""
+        return self._shock_factor(month, "purchase_factor")
 
     def arrivals_factor(self, month: int) -> float:
+        """New members in ``month`` are multiplied by this (shocks)."""
+        return self._shock_factor(month, "arrivals_factor")
+
+    def _shock_factor(self, month: int, name: str) -> float:
         factor = 1.0
         for shock in self.shocks:
             if shock.from_month <= month and (shock.to_month is None or month <= shock.to_month):
-                factor *= shock.arrivals_factor
+                factor *= getattr(shock, name)
         return factor
 
     @property
