@@ -72,7 +72,7 @@ def origin_run(run: int) -> RunResult:
                     holdings_value_fen=[900] * MONTHS, promised_fen=[5_000] * MONTHS,
                     supply_points=[10_000] * MONTHS, paid_withdrawals_fen=[10, 20, 30, 40, 50, 60],
                     withdrawals_refused_cap=[0, 0, 0, 0, 7 if run % 2 else 3, 0],
-                    withdrawals=[0, 0, 0, 0, 5, 0])
+                    withdrawals=[0, 0, 0, 0, 5, 0], withdrawals_refused_other=[0, 0, 0, 2, 0, 0])
 
 
 def vendor_run(run: int) -> RunResult:
@@ -209,6 +209,18 @@ def test_after_collapse_and_bank_run() -> None:
     assert bank.en.startswith("In month 5, the bank-run month, 5 withdrawals were refused by the "
                               "daily cap (median across runs; 20 in all runs), and 5 were paid")
     assert said(found, "origin", "invariants").figures == {"failed_runs": 0}
+
+
+def test_withdrawal_attempts_paid_locked_and_capped() -> None:
+    found = verdicts(simulation())
+    tried = said(found, "origin", "withdrawals")
+    # 4 runs: 20 paid, 3 + 7 + 3 + 7 = 20 capped, 4 x 2 = 8 with nothing eligible
+    assert tried.figures["attempts"] == 48
+    assert "tried to withdraw 48 times (all runs): 41.6% were paid, 16.6% were refused because " \
+           "no lot was eligible" in tried.en
+    assert "41.6% were refused by the daily cap" in tried.en
+    assert "48 次" in tried.zh and "16.6%" in tried.zh
+    assert not [v for v in found if v.point == "vendor" and v.key == "withdrawals"]
 
 
 def test_red_lines_measure_each_line_per_point() -> None:

@@ -164,6 +164,10 @@ class PointAnalysis:
     """(month, runs, median pool_fen) where no point was left but the pool held money."""
     after_collapse: AfterShock | None
     bank_run: BankRun
+    withdrawals: tuple[int, int, int]
+    """Withdrawal attempts over all runs: (paid, refused by the daily cap, refused because
+    no lot was eligible yet: its value per share below (1 + withdraw_min_gain) x its value
+    at mint, or held fewer than min_hold_days)."""
 
     @property
     def exit_share(self) -> Fraction | None:
@@ -287,6 +291,10 @@ def pool_remainder(runs: Sequence[RunResult], months: int) -> list[tuple[int, in
     return found
 
 
+def _total(runs: Sequence[RunResult], name: str, months: int) -> int:
+    return sum(sum(run.monthly[name][:months]) for run in runs)
+
+
 def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | None:
     """All figures of one point, or None when the simulation holds no run of it."""
     runs = sim.runs_of(point)
@@ -311,6 +319,9 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
         after_collapse=(after_shock(runs, sim.collapse_month, months)
                         if sim.collapse_month is not None else None),
         bank_run=bank_run(runs, sim.bank_run_month, months),
+        withdrawals=(_total(runs, "withdrawals", months),
+                     _total(runs, "withdrawals_refused_cap", months),
+                     _total(runs, "withdrawals_refused_other", months)),
     )
 
 

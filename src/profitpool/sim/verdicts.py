@@ -280,6 +280,28 @@ def _bank_run(a: PointAnalysis) -> Verdict | None:
     return None
 
 
+def _withdrawals(a: PointAnalysis) -> Verdict | None:
+    paid, capped, locked = a.withdrawals
+    tried = paid + capped + locked
+    if tried == 0:
+        return None
+    gain = a.rules.get("withdraw_min_gain", "0")
+    hold = a.rules.get("min_hold_days", 0)
+    figures = {"attempts": tried, "paid": paid, "refused_cap": capped, "refused_not_eligible":
+               locked, "withdraw_min_gain": gain, "min_hold_days": hold}
+    return Verdict(
+        "withdrawals", a.label,
+        f"会员共尝试提现 {tried:,} 次（全部模拟合计）：{pct(Fraction(paid, tried))} 获得支付，"
+        f"{pct(Fraction(locked, tried))} 因没有可提现的积分批次被拒绝（规则只允许在每份额价值"
+        f"不低于铸造时的 (1 + {gain}) 倍、且持有满 {hold} 天后提现），"
+        f"{pct(Fraction(capped, tried))} 因每日提现上限被拒绝。",
+        f"Members tried to withdraw {tried:,} times (all runs): {pct(Fraction(paid, tried))} "
+        f"were paid, {pct(Fraction(locked, tried))} were refused because no lot was eligible "
+        f"(the rules allow a lot out only once the value per share is at least (1 + {gain}) "
+        f"times its value at mint, and after {hold} days), and "
+        f"{pct(Fraction(capped, tried))} were refused by the daily cap.", figures)
+
+
 def remainder_text(month: int, runs: int, pool_fen: int) -> tuple[str, str]:
     """The RULES.md section 2 sentence for one month that ended with no point left."""
     return (f"第 {month} 个月末，{runs} 次模拟中积分已全部退出，收益池仍有 {cny(pool_fen)} 元"
@@ -318,7 +340,7 @@ def _invariants(a: PointAnalysis) -> Verdict:
 
 RULES: tuple[Callable[[PointAnalysis], Verdict | list[Verdict] | None], ...] = (
     _price_fell, _drawdown, _multiple, _exits, _trend, _cohorts, _funded, _solvency,
-    _collapse, _bank_run, _remainder, _invariants,
+    _collapse, _bank_run, _withdrawals, _remainder, _invariants,
 )
 
 
