@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
+from .anchor.command import anchor_group
 from .batch import BatchResult, apply_lines, write_json
 from .chain.block import BlockHeader
 from .chain.note import NoteError, Verifier
@@ -238,8 +239,19 @@ def _report_block(header: BlockHeader) -> None:
               help="A signed checkpoint seen earlier (e.g. saved from `profitpool log show`); "
               "the log must still contain it. Catches a log cut back or rewritten. "
               "Repeatable.")
+@click.option("--rpc", default=None, metavar="URL",
+              help="Also read every checkpoint anchored on this chain and prove, with "
+              "consistency proofs, that the log extends each of them.")
+@click.option("--contract", default=None, metavar="ADDRESS",
+              help="The anchor contract [default: the one `anchor deploy` recorded].")
+@click.option("--chain-id", type=int, default=None,
+              help="With --rpc: refuse an endpoint serving another chain.")
+@click.option("--no-replay", is_flag=True,
+              help="With --rpc: check the anchors only, not every entry again.")
 @clean_errors
-def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], ...]) -> None:
+def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], ...],
+                   rpc: str | None, contract: str | None, chain_id: int | None,
+                   no_replay: bool) -> None:
     """Replay the whole log from genesis and check every byte of it.
 
     Every entry's command is executed again with the same engine and its
@@ -258,7 +270,14 @@ def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], 
         except NoteError as error:
             raise click.ClickException(f"--public-key is not a verifier key: {error}") from None
     notes = [file.read() for file in checkpoints]
+    if no_replay and rpc is None:
+        raise click.UsageError("--no-replay needs --rpc")
     with open_store(db) as store:
+        if rpc is not None:
+            _verify_anchors(store, rpc, contract, chain_id,
+                            public_key if trusted is not None else None)
+            if no_replay:
+                return
         start = perf_counter()
         report = verify_log(store, trusted, notes)
         seconds = perf_counter() - start
@@ -280,6 +299,29 @@ def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], 
                    "with the published key to rule out a log re-signed by another key",
                    err=True)
 
+def _verify_anchors(store: LogStore, rpc: str, contract: str | None, chain_id: int | None,
+                    public_key: str | None) -> None:
+    from .anchor.chain import AnchorError, Chain
+    from .anchor.verify import check_anchors
+
+    start = perf_counter()
+    try:
+        report = check_anchors(store, Chain.connect(rpc, chain_id), contract, public_key)
+    except AnchorError as error:
+        raise click.ClickException(str(error)) from None
+    seconds = perf_counter() - start
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"ANCHOR MISMATCH: {problem}", err=True)
+        click.echo(f"(the {_count(report.checked, 'anchor')} before it verified)", err=True)
+        sys.exit(1)
+    if not report.anchors:
+        click.echo(f"note: no checkpoint of this log is anchored on chain {report.chain_id} "
+                   f"at {report.contract}", err=True)
+    click.echo(f"OK: the log extends all {_count(report.checked, 'anchor')} on chain "
+               f"{report.chain_id} at {report.contract} ({seconds:.2f} s)")
+
+
 @main.command("serve")
 @db_option()
 @key_option()
@@ -295,9 +337,22 @@ def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], 
               help="... with bursts of up to this many.")
 @click.option("--auto-burn/--no-auto-burn", default=True, show_default=True,
               help="Burn at 00:00 Asia/Shanghai on the 1st for the month that ended.")
+@click.option("--anchor-rpc", default=None, metavar="URL",
+              help="Publish checkpoints on this chain (run `profitpool anchor deploy` first).")
+@click.option("--anchor-eth-key", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="The publisher's key file [default: $PROFITPOOL_ANCHOR_KEY].")
+@click.option("--anchor-chain-id", type=int, default=None,
+              help="Refuse an endpoint serving another chain.")
+@click.option("--anchor-every-blocks", default=100, show_default=True,
+              type=click.IntRange(min=1), help="Anchor after this many blocks ...")
+@click.option("--anchor-every-minutes", default=60.0, show_default=True,
+              type=click.FloatRange(min=0), help="... or this long since the last anchor.")
 @clean_errors
 def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: int,
-                  block_wait_ms: float, rate: float, burst: float, auto_burn: bool) -> None:
+                  block_wait_ms: float, rate: float, burst: float, auto_burn: bool,
+                  anchor_rpc: str | None, anchor_eth_key: Path | None,
+                  anchor_chain_id: int | None, anchor_every_blocks: int,
+                  anchor_every_minutes: float) -> None:
     """Serve the REST API (and the log as C2SP tlog-tiles) over HTTP.
 
     On a fresh machine this creates the log (as `init` does) and a first admin
@@ -317,7 +372,10 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
     finally:
         engine.dispose()
     _serve(Settings(db=db, key=key_path, host=host, port=port, block_entries=block_entries,
-                     block_wait_ms=block_wait_ms, rate=rate, burst=burst, auto_burn=auto_burn))
+                     block_wait_ms=block_wait_ms, rate=rate, burst=burst, auto_burn=auto_burn,
+                     anchor_rpc=anchor_rpc, anchor_eth_key=anchor_eth_key,
+                     anchor_chain_id=anchor_chain_id, anchor_every_blocks=anchor_every_blocks,
+                     anchor_every_minutes=anchor_every_minutes))
 
 
 def _serve(settings: Any) -> None:
@@ -568,6 +626,7 @@ def _print_rows(
 
 
 main.add_command(simulate_command)
+main.add_command(anchor_group)
 
 
 def run() -> None:

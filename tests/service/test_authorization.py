@@ -73,6 +73,7 @@ MATRIX = [
     Row("GET", "/v1/proofs/inclusion", "/v1/proofs/inclusion?index=0", PUBLIC),
     Row("GET", "/v1/proofs/consistency", "/v1/proofs/consistency?from=1", PUBLIC),
     Row("GET", "/v1/public-key", "/v1/public-key", PUBLIC),
+    Row("GET", "/v1/anchors", "/v1/anchors", PUBLIC),
     Row("GET", "/checkpoint", "/checkpoint", PUBLIC),
     Row("GET", "/tile/{path}", "/tile/0/000.p/1", PUBLIC),
     Row("GET", "/openapi.json", "/openapi.json", PUBLIC),

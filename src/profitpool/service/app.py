@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..anchor.publisher import AnchorLoop
 from ..log.reader import LogReader, ReadError
 from ..log.writer import LogWriter
 from ..store.apikeys import KeyStore
@@ -97,6 +98,21 @@ class _TooLarge(Exception):
     pass
 
 
+def _anchoring(settings: Settings, store: LogStore) -> AnchorLoop | None:
+    """The anchoring thread, when --anchor-rpc is set (a bad key fails the start)."""
+    if settings.anchor_rpc is None:
+        return None
+    from ..anchor.chain import Chain, load_eth_key
+
+    rpc, chain_id = settings.anchor_rpc, settings.anchor_chain_id
+    return AnchorLoop(store, lambda: Chain.connect(rpc, chain_id),
+                      load_eth_key(settings.anchor_eth_key),
+                      every_blocks=settings.anchor_every_blocks,
+                      every_s=settings.anchor_every_minutes * 60,
+                      poll_s=settings.anchor_poll_seconds,
+                      max_backoff_s=settings.anchor_max_backoff_seconds)
+
+
 def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -> FastAPI:
     """The service for the log at ``settings.db``, signed with ``settings.key``."""
 
@@ -112,18 +128,23 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
                                        snapshot_every=settings.snapshot_every), read,
                 max_entries=settings.block_entries, max_wait=settings.block_wait_ms / 1000,
                 clock=clock, auto_burn=settings.auto_burn)
+            anchoring = _anchoring(settings, store)
             sequencer.start()
+            if anchoring is not None:
+                anchoring.start()
             meta = store.meta()
             keys = KeyStore(engine)
             app.state.context = Context(
                 settings=settings, store=store, reader=LogReader(store), keys=keys,
                 auth=Authenticator(keys, RateLimiter(settings.rate, settings.burst)),
                 sequencer=sequencer, read=read, origin=meta["origin"],
-                verifier_key=meta["verifier_key"])
+                verifier_key=meta["verifier_key"], anchoring=anchoring)
             log.info("serving the log %s at block %d", meta["origin"], read.head.height)
             try:
                 yield
             finally:
+                if anchoring is not None:
+                    anchoring.stop()
                 sequencer.stop()
         finally:
             engine.dispose()

@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..anchor.publisher import AnchorLoop
 from ..errors import Rejected
 from ..log.reader import LogReader
 from ..store.apikeys import KeyStore
@@ -35,6 +36,7 @@ class Context:
     read: ReadModel
     origin: str
     verifier_key: str
+    anchoring: AnchorLoop | None = None
 
 
 async def context(request: Request) -> Context:

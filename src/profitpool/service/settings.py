@@ -35,6 +35,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     auto_burn: bool = True
     """Burn at 00:00 Asia/Shanghai on the 1st for the month that ended."""
+    anchor_rpc: str | None = None
+    """Publish checkpoints on this chain's JSON-RPC endpoint (after `anchor deploy`)."""
+    anchor_eth_key: Path | None = None
+    """The publisher's key file (default: $PROFITPOOL_ANCHOR_KEY holds the key itself)."""
+    anchor_chain_id: int | None = None
+    anchor_every_blocks: int = 100
+    """Anchor after this many blocks ..."""
+    anchor_every_minutes: float = 60.0
+    """... or this many minutes since the last anchor, whichever comes first."""
+    anchor_poll_seconds: float = 1.0
+    """How often the anchoring thread looks for a new block (and the first retry delay)."""
+    anchor_max_backoff_seconds: float = 600.0
+    """Retries after failures double their delay up to this."""
 
 
 @lru_cache

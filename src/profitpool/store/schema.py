@@ -13,6 +13,8 @@ serve readers and are not part of what the log proves: ``entry_parties``
 and ``block_stats`` (pool, shares and index after each block: time series).
 The service keeps ``api_keys`` (hashes only) and ``idempotency`` (the first
 answer to each idempotent request, stored with the block that made it).
+``anchors`` and ``cosignatures`` record what others attested about the log:
+checkpoints published on a chain, and witnesses' cosignatures.
 
 Migrations (alembic, ``store/migrations``) create these tables; a test checks
 that the migrated schema matches this module exactly.
@@ -120,4 +122,31 @@ idempotency = Table(
     Column("response", LargeBinary, nullable=False),
 )
 
+anchors = Table(
+    "anchors", metadata,
+    Column("chain_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("contract", String(42), primary_key=True),
+    Column("number", BigInteger, primary_key=True, autoincrement=False),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("block_height", BigInteger, nullable=False),
+    Column("tx_hash", String(66), nullable=False),
+    Column("chain_block", BigInteger, nullable=False),
+    Column("gas_used", BigInteger, nullable=False),
+    Column("time_us", BigInteger, nullable=False),
+)
+"""Checkpoints this log published to an EVM chain (anchor/), written only once the
+chain's receipt says the transaction succeeded. ``number`` is the contract's own count."""
+
+cosignatures = Table(
+    "cosignatures", metadata,
+    Column("witness", String(200), primary_key=True),
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("line", Text, nullable=False),
+    Column("time_us", BigInteger, nullable=False),
+)
+"""Witnesses' cosignature lines (c2sp.org/tlog-cosignature) on this log's checkpoints."""
+
 Index("block_stats_time", block_stats.c.time_us)
+Index("anchors_tree_size", anchors.c.tree_size)
+Index("cosignatures_tree_size", cosignatures.c.tree_size)
