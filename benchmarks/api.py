@@ -418,14 +418,35 @@ class Server:
         return perf_counter() - start, code
 
 
-def verify(url: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "profitpool.cli", "verify", "--db", url],
-                          capture_output=True, check=False)
+def verify(url: str, *extra: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "profitpool.cli", "verify", "--db", url,
+                           *extra], capture_output=True, check=False)
     line = done.stdout.decode(errors="replace").strip()
     if done.returncode != 0 or not line.startswith("OK"):
         sys.exit(f"profitpool verify failed ({done.returncode}):\n{line}\n"
                  f"{done.stderr.decode(errors='replace')}")
     return line
+
+
+def anchored(server: Server, directory: Path) -> Any:
+    """Start a development chain, deploy the anchor contract for the server's log, and
+    add the anchoring flags to its command line; the chain."""
+    from profitpool.anchor.devchain import DevChain
+
+    chain = DevChain()
+    key, _ = chain.funded_key(10**20)
+    eth_key = directory / "publisher.eth"
+    eth_key.write_text(key)
+    eth_key.chmod(0o600)
+    for command in (["init", "--db", server.url, "--key", str(server.key)],
+                    ["anchor", "deploy", "--db", server.url, "--rpc", chain.url,
+                     "--eth-key", str(eth_key)]):
+        subprocess.run([sys.executable, "-m", "profitpool.cli", *command], check=True,
+                       capture_output=True)
+    server.command += ["--anchor-rpc", chain.url, "--anchor-eth-key", str(eth_key),
+                       "--anchor-every-blocks", "10", "--anchor-every-minutes", "0.1"]
+    print(f"anchoring on: every 10 blocks or 6 s to the development chain at {chain.url}")
+    return chain
 
 
 # the workload ---------------------------------------------------------------------
@@ -784,6 +805,9 @@ def main() -> None:
     parser.add_argument("--block-entries", type=int, help="passed to serve")
     parser.add_argument("--block-wait-ms", type=float, help="passed to serve")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--anchor", action="store_true",
+                        help="serve with anchoring on: every 10 blocks to a development chain "
+                        "(eth-tester over HTTP, run in this process)")
     args = parser.parse_args()
     sizes = dict(SMOKE if args.smoke else FULL)
     if args.clients is not None:
@@ -810,6 +834,7 @@ def main() -> None:
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="profitpool-bench-api-") as name:
         server = Server(Path(name), extra)
+        chain = anchored(server, Path(name)) if args.anchor else None
         try:
             with asyncio.Runner(loop_factory=factory) as runner:
                 runner.run(bench(server, sizes, args.seed, summary))
@@ -822,6 +847,10 @@ def main() -> None:
         start = perf_counter()
         line = verify(server.url)
         print(f"profitpool verify --db <db> ({perf_counter() - start:.1f} s):\n  {line}")
+        if chain is not None:
+            line = verify(server.url, "--rpc", chain.url, "--no-replay")
+            print(f"profitpool verify --rpc <chain> --no-replay:\n  {line}")
+            chain.close()
     print("summary")
     print("\n".join(summary.rows))
     print(f"total {perf_counter() - total:.0f} s")

@@ -37,6 +37,7 @@ from .store.database import (
     require_schema,
 )
 from .store.repository import LogStore
+from .witness.command import witness_group
 
 DEFAULT_ORIGIN = "profitpool.local/log"
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -248,10 +249,18 @@ def _report_block(header: BlockHeader) -> None:
               help="With --rpc: refuse an endpoint serving another chain.")
 @click.option("--no-replay", is_flag=True,
               help="With --rpc: check the anchors only, not every entry again.")
+@click.option("--witness-key", "witness_keys", multiple=True, metavar="VKEY",
+              help="A witness you trust (its c2sp vkey); repeatable. The newest cosigned "
+              "checkpoint (and each --checkpoint) must carry --min-witnesses of their "
+              "cosignatures, and the log must contain it.")
+@click.option("--min-witnesses", type=click.IntRange(min=1), default=None,
+              help="How many of the --witness-key witnesses must have cosigned "
+              "[default: all of them].")
 @clean_errors
 def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], ...],
                    rpc: str | None, contract: str | None, chain_id: int | None,
-                   no_replay: bool) -> None:
+                   no_replay: bool, witness_keys: tuple[str, ...],
+                   min_witnesses: int | None) -> None:
     """Replay the whole log from genesis and check every byte of it.
 
     Every entry's command is executed again with the same engine and its
@@ -272,7 +281,11 @@ def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], 
     notes = [file.read() for file in checkpoints]
     if no_replay and rpc is None:
         raise click.UsageError("--no-replay needs --rpc")
+    if min_witnesses is not None and not witness_keys:
+        raise click.UsageError("--min-witnesses needs --witness-key")
     with open_store(db) as store:
+        if witness_keys:
+            notes += _witnessed(store, notes, witness_keys, min_witnesses)
         if rpc is not None:
             _verify_anchors(store, rpc, contract, chain_id,
                             public_key if trusted is not None else None)
@@ -298,6 +311,60 @@ def verify_command(db: str, public_key: str | None, checkpoints: tuple[IO[str], 
         click.echo("note: checked with the key stored in the database; pass --public-key "
                    "with the published key to rule out a log re-signed by another key",
                    err=True)
+
+def _witnessed(store: LogStore, notes: list[str], witness_keys: tuple[str, ...],
+               required: int | None) -> list[str]:
+    """Check that ``required`` of the trusted witnesses cosigned each --checkpoint and some
+    checkpoint stored with this log (the newest such one is returned, for the replay to
+    check the log contains it)."""
+    from .chain.cosign import CosignatureVerifier, count_cosignatures
+    from .store.attestations import AttestationStore
+    from .witness.collector import cosigned_note
+
+    try:
+        verifiers = [CosignatureVerifier.parse(key) for key in witness_keys]
+    except NoteError as error:
+        raise click.ClickException(f"--witness-key is not a witness vkey: {error}") from None
+    need = required if required is not None else len(verifiers)
+    if need > len(verifiers):
+        raise click.UsageError(f"--min-witnesses {need} but only {len(verifiers)} "
+                               "--witness-key given")
+    for note in notes:  # checkpoints the user brought: each must carry enough cosignatures
+        _count_witnesses(note, verifiers, need)
+    attestations = AttestationStore(store.engine)
+    sizes = attestations.cosigned_sizes()
+    if not sizes and not notes:
+        raise click.ClickException("no cosigned checkpoint: this log holds no witness's "
+                                   "cosignature, and no --checkpoint was given")
+    best: tuple[int, str] | None = None
+    for size in sizes:  # the newest checkpoint enough trusted witnesses cosigned
+        stored = cosigned_note(store, attestations, size)
+        if stored is None:
+            continue
+        count = len(count_cosignatures(stored, verifiers))
+        if count >= need:
+            _count_witnesses(stored, verifiers, need)
+            return [stored]
+        if best is None or count > best[0]:
+            best = (count, stored)
+    if best is not None:
+        _count_witnesses(best[1], verifiers, need)  # the best there is falls short: fail
+    return []
+
+
+def _count_witnesses(note: str, verifiers: list[Any], need: int) -> None:
+    from .chain.cosign import count_cosignatures
+
+    size = note.split("\n", 2)[1] if note.count("\n") > 2 else "?"
+    names = count_cosignatures(note, verifiers)
+    if len(names) < need:
+        got = ", ".join(sorted(names)) or "none"
+        raise click.ClickException(
+            f"the checkpoint of tree size {size} carries {len(names)} valid cosignature(s) "
+            f"of the trusted witnesses ({got}); {need} are required")
+    click.echo(f"witnessed: tree size {size} cosigned by {len(names)} of "
+               f"{len(verifiers)} trusted witnesses ({', '.join(sorted(names))})", err=True)
+
 
 def _verify_anchors(store: LogStore, rpc: str, contract: str | None, chain_id: int | None,
                     public_key: str | None) -> None:
@@ -347,12 +414,15 @@ def _verify_anchors(store: LogStore, rpc: str, contract: str | None, chain_id: i
               type=click.IntRange(min=1), help="Anchor after this many blocks ...")
 @click.option("--anchor-every-minutes", default=60.0, show_default=True,
               type=click.FloatRange(min=0), help="... or this long since the last anchor.")
+@click.option("--witness", "witnesses", multiple=True, metavar="'URL VKEY'",
+              help="Ask this witness (c2sp.org/tlog-witness) to cosign each new checkpoint; "
+              "repeatable.")
 @clean_errors
 def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: int,
                   block_wait_ms: float, rate: float, burst: float, auto_burn: bool,
                   anchor_rpc: str | None, anchor_eth_key: Path | None,
                   anchor_chain_id: int | None, anchor_every_blocks: int,
-                  anchor_every_minutes: float) -> None:
+                  anchor_every_minutes: float, witnesses: tuple[str, ...]) -> None:
     """Serve the REST API (and the log as C2SP tlog-tiles) over HTTP.
 
     On a fresh machine this creates the log (as `init` does) and a first admin
@@ -360,7 +430,10 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
     """
     from .service import Settings
     from .store.apikeys import KeyStore
+    from .witness.collector import WitnessEndpoint
 
+    for witness in witnesses:
+        WitnessEndpoint.parse(witness)  # a bad one is one line, before anything starts
     initialise(db, key_path, None, quiet_if_done=True)
     engine = connect(db)
     try:
@@ -375,7 +448,7 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
                      block_wait_ms=block_wait_ms, rate=rate, burst=burst, auto_burn=auto_burn,
                      anchor_rpc=anchor_rpc, anchor_eth_key=anchor_eth_key,
                      anchor_chain_id=anchor_chain_id, anchor_every_blocks=anchor_every_blocks,
-                     anchor_every_minutes=anchor_every_minutes))
+                     anchor_every_minutes=anchor_every_minutes, witnesses=list(witnesses)))
 
 
 def _serve(settings: Any) -> None:
@@ -627,6 +700,7 @@ def _print_rows(
 
 main.add_command(simulate_command)
 main.add_command(anchor_group)
+main.add_command(witness_group)
 
 
 def run() -> None:

@@ -66,6 +66,13 @@ def test_orders_go_on_while_the_chain_is_down_and_anchors_follow_when_it_is_back
         assert newest["transaction"].startswith("0x")
         assert newest["chain_id"] == chain.w3.eth.chain_id
         assert anchored["status"]["failures"] == 0 and anchored["status"]["last_error"] is None
+        # the explorer shows the transaction next to the anchored block, with chain and contract
+        home = public.get("/", params={"lang": "en"}).text
+        assert newest["transaction"] in home and newest["contract"] in home
+        page = public.get(f"/block/{newest['block']}", params={"lang": "en"}).text
+        assert newest["transaction"] in page and f"chain {chain.w3.eth.chain_id}" in page
+        assert newest["block"] > 1  # anchoring resumed at the newest block, not block 1
+        assert "is not anchored itself" in public.get("/block/1", params={"lang": "en"}).text
     finally:
         service.stop()
     verified = CliRunner().invoke(main, ["verify", "--db", db, "--rpc", chain.url])

@@ -98,7 +98,7 @@ def test_deploy_publish_list_and_verify(program: Program) -> None:
     records = AttestationStore(store.engine).anchors()
     chain = Chain.connect(program.chain.url)
     on_chain = chain.anchors(chain.contract(records[0].contract),
-                             program_id(store.meta()["verifier_key"]))
+                             program_id(store.meta()["verifier_key"]), with_transactions=True)
     assert [(r.tree_size, r.root, r.tx_hash) for r in records] == \
         [(a.tree_size, a.root, a.tx_hash) for a in on_chain]
     store.engine.dispose()

@@ -63,9 +63,11 @@ def test_deploy_register_publish_and_read_back(chain: Chain) -> None:
     first = chain.publish(contract, publisher, PROGRAM, 7, b"\x07" * 32, 1)
     second = chain.publish(contract, publisher, PROGRAM, 12, b"\x0c" * 32, 3)
     assert contract.functions.anchors(PROGRAM).call() == 2
-    assert contract.functions.checkpoint(PROGRAM, 0).call() == (7, b"\x07" * 32, 1)
-    assert contract.functions.latest(PROGRAM).call() == (12, b"\x0c" * 32, 3)
-    found = chain.anchors(contract, PROGRAM)
+    assert contract.functions.checkpoint(PROGRAM, 0).call() == (7, b"\x07" * 32, 1,
+                                                                 first.chain_block)
+    assert contract.functions.latest(PROGRAM).call() == (12, b"\x0c" * 32, 3,
+                                                         second.chain_block)
+    found = chain.anchors(contract, PROGRAM, with_transactions=True)
     assert [(a.number, a.tree_size, a.root, a.block_height) for a in found] == [
         (0, 7, b"\x07" * 32, 1), (1, 12, b"\x0c" * 32, 3)]
     assert [a.tx_hash for a in found] == [first.tx_hash, second.tx_hash]

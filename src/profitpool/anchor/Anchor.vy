@@ -13,6 +13,7 @@ struct Checkpoint:
     tree_size: uint256
     root_hash: bytes32
     block_height: uint256
+    chain_block: uint256  # the chain block the checkpoint was anchored in: finds its event
 
 event Registered:
     program: indexed(bytes32)
@@ -71,7 +72,8 @@ def publish(program: bytes32, tree_size: uint256, root_hash: bytes32, block_heig
     else:
         assert tree_size > 0, "tree size must grow"
     self.checkpoints[program][count] = Checkpoint(
-        tree_size=tree_size, root_hash=root_hash, block_height=block_height)
+        tree_size=tree_size, root_hash=root_hash, block_height=block_height,
+        chain_block=block.number)
     self.anchors[program] = count + 1
     log Anchored(program=program, number=count, tree_size=tree_size, root_hash=root_hash,
                  block_height=block_height)

@@ -27,6 +27,9 @@ from typing import Any
 from ..errors import ProfitpoolError
 from .contract import compiled
 
+BATCH = 200
+"""Checkpoints read per JSON-RPC batch request."""
+
 
 class AnchorError(ProfitpoolError):
     """Anchoring failed; nothing was recorded locally."""
@@ -61,6 +64,7 @@ class ChainAnchor:
     root: bytes
     block_height: int
     tx_hash: str
+    """Empty until read from the anchor's event (:meth:`Chain.transaction_of`)."""
     chain_block: int
 
 
@@ -165,29 +169,57 @@ class Chain:
         return self._send(account, contract.functions.publish(
             program, tree_size, root, block_height), f"anchoring tree size {tree_size}")
 
-    def anchors(self, contract: Any, program: bytes, from_block: int = 0) -> list[ChainAnchor]:
-        """Every checkpoint anchored for ``program``, oldest first, with its transaction.
+    def anchors(self, contract: Any, program: bytes,
+                with_transactions: bool = False) -> list[ChainAnchor]:
+        """Every checkpoint anchored for ``program``, oldest first, read from the contract.
 
-        Read from the contract's ``Anchored`` events by block range (eth-tester
-        cannot filter by block hash), then checked against the contract's own
-        count and stored checkpoints, so a node that hides events is caught.
+        The checkpoints come from the contract's storage (its count, then each
+        checkpoint, in JSON-RPC batches of :data:`BATCH`), not from event logs,
+        which some endpoints index slowly or prune. Each checkpoint names the
+        chain block it was anchored in; its transaction hash is read from that
+        one block's ``Anchored`` event, only when asked (``with_transactions``)
+        or later by :meth:`transaction_of`.
         """
-        logs = self._call(lambda: contract.events.Anchored().get_logs(
-            from_block=from_block, to_block="latest", argument_filters={"program": program}))
-        found = [ChainAnchor(int(log.args.number), int(log.args.tree_size),
-                             bytes(log.args.root_hash), int(log.args.block_height),
-                             "0x" + bytes(log.transactionHash).hex(), int(log.blockNumber))
-                 for log in logs]
-        found.sort(key=lambda anchor: anchor.number)
         count = int(self._call(lambda: contract.functions.anchors(program).call()))
-        if [anchor.number for anchor in found] != list(range(count)):
-            raise AnchorError(f"the chain's events show {len(found)} anchors but the contract "
-                              f"counts {count}: the RPC endpoint is hiding events")
-        if found:
-            last = self._call(lambda: contract.functions.latest(program).call())
-            if (int(last[0]), bytes(last[1])) != (found[-1].tree_size, found[-1].root):
-                raise AnchorError("the contract's latest checkpoint differs from its events")
+        rows: list[Any] = []
+        for first in range(0, count, BATCH):
+            numbers = range(first, min(count, first + BATCH))
+            rows += self._call(lambda numbers=numbers: self._checkpoints(contract, program,
+                                                                          numbers))
+        found = [ChainAnchor(number, int(row[0]), bytes(row[1]), int(row[2]), "", int(row[3]))
+                 for number, row in enumerate(rows)]
+        if with_transactions:
+            found = [self.transaction_of(contract, program, anchor) for anchor in found]
         return found
+
+    def _checkpoints(self, contract: Any, program: bytes, numbers: range) -> list[Any]:
+        calls = [contract.functions.checkpoint(program, number) for number in numbers]
+        try:
+            with self.w3.batch_requests() as batch:
+                for call in calls:
+                    batch.add(call)
+                return list(batch.execute())
+        except Exception as error:
+            if _is_connection_error(error):
+                raise
+            return [call.call() for call in calls]  # an endpoint without batches
+
+    def transaction_of(self, contract: Any, program: bytes, anchor: ChainAnchor) -> ChainAnchor:
+        """``anchor`` with its transaction hash, from the event in its own chain block."""
+        logs = self._call(lambda: contract.events.Anchored().get_logs(
+            from_block=anchor.chain_block, to_block=anchor.chain_block,
+            argument_filters={"program": program}))
+        for log in logs:
+            if int(log.args.number) == anchor.number:
+                if (int(log.args.tree_size), bytes(log.args.root_hash)) != (
+                        anchor.tree_size, anchor.root):
+                    raise AnchorError(f"anchor #{anchor.number}'s event differs from the "
+                                      "contract's storage")
+                return ChainAnchor(anchor.number, anchor.tree_size, anchor.root,
+                                   anchor.block_height, "0x" + bytes(log.transactionHash).hex(),
+                                   anchor.chain_block)
+        raise AnchorError(f"no Anchored event for anchor #{anchor.number} in chain block "
+                          f"{anchor.chain_block}: the endpoint is hiding events")
 
     def balance(self, address: str) -> int:
         return int(self._call(lambda: self.w3.eth.get_balance(address)))

@@ -17,6 +17,7 @@ from typing import Any
 
 from eth_account import Account
 from web3 import EthereumTesterProvider, Web3
+from web3.types import Wei
 
 
 def _to_rpc(value: Any) -> Any:
@@ -89,7 +90,7 @@ class DevChain:
         """A new account holding ``wei``: (hex private key, address)."""
         account = Account.create()
         self.w3.eth.send_transaction({"from": self.w3.eth.accounts[0], "to": account.address,
-                                      "value": wei})
+                                      "value": Wei(wei)})
         return "0x" + bytes(account.key).hex(), account.address
 
     def close(self) -> None:

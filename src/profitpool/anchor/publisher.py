@@ -13,12 +13,12 @@ chain does not have.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..background import RetryingLoop
 from ..log.reader import LogReader
 from ..store.attestations import AnchorRecord, AttestationStore
 from ..store.repository import LogStore
@@ -117,9 +117,11 @@ def sync_anchors(store: LogStore, attestations: AttestationStore, chain: Chain) 
     last = store.last_block()
     local_size = last.header.tree_size if last is not None else 0
     reader = LogReader(store)
-    for found in chain.anchors(anchor, program_id(verifier_key(store)), config.from_block):
+    program = program_id(verifier_key(store))
+    for found in chain.anchors(anchor, program):
         if found.number in known:
             continue
+        found = chain.transaction_of(anchor, program, found)
         if found.tree_size > local_size or reader.root(found.tree_size) != found.root:
             raise AnchorError(
                 f"the chain's anchor #{found.number} (transaction {found.tx_hash}) does not "
@@ -160,26 +162,14 @@ def publish_latest(store: LogStore, attestations: AttestationStore, chain: Chain
     return record
 
 
-@dataclass
-class AnchorStatus:
-    """What the service's anchoring is doing, for the console and /v1/anchors."""
-
-    enabled: bool = False
-    last_success_us: int | None = None
-    last_error: str | None = None
-    failures: int = 0
-    next_try_us: int | None = None
-
-
 class AnchorLoop:
-    """The service's anchoring: a thread of its own that never touches the sequencer.
+    """The service's anchoring: a :class:`RetryingLoop` that never touches the sequencer.
 
     Every ``poll_s`` seconds it looks at the newest stored block; when
     ``every_blocks`` blocks or ``every_s`` seconds have passed since the last
     anchor (and there is something new), it publishes through
     :func:`publish_latest`. A failure (chain down, no funds, ...) is logged and
-    retried with exponential backoff, doubling from ``poll_s`` up to
-    ``max_backoff_s``; orders keep being accepted all along.
+    retried with exponential backoff; orders keep being accepted all along.
     """
 
     def __init__(self, store: LogStore, connect: Callable[[], Chain], account: Any,
@@ -191,20 +181,16 @@ class AnchorLoop:
         self.account = account
         self.every_blocks = every_blocks
         self.every_s = every_s
-        self.poll_s = poll_s
-        self.max_backoff_s = max_backoff_s
-        self.status = AnchorStatus(enabled=True)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="profitpool-anchor", daemon=True)
+        self.loop = RetryingLoop("anchoring", self.due, self.run_once, poll_s, max_backoff_s)
+        self.status = self.loop.status
         self._chain: Chain | None = None
         self._last_anchor_at = time.monotonic()
 
     def start(self) -> None:
-        self._thread.start()
+        self.loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+        self.loop.stop()
 
     def due(self) -> bool:
         block = self.store.last_block()
@@ -225,29 +211,7 @@ class AnchorLoop:
             self._chain = None  # reconnect next time: the endpoint may have changed
             raise
         self._last_anchor_at = time.monotonic()
+        if record is not None:
+            log.info("anchored tree size %d in transaction %s", record.tree_size,
+                     record.tx_hash)
         return record
-
-    def _run(self) -> None:
-        wait = self.poll_s
-        while not self._stop.wait(wait):
-            try:
-                if not self.due():
-                    wait = self.poll_s
-                    continue
-                record = self.run_once()
-            except Exception as error:  # keep anchoring alive; say what failed
-                self.status.failures += 1
-                self.status.last_error = str(error)
-                wait = min(self.max_backoff_s, self.poll_s * 2 ** self.status.failures)
-                self.status.next_try_us = time.time_ns() // 1000 + int(wait * 1e6)
-                log.warning("anchoring failed (attempt %d, next in %.0f s): %s",
-                            self.status.failures, wait, error)
-                continue
-            self.status.failures = 0
-            self.status.last_error = None
-            self.status.next_try_us = None
-            wait = self.poll_s
-            if record is not None:
-                self.status.last_success_us = record.time_us
-                log.info("anchored tree size %d in transaction %s", record.tree_size,
-                         record.tx_hash)

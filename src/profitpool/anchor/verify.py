@@ -55,26 +55,31 @@ def check_anchors(store: LogStore, chain: Chain, contract: str | None = None,
         if config is None:
             raise AnchorError("no anchor contract is recorded for this log: pass --contract")
         contract = config.contract
-    from_block = config.from_block if config is not None and config.contract == contract else 0
     anchor_contract = chain.contract(contract)
     program = program_id(verifier or verifier_key(store))
     report = AnchorCheck(chain.chain_id, anchor_contract.address)
-    report.anchors = chain.anchors(anchor_contract, program, from_block)
+    report.anchors = chain.anchors(anchor_contract, program)
+
+    def named(anchor: ChainAnchor) -> str:
+        anchor = chain.transaction_of(anchor_contract, program, anchor)
+        return (f"anchor #{anchor.number} (transaction {anchor.tx_hash}, chain "
+                f"{chain.chain_id} block {anchor.chain_block})")
+
     last = store.last_block()
     local_size = last.header.tree_size if last is not None else 0
     reader = LogReader(store)
     local_root = reader.root(local_size) if local_size else merkle.EMPTY_ROOT
     matched_size, matched_name = 0, "the start of the log"
     for anchor in report.anchors:
-        name = (f"anchor #{anchor.number} (transaction {anchor.tx_hash}, chain "
-                f"{chain.chain_id} block {anchor.chain_block})")
         if anchor.tree_size > local_size:
+            name = named(anchor)
             report.problems.append(
                 f"{name} covers {anchor.tree_size:,} entries but this log holds only "
                 f"{local_size:,}: entries {local_size:,} onwards were removed")
             break
         root = reader.root(anchor.tree_size)
         if root != anchor.root:
+            name = named(anchor)
             report.problems.append(
                 f"{name} holds root {anchor.root.hex()} for tree size {anchor.tree_size:,}, "
                 f"but this log's first {anchor.tree_size:,} entries hash to {root.hex()}: "
@@ -82,10 +87,10 @@ def check_anchors(store: LogStore, chain: Chain, contract: str | None = None,
                 f"differs is one of entries {matched_size:,} to {anchor.tree_size - 1:,}"
                 f" (entry {matched_size:,} at the earliest)")
             break
-        proof = merkle.consistency_proof(anchor.tree_size, local_size, reader._subtree)
+        proof = reader.consistency_hashes(anchor.tree_size, local_size)
         if not merkle.verify_consistency(anchor.tree_size, local_size, anchor.root,
                                          local_root, proof):
-            report.problems.append(f"{name}: the consistency proof from tree size "
+            report.problems.append(f"{named(anchor)}: the consistency proof from tree size "
                                    f"{anchor.tree_size:,} to {local_size:,} does not verify")
             break
         report.checked += 1

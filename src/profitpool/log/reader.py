@@ -95,6 +95,10 @@ class LogReader:
             "root": self.root(tree_size).hex(),
         }
 
+    def consistency_hashes(self, old_size: int, new_size: int) -> list[bytes]:
+        """The RFC 9162 consistency proof from ``old_size`` to ``new_size``, as hashes."""
+        return merkle.consistency_proof(old_size, new_size, self._subtree)
+
     def consistency(self, old_size: int, new_size: int | None = None) -> dict[str, Any]:
         """Proof that the tree of ``old_size`` is a prefix of the tree of ``new_size``."""
         size = self._size(new_size)

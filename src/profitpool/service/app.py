@@ -25,6 +25,7 @@ from ..store.database import connect, require_schema
 from ..store.repository import LogStore
 from ..web import STATIC
 from ..web import router as pages
+from ..witness.collector import CosignLoop, WitnessEndpoint
 from .auth import Authenticator, RateLimiter
 from .deps import Context
 from .errors import error_response, install
@@ -113,6 +114,15 @@ def _anchoring(settings: Settings, store: LogStore) -> AnchorLoop | None:
                       max_backoff_s=settings.anchor_max_backoff_seconds)
 
 
+def _witnessing(settings: Settings, store: LogStore) -> CosignLoop | None:
+    """The cosignature collection, when witnesses are configured (a bad one fails the start)."""
+    if not settings.witnesses:
+        return None
+    endpoints = [WitnessEndpoint.parse(text) for text in settings.witnesses]
+    return CosignLoop(store, endpoints, poll_s=settings.anchor_poll_seconds,
+                      max_backoff_s=settings.anchor_max_backoff_seconds)
+
+
 def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -> FastAPI:
     """The service for the log at ``settings.db``, signed with ``settings.key``."""
 
@@ -129,22 +139,25 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
                 max_entries=settings.block_entries, max_wait=settings.block_wait_ms / 1000,
                 clock=clock, auto_burn=settings.auto_burn)
             anchoring = _anchoring(settings, store)
+            witnessing = _witnessing(settings, store)
             sequencer.start()
-            if anchoring is not None:
-                anchoring.start()
+            for job in (anchoring, witnessing):
+                if job is not None:
+                    job.start()
             meta = store.meta()
             keys = KeyStore(engine)
             app.state.context = Context(
                 settings=settings, store=store, reader=LogReader(store), keys=keys,
                 auth=Authenticator(keys, RateLimiter(settings.rate, settings.burst)),
                 sequencer=sequencer, read=read, origin=meta["origin"],
-                verifier_key=meta["verifier_key"], anchoring=anchoring)
+                verifier_key=meta["verifier_key"], anchoring=anchoring, witnessing=witnessing)
             log.info("serving the log %s at block %d", meta["origin"], read.head.height)
             try:
                 yield
             finally:
-                if anchoring is not None:
-                    anchoring.stop()
+                for job in (anchoring, witnessing):
+                    if job is not None:
+                        job.stop()
                 sequencer.stop()
         finally:
             engine.dispose()

@@ -16,6 +16,7 @@ from ..errors import Rejected
 from ..log.reader import LogReader
 from ..store.apikeys import KeyStore
 from ..store.repository import LogStore
+from ..witness.collector import CosignLoop
 from .auth import Authenticator, NeedsLookup, Principal
 from .errors import ServiceError
 from .readmodel import ReadModel
@@ -37,6 +38,7 @@ class Context:
     origin: str
     verifier_key: str
     anchoring: AnchorLoop | None = None
+    witnessing: CosignLoop | None = None
 
 
 async def context(request: Request) -> Context:

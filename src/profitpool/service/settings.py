@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     """How often the anchoring thread looks for a new block (and the first retry delay)."""
     anchor_max_backoff_seconds: float = 600.0
     """Retries after failures double their delay up to this."""
+    witnesses: list[str] = []
+    """Witnesses asked to cosign each new checkpoint, each "URL VKEY" (c2sp.org/tlog-witness)."""
 
 
 @lru_cache

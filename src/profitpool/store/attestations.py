@@ -92,6 +92,13 @@ class AttestationStore:
             return int(connection.execute(select(func.max(cosignatures.c.tree_size)).where(
                 cosignatures.c.witness == witness)).scalar() or 0)
 
+    def cosigned_sizes(self) -> list[int]:
+        """Every tree size some witness cosigned, newest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(cosignatures.c.tree_size).distinct().order_by(
+                cosignatures.c.tree_size.desc()))
+            return [int(row.tree_size) for row in rows]
+
     def latest_cosigned_size(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(

@@ -202,6 +202,13 @@ class LogStore:
             row = connection.execute(select(blocks).where(blocks.c.height == height)).first()
         return None if row is None else _stored_block(row)
 
+    def block_at_size(self, tree_size: int) -> StoredBlock | None:
+        """The block whose tree size is ``tree_size`` (blocks never share one)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(blocks).where(blocks.c.tree_size == tree_size)
+                                     .order_by(blocks.c.height).limit(1)).first()
+        return None if row is None else _stored_block(row)
+
     def iter_blocks(self, batch: int = 1000) -> Iterator[StoredBlock]:
         """Every block in height order."""
         after = 0

@@ -56,6 +56,23 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "state_digest": {"zh": "状态摘要", "en": "State digest"},
     "signature": {"zh": "运营方签名", "en": "Operator's signature"},
     "checkpoint": {"zh": "签名检查点", "en": "Signed checkpoint"},
+    "anchored": {"zh": "链上锚定", "en": "Anchored on chain"},
+    "anchor_chain": {"zh": "链 ID", "en": "chain"},
+    "anchor_contract": {"zh": "合约", "en": "contract"},
+    "anchor_tx": {"zh": "交易", "en": "transaction"},
+    "anchor_number": {"zh": "锚定序号", "en": "anchor"},
+    "anchor_latest": {"zh": "最近一次锚定", "en": "Latest anchor"},
+    "not_anchored": {"zh": "此区块的检查点尚未锚定到链上(下一次锚定会覆盖它)。",
+                     "en": "This block's checkpoint is not anchored itself (the next anchor "
+                           "covers it)."},
+    "not_anchored_any": {"zh": "本日志尚未锚定到任何区块链。",
+                         "en": "This log is not anchored on any chain yet."},
+    "anchor_note": {
+        "zh": "锚定后，运营方无法在不被发现的情况下改写此前的记录:任何人都可以用 "
+              "profitpool verify --rpc 核对。锚定不能证明运营方上报了每一笔订单。",
+        "en": "Once anchored, the operator cannot rewrite earlier records unnoticed: anyone can "
+              "check with profitpool verify --rpc. Anchoring does not prove the operator "
+              "reported every order."},
     "leaf_hash": {"zh": "叶子哈希", "en": "Leaf hash"},
     "inclusion_proof": {"zh": "包含证明", "en": "Inclusion proof"},
     "verify_button": {"zh": "在浏览器中验证", "en": "Verify in this browser"},

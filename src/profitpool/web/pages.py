@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from ..money import INDEX_SCALE, points_for_shares, price_micro
 from ..service.deps import ContextDep
 from ..service.readmodel import head_json, member_json
+from ..store.attestations import AttestationStore
 from ..times import format_time
 from .charts import Series, line_chart
 from .errors_i18n import message
@@ -79,11 +80,13 @@ def explorer(request: Request, ctx: ContextDep, lang: Lang = None,
                 [points_for_shares(int(row.total_shares), int(row.index)) for row in stats])],
         span, scale=10_000, decimals=4)
     blocks = ctx.store.blocks_before(None, 10)
+    anchored = AttestationStore(ctx.store.engine).anchors(limit=1, newest_first=True)
     size = head.tree_size
     latest = [ctx.reader.entry_json(index) for index in range(size - 1, max(-1, size - 11), -1)]
     return render(request, "explorer.html", lang, lang_cookie, head=head_json(head),
                    chart=chart, pool_chart=pool_chart, supply_chart=supply_chart,
-                   blocks=blocks, latest=latest, format_time=format_time)
+                   blocks=blocks, latest=latest, format_time=format_time,
+                   anchor=anchored[0] if anchored else None)
 
 
 @router.get("/block/{height}", response_class=HTMLResponse)
@@ -96,9 +99,11 @@ def block_page(height: int, request: Request, ctx: ContextDep, lang: Lang = None
     entries = [ctx.reader.entry_json(index)
                for index in range(header.first_index, header.first_index + min(header.count,
                                                                                500))]
+    anchor = AttestationStore(ctx.store.engine).anchors_at([header.tree_size]).get(
+        header.tree_size)
     return render(request, "block.html", lang, lang_cookie, stored=stored, header=header,
                    signature=base64.b64encode(stored.signature).decode(), entries=entries,
-                   format_time=format_time)
+                   format_time=format_time, anchor=anchor)
 
 
 @router.get("/entry/{index}", response_class=HTMLResponse)
