@@ -106,18 +106,23 @@ def _configured(store: LogStore, chain: Chain) -> AnchorConfig:
 def sync_anchors(store: LogStore, attestations: AttestationStore, chain: Chain) -> int:
     """Copy anchors the chain holds but the database lacks (after a crash); how many.
 
-    Each is first checked against the local tree: an anchor this log does not
-    match is never recorded, and publishing stops there.
+    Only the anchors numbered past the ones recorded are read, so this costs
+    one call when nothing is missing. Each is first checked against the local
+    tree: an anchor this log does not match is never recorded, and publishing
+    stops there.
     """
     config = _configured(store, chain)
     anchor = chain.contract(config.contract)
-    known = {(record.number) for record in attestations.anchors()
+    program = program_id(verifier_key(store))
+    known = {record.number for record in attestations.anchors()
              if record.chain_id == config.chain_id and record.contract == config.contract}
+    count = int(chain._call(lambda: anchor.functions.anchors(program).call()))
+    if count == len(known):
+        return 0
     added = 0
     last = store.last_block()
     local_size = last.header.tree_size if last is not None else 0
     reader = LogReader(store)
-    program = program_id(verifier_key(store))
     for found in chain.anchors(anchor, program):
         if found.number in known:
             continue
