@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from servicehelpers import Service
+from servicehelpers import Service, wait_for
 
 from profitpool.anchor.devchain import DevChain
 from profitpool.cli import initialise, main
@@ -19,16 +18,6 @@ def chain() -> Iterator[DevChain]:
     served = DevChain()
     yield served
     served.close()
-
-
-def _wait_for(predicate, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_orders_go_on_while_the_chain_is_down_and_anchors_follow_when_it_is_back(
@@ -54,12 +43,12 @@ def test_orders_go_on_while_the_chain_is_down_and_anchors_follow_when_it_is_back
                 "profit": "20.00"})
             assert placed.status_code == 201, placed.text
         public = service.client()
-        status = _wait_for(lambda: (body := public.get("/v1/anchors").json())["status"][
+        status = wait_for(lambda: (body := public.get("/v1/anchors").json())["status"][
             "failures"] >= 2 and body)
         assert status["count"] == 0
         assert "the chain at" in status["status"]["last_error"]
         chain.down = False
-        anchored = _wait_for(lambda: (body := public.get("/v1/anchors").json())["count"]
+        anchored = wait_for(lambda: (body := public.get("/v1/anchors").json())["count"]
                              and body["data"][0]["tree_size"] == service_tree_size(public)
                              and body)
         newest = anchored["data"][0]

@@ -119,3 +119,14 @@ class Service:
 
     def member(self, member_id: str) -> httpx.Client:
         return self.client(self.new_key("member", member_id))
+
+
+def wait_for(predicate: Any, seconds: float = 30.0) -> Any:
+    """Poll ``predicate`` until it returns something truthy (which is returned)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {seconds} s")

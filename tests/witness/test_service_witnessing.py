@@ -4,7 +4,6 @@ and `verify` holds a log to k of n of them."""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -16,17 +15,7 @@ from profitpool.store.database import connect
 from profitpool.store.repository import LogStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
-from servicehelpers import Service  # noqa: E402
-
-
-def _wait_for(predicate, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("timed out")
+from servicehelpers import Service, wait_for  # noqa: E402
 
 
 def test_cosignatures_are_collected_served_and_required_by_verify(tmp_path: Path) -> None:
@@ -50,7 +39,7 @@ def test_cosignatures_are_collected_served_and_required_by_verify(tmp_path: Path
         public = service.client()
         newest = int(public.get("/v1/blocks", params={"limit": 1}).json()["data"][0]
                      ["tree_size"])
-        listed = _wait_for(lambda: (body := public.get("/v1/witnesses").json())
+        listed = wait_for(lambda: (body := public.get("/v1/witnesses").json())
                            and all(w["cosigned_tree_size"] == newest for w in body["data"])
                            and body)
         assert {w["name"] for w in listed["data"]} == {"witness.example/w1",
@@ -66,7 +55,7 @@ def test_cosignatures_are_collected_served_and_required_by_verify(tmp_path: Path
         witnesses[1].stop()
         assert shop.post("/v1/orders", json={"id": "late", "member": "u2", "amount": "10.00",
                                              "profit": "1.00"}).status_code == 201
-        status = _wait_for(lambda: (body := public.get("/v1/witnesses").json())["status"][
+        status = wait_for(lambda: (body := public.get("/v1/witnesses").json())["status"][
             "failures"] >= 1 and body)
         assert "witness.example/w2" in status["status"]["last_error"]
     finally:
