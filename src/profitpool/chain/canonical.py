@@ -151,6 +151,15 @@ _COMMANDS: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {
     cmd.Seize: lambda c: {"at": _at(c), "op": "seize", "pledge": c.pledge},
     cmd.ChangeRules: _rules,
     cmd.Tick: lambda c: {"at": _at(c), "op": "tick"},
+    cmd.RecordCustody: lambda c: {
+        "amount": format_fen(c.amount), "at": _at(c), "id": c.id, "op": "custody",
+        "reference": c.reference,
+    },
+    cmd.PublishDisclosure: lambda c: {
+        "at": _at(c), "op": "disclosure", "period": "{:04d}-{:02d}".format(*c.period),
+        "pol_root": c.pol_root, "pol_total": format_fen(c.pol_total),
+        "report_sha256": c.report_sha256,
+    },
 }
 
 
@@ -195,7 +204,7 @@ def _parts(parts: tuple[LotPart, ...]) -> list[dict[str, Any]]:
 _FIELD_FORMATS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     **{name: (name, format_fen) for name in (
         "amount", "profit", "injection", "pool_after", "cost", "value", "paid", "loan",
-        "to_lender", "to_member")},
+        "to_lender", "to_member", "shortfall", "pol_total")},
     **{name: (name, _shares) for name in ("shares", "total_shares_after")},
     **{name: (name, format_rational) for name in ("multiplier", "exit_multiple", "burn_rate")},
     **{name: (name, _index) for name in ("index_before", "index_after")},
@@ -203,7 +212,7 @@ _FIELD_FORMATS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     **{name: (name, _same) for name in (
         "merchant", "lender", "member", "order", "campaign", "pledge", "withdrawal",
         "payment", "transfer", "sender", "receiver", "name", "industry", "exit_basis",
-        "period", "lot", "new_lot")},
+        "period", "lot", "new_lot", "custody", "reference", "report_sha256", "pol_root")},
     "points": ("points", format_points),
     "price_micro": ("price", _price),
     "trigger": ("trigger", _trigger),
@@ -249,6 +258,7 @@ _EFFECTS: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {
         fx.MerchantRegistered, fx.LenderRegistered, fx.CampaignCreated, fx.MemberJoined,
         fx.OrderPlaced, fx.OrderRefunded, fx.OrderSettled, fx.PointsMinted, fx.Withdrawn,
         fx.PaidAtMerchant, fx.Burned, fx.Transferred, fx.Pledged, fx.PledgeReleased,
-        fx.PledgeSeized, fx.LotExited, fx.RulesChanged,
+        fx.PledgeSeized, fx.LotExited, fx.RulesChanged, fx.CustodyRecorded,
+        fx.DisclosurePublished,
     )
 }

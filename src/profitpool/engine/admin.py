@@ -8,14 +8,26 @@ from __future__ import annotations
 
 from ..errors import Rejected
 from ..times import shanghai_month
-from .commands import Burn, ChangeRules, CreateCampaign, RegisterLender, RegisterMerchant, Tick
+from .commands import (
+    Burn,
+    ChangeRules,
+    CreateCampaign,
+    PublishDisclosure,
+    RecordCustody,
+    RegisterLender,
+    RegisterMerchant,
+    Tick,
+)
 from .effects import (
     Burned,
     CampaignCreated,
+    CustodyRecorded,
+    DisclosurePublished,
     Effect,
     LenderRegistered,
     MerchantRegistered,
     RulesChanged,
+    new_effect,
 )
 from .state import Campaign, Ledger, Lender, Merchant
 
@@ -77,3 +89,20 @@ def change_rules(ledger: Ledger, command: ChangeRules, effects: list[Effect]) ->
 
 def tick(ledger: Ledger, command: Tick, effects: list[Effect]) -> None:
     """Nothing beyond moving time, which the engine has done already."""
+
+
+def record_custody(ledger: Ledger, command: RecordCustody, effects: list[Effect]) -> None:
+    """Put the custody account's figure in the log beside the pool; nothing else changes."""
+    ledger.custody[command.id] = command
+    effects.append(new_effect(CustodyRecorded, (
+        command.id, command.amount, command.reference, ledger.pool,
+        max(0, ledger.pool - command.amount))))
+
+
+def publish_disclosure(ledger: Ledger, command: PublishDisclosure, effects: list[Effect]
+                       ) -> None:
+    """Record a month's report hash and PoL root, once per month; nothing else changes."""
+    ledger.disclosures[command.period] = command
+    effects.append(new_effect(DisclosurePublished, (
+        "{:04d}-{:02d}".format(*command.period), command.report_sha256, command.pol_root,
+        command.pol_total, ledger.pool)))

@@ -19,13 +19,14 @@ from typing import Any, Final, NamedTuple
 from ..errors import Rejected
 from ..money import Rational, parse_decimal, parse_money, parse_points
 from ..rules import RuleChanges, parse_rule_changes
-from ..times import parse_period, parse_time
+from ..times import parse_period, parse_time, shanghai_month
 
 _ID_CHARS: Final = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+-"
 )
 _ID_PUNCTUATION: Final = frozenset("._:@+-")
 _MAX_TEXT: Final = 200
+_HEX: Final = frozenset("0123456789abcdef")
 
 
 class RegisterMerchant(NamedTuple):
@@ -149,9 +150,38 @@ class Tick(NamedTuple):
     at: int
 
 
+class RecordCustody(NamedTuple):
+    """What the pool's bank or custody account holds, as the operator reports it.
+
+    It changes nothing in the ledger: it puts the figure in the log next to the
+    pool, so anyone can compare the two (a shortfall shows).
+    """
+
+    id: str
+    amount: int
+    """Fen held in the custody account."""
+    reference: str
+    """The statement or attestation it comes from (free text)."""
+    at: int
+
+
+class PublishDisclosure(NamedTuple):
+    """A month's disclosure (公示): its report's SHA-256 and its proof-of-liabilities root."""
+
+    period: tuple[int, int]
+    report_sha256: str
+    """64 lowercase hex digits: SHA-256 of the report's JSON twin."""
+    pol_root: str
+    """64 lowercase hex digits: the root of the month's Merkle-sum tree of holdings."""
+    pol_total: int
+    """Fen: the sum of every holding in that tree."""
+    at: int
+
+
 Command = (
     RegisterMerchant | RegisterLender | CreateCampaign | PlaceOrder | Refund | Withdraw | Pay
-    | Burn | Transfer | Pledge | Release | Seize | ChangeRules | Tick
+    | Burn | Transfer | Pledge | Release | Seize | ChangeRules | Tick | RecordCustody
+    | PublishDisclosure
 )
 
 
@@ -325,6 +355,31 @@ def _tick(obj: Mapping[str, Any], at: int) -> Tick:
     return Tick(at)
 
 
+def _custody(obj: Mapping[str, Any], at: int) -> RecordCustody:
+    obj["reference"]  # required: a figure without its source proves nothing
+    reference = _text(obj, "reference")
+    if not reference.strip():
+        raise Rejected("invalid_command", "reference must name the statement the amount is from")
+    return RecordCustody(_id(obj["id"], "id"), parse_money(obj["amount"], "invalid_amount"),
+                         reference, at)
+
+
+def _sha256_hex(value: object, field: str) -> str:
+    if type(value) is not str or len(value) != 64 or not _HEX.issuperset(value):
+        raise Rejected("invalid_command", f"{field} must be 64 lowercase hex digits")
+    return value
+
+
+def _disclosure(obj: Mapping[str, Any], at: int) -> PublishDisclosure:
+    period = parse_period(obj["period"])
+    if period >= shanghai_month(at):
+        raise Rejected("invalid_period", f"{obj['period']} has not ended yet")
+    return PublishDisclosure(
+        period, _sha256_hex(obj["report_sha256"], "report_sha256"),
+        _sha256_hex(obj["pol_root"], "pol_root"),
+        parse_money(obj["pol_total"], "invalid_amount"), at)
+
+
 _Parser = Callable[[Mapping[str, Any], int], Command]
 
 
@@ -348,6 +403,8 @@ _SPECS: Final[dict[str, tuple[frozenset[str] | None, _Parser]]] = {
     "seize": _spec("pledge", _seize),
     "rules": (None, _rules),
     "tick": _spec("", _tick),
+    "custody": _spec("id amount reference", _custody),
+    "disclosure": _spec("period report_sha256 pol_root pol_total", _disclosure),
 }
 
 OPS: Final = tuple(_SPECS)

@@ -218,10 +218,32 @@ class RulesChanged(NamedTuple):
     changes: tuple[tuple[str, object], ...]
 
 
+class CustodyRecorded(NamedTuple):
+    """The operator reported what the custody account holds; ``shortfall`` is what the
+    pool has beyond it (0 when the account covers the pool)."""
+
+    custody: str
+    amount: int
+    reference: str
+    pool_after: int
+    shortfall: int
+
+
+class DisclosurePublished(NamedTuple):
+    """A month's disclosure was published: the hash of its report, its PoL root and total."""
+
+    period: str
+    report_sha256: str
+    pol_root: str
+    pol_total: int
+    pool_after: int
+
+
 Effect = (
     MerchantRegistered | LenderRegistered | CampaignCreated | MemberJoined | OrderPlaced
     | OrderRefunded | OrderSettled | PointsMinted | Withdrawn | PaidAtMerchant | Burned
     | Transferred | Pledged | PledgeReleased | PledgeSeized | LotExited | RulesChanged
+    | CustodyRecorded | DisclosurePublished
 )
 
 
@@ -242,7 +264,8 @@ def _party_fields(kind: type) -> tuple[tuple[int, str], ...]:
 
 def parties(effects: list[Effect]) -> set[str]:
     """Who an accepted command's effects concern: ``member:<id>``, ``merchant:<id>``,
-    ``lender:<id>``, ``rules`` for a rule change and ``burns`` for a burn.
+    ``lender:<id>``, ``rules`` for a rule change, ``burns`` for a burn and
+    ``disclosures`` for a custody figure or a month's disclosure.
 
     This is what histories are made of (the member's own orders, withdrawals,
     and also a lot of theirs forced out by someone else's order).
@@ -255,6 +278,9 @@ def parties(effects: list[Effect]) -> set[str]:
             continue
         if kind is Burned:
             found.add("burns")
+            continue
+        if kind is DisclosurePublished or kind is CustodyRecorded:
+            found.add("disclosures")
             continue
         for position, party in _party_fields(kind):
             value = effect[position]

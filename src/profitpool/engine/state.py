@@ -175,7 +175,7 @@ class Ledger:
         "paid_merchants", "paid_lenders", "exits", "live_lots", "next_lot_id", "next_order_seq",
         "members", "merchants", "lenders", "campaigns", "orders", "pledges", "withdrawals",
         "payments", "transfers", "burned", "pending", "exit_queue", "cap_day",
-        "cap_base_pool", "withdrawn_today", "queue_serial",
+        "cap_base_pool", "withdrawn_today", "queue_serial", "custody", "disclosures",
     )
 
     def __init__(self, rules: Rules | None = None) -> None:
@@ -209,6 +209,10 @@ class Ledger:
         self.transfers: dict[str, tuple[object, ...]] = {}
         self.burned: dict[str, int] = {}
         """Burned periods 'YYYY-MM' -> time of the burn."""
+        self.custody: dict[str, tuple[object, ...]] = {}
+        """Custody figures recorded, by id (the commands, for idempotent retries)."""
+        self.disclosures: dict[tuple[int, int], tuple[object, ...]] = {}
+        """Published monthly disclosures by period (the commands)."""
         self.pending: list[tuple[int, int, OrderRecord]] = []
         """Heap of (settles_at, order seq, order) for pending orders."""
         self.exit_queue: list[tuple[int, Trigger, int, int, int, Lot]] = []

@@ -29,6 +29,8 @@ from .commands import (
     Pay,
     PlaceOrder,
     Pledge,
+    PublishDisclosure,
+    RecordCustody,
     Refund,
     RegisterLender,
     RegisterMerchant,
@@ -68,6 +70,8 @@ _HANDLERS: Final[dict[type, _Handler]] = {
     Seize: redemption.seize,
     ChangeRules: admin.change_rules,
     Tick: admin.tick,
+    RecordCustody: admin.record_custody,
+    PublishDisclosure: admin.publish_disclosure,
 }
 
 # Commands with an id of their own: where their earlier namesakes are kept,
@@ -81,6 +85,8 @@ _IDEMPOTENT: Final[dict[type, tuple[str, bool]]] = {
     Withdraw: ("withdrawals", False),
     Pay: ("payments", False),
     Transfer: ("transfers", False),
+    RecordCustody: ("custody", False),
+    PublishDisclosure: ("disclosures", False),
 }
 
 def apply(ledger: Ledger, obj: object) -> Applied:

@@ -150,6 +150,9 @@ def dump_state(ledger: Ledger) -> dict[str, Any]:
         "payments": {key: _plain(value) for key, value in sorted(ledger.payments.items())},
         "transfers": {key: _plain(value) for key, value in sorted(ledger.transfers.items())},
         "burned": dict(sorted(ledger.burned.items())),
+        "custody": {key: _plain(value) for key, value in sorted(ledger.custody.items())},
+        "disclosures": {"{:04d}-{:02d}".format(*key): _plain(value)
+                        for key, value in sorted(ledger.disclosures.items())},
     }
 
 

@@ -58,4 +58,7 @@ def load(snapshot: StoredSnapshot, verifier: Verifier) -> Ledger:
         ) from None
     if not isinstance(ledger, Ledger):
         raise UnreadableSnapshot(f"the snapshot at block {snapshot.height} holds no ledger")
+    for name in ("custody", "disclosures"):
+        if not hasattr(ledger, name):  # a snapshot from before these existed
+            setattr(ledger, name, {})
     return ledger
