@@ -22,6 +22,8 @@ from .anchor.command import anchor_group
 from .batch import BatchResult, apply_lines, write_json
 from .chain.block import BlockHeader
 from .chain.note import NoteError, Verifier
+from .disclosure.command import custody_group, report_group
+from .disclosure.pol_command import pol_group
 from .engine import view
 from .errors import ProfitpoolError
 from .log.keys import OperatorKeyError, create_key, default_key_path, load_key
@@ -414,6 +416,8 @@ def _verify_anchors(store: LogStore, rpc: str, contract: str | None, chain_id: i
               type=click.IntRange(min=1), help="Anchor after this many blocks ...")
 @click.option("--anchor-every-minutes", default=60.0, show_default=True,
               type=click.FloatRange(min=0), help="... or this long since the last anchor.")
+@click.option("--disclose/--no-disclose", default=True, show_default=True,
+              help="Report each month once it is over, and record it in the log.")
 @click.option("--witness", "witnesses", multiple=True, metavar="'URL VKEY'",
               help="Ask this witness (c2sp.org/tlog-witness) to cosign each new checkpoint; "
               "repeatable.")
@@ -422,7 +426,8 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
                   block_wait_ms: float, rate: float, burst: float, auto_burn: bool,
                   anchor_rpc: str | None, anchor_eth_key: Path | None,
                   anchor_chain_id: int | None, anchor_every_blocks: int,
-                  anchor_every_minutes: float, witnesses: tuple[str, ...]) -> None:
+                  anchor_every_minutes: float, disclose: bool,
+                  witnesses: tuple[str, ...]) -> None:
     """Serve the REST API (and the log as C2SP tlog-tiles) over HTTP.
 
     On a fresh machine this creates the log (as `init` does) and a first admin
@@ -448,7 +453,8 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
                      block_wait_ms=block_wait_ms, rate=rate, burst=burst, auto_burn=auto_burn,
                      anchor_rpc=anchor_rpc, anchor_eth_key=anchor_eth_key,
                      anchor_chain_id=anchor_chain_id, anchor_every_blocks=anchor_every_blocks,
-                     anchor_every_minutes=anchor_every_minutes, witnesses=list(witnesses)))
+                     anchor_every_minutes=anchor_every_minutes, witnesses=list(witnesses),
+                     disclose=disclose))
 
 
 def _serve(settings: Any) -> None:
@@ -701,6 +707,9 @@ def _print_rows(
 main.add_command(simulate_command)
 main.add_command(anchor_group)
 main.add_command(witness_group)
+main.add_command(report_group)
+main.add_command(custody_group)
+main.add_command(pol_group)
 
 
 def run() -> None:

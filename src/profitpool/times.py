@@ -61,6 +61,14 @@ def shanghai_day(micros: int) -> int:
     return (micros + SHANGHAI_OFFSET_MICROS) // MICROS_PER_DAY
 
 
+def month_start(year: int, month: int) -> int:
+    """00:00 Asia/Shanghai on the 1st of a month, as epoch microseconds (month may be 13:
+    the January after)."""
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    days = datetime(year, month, 1).toordinal() - _EPOCH_ORDINAL
+    return days * MICROS_PER_DAY - SHANGHAI_OFFSET_MICROS
+
+
 def shanghai_month(micros: int) -> tuple[int, int]:
     """The (year, month) of a moment in Asia/Shanghai time."""
     local = _EPOCH + timedelta(microseconds=micros + SHANGHAI_OFFSET_MICROS)

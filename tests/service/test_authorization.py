@@ -99,6 +99,7 @@ MATRIX = [
     Row("POST", "/merchant/refund", "/merchant/refund", PUBLIC),
     Row("GET", "/rules", "/rules", PUBLIC),
     Row("GET", "/verify", "/verify", PUBLIC),
+    Row("GET", "/disclosures", "/disclosures", PUBLIC),
     Row("GET", "/member", "/member", PUBLIC),
     Row("GET", "/console", "/console", PUBLIC),
     Row("POST", "/console/login", "/console/login", PUBLIC),
@@ -116,6 +117,14 @@ MATRIX = [
     Row("POST", "/v1/campaigns", "/v1/campaigns", ADMIN_ONLY, CAMPAIGN),
     Row("PATCH", "/v1/rules", "/v1/rules", ADMIN_ONLY, {"burn_rate": "0.01"}),
     Row("POST", "/v1/burns", "/v1/burns", ADMIN_ONLY, {"period": "2026-02"}),
+    Row("POST", "/v1/custody", "/v1/custody", ADMIN_ONLY,
+        {"amount": "1.00", "reference": "matrix statement"}),
+    Row("POST", "/v1/disclosures/{period}", "/v1/disclosures/2025-12", ADMIN_ONLY),
+    Row("GET", "/v1/disclosures", "/v1/disclosures", PUBLIC),
+    Row("GET", "/v1/disclosures/{period}", "/v1/disclosures/2025-12",
+        "404 404 404 404 404 404 404 404 404"),
+    Row("GET", "/v1/members/{member_id}/pol/{period}", "/v1/members/u1/pol/2025-12",
+        "401 404 404 403 403 404 403 403 403"),
     # Keys are credentials: managing (and listing) them is the admin's alone.
     Row("POST", "/v1/keys", "/v1/keys", ADMIN_ONLY, {"role": "auditor", "label": "matrix"}),
     Row("GET", "/v1/keys", "/v1/keys", ADMIN_ONLY),
@@ -284,7 +293,7 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("POST", "/merchant/refund"), ("GET", "/console"),
                     ("POST", "/console/login"), ("POST", "/console/logout"),
                     ("POST", "/console/{action}"), ("GET", "/rules"), ("GET", "/verify"),
-                    ("GET", "/member")}
+                    ("GET", "/member"), ("GET", "/disclosures")}
     assert operations == listed - undocumented
 
 

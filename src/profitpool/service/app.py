@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..anchor.publisher import AnchorLoop
+from ..disclosure.job import DisclosureJob
 from ..log.reader import LogReader, ReadError
 from ..log.writer import LogWriter
 from ..store.apikeys import KeyStore
@@ -141,7 +142,10 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             anchoring = _anchoring(settings, store)
             witnessing = _witnessing(settings, store)
             sequencer.start()
-            for job in (anchoring, witnessing):
+            disclosing = (DisclosureJob(store, sequencer, clock,
+                                        poll_s=settings.disclose_poll_seconds)
+                          if settings.disclose else None)
+            for job in (anchoring, witnessing, disclosing):
                 if job is not None:
                     job.start()
             meta = store.meta()
@@ -155,7 +159,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             try:
                 yield
             finally:
-                for job in (anchoring, witnessing):
+                for job in (anchoring, witnessing, disclosing):
                     if job is not None:
                         job.stop()
                 sequencer.stop()

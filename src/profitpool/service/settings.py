@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     """How often the anchoring thread looks for a new block (and the first retry delay)."""
     anchor_max_backoff_seconds: float = 600.0
     """Retries after failures double their delay up to this."""
+    disclose: bool = True
+    """Report each month once it is over (and its burn is in), and record it in the log."""
+    disclose_poll_seconds: float = 60.0
+    """How often the disclosure job looks for a month to report."""
     witnesses: list[str] = []
     """Witnesses asked to cosign each new checkpoint, each "URL VKEY" (c2sp.org/tlog-witness)."""
 

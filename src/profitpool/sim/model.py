@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from typing import Any
 
@@ -53,19 +52,12 @@ from ..errors import Rejected
 from ..gcpause import paused_gc
 from ..money import SHARE_SCALE, parse_decimal, points_for_shares, price_micro
 from ..rules import parse_rule_changes
+from ..times import month_start
 from .results import MONTHLY_COLUMNS, Cohort, RunResult
 from .scenario import Distribution, Scenario
 
-_SHANGHAI = timezone(timedelta(hours=8))
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BANK_RUN_DAYS = 3
 _new = tuple.__new__
-
-
-def month_start(year: int, month: int) -> int:
-    """00:00 Asia/Shanghai on the 1st, as epoch microseconds."""
-    moment = datetime(year, month, 1, tzinfo=_SHANGHAI)
-    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def month_of(start: tuple[int, int], number: int) -> tuple[int, int]:

@@ -202,6 +202,13 @@ class LogStore:
             row = connection.execute(select(blocks).where(blocks.c.height == height)).first()
         return None if row is None else _stored_block(row)
 
+    def height_covering(self, tree_size: int) -> int | None:
+        """The first block whose tree holds ``tree_size`` entries (None if none yet)."""
+        with self.engine.connect() as connection:
+            height = connection.execute(select(func.min(blocks.c.height)).where(
+                blocks.c.tree_size >= tree_size)).scalar()
+        return None if height is None else int(height)
+
     def block_at_size(self, tree_size: int) -> StoredBlock | None:
         """The block whose tree size is ``tree_size`` (blocks never share one)."""
         with self.engine.connect() as connection:

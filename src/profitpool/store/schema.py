@@ -147,6 +147,38 @@ cosignatures = Table(
 )
 """Witnesses' cosignature lines (c2sp.org/tlog-cosignature) on this log's checkpoints."""
 
+disclosures = Table(
+    "disclosures", metadata,
+    Column("period", String(7), primary_key=True),
+    Column("report", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("pol_root", String(64), nullable=False),
+    Column("pol_total", BigInteger, nullable=False),
+    Column("pol_leaves", BigInteger, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+"""Each month's report (its JSON twin, whose SHA-256 the log's ``disclosure`` entry holds)."""
+
+pol_tiles = Table(
+    "pol_tiles", metadata,
+    Column("period", String(7), primary_key=True),
+    Column("tile_level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("tile_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+"""A month's proof-of-liabilities tree, as tiles of 256 records (disclosure/pol.py)."""
+
+pol_members = Table(
+    "pol_members", metadata,
+    Column("period", String(7), primary_key=True),
+    Column("member", String(200), primary_key=True),
+    Column("pseudonym", String(64), nullable=False),
+    Column("salt", LargeBinary, nullable=False),
+    Column("position_a", BigInteger, nullable=False),
+    Column("position_b", BigInteger, nullable=False),
+)
+"""Where each member's two leaves sit in a month's tree, and their salt (served only to them)."""
+
 Index("block_stats_time", block_stats.c.time_us)
 Index("anchors_tree_size", anchors.c.tree_size)
 Index("cosignatures_tree_size", cosignatures.c.tree_size)

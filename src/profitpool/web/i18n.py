@@ -57,6 +57,33 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "signature": {"zh": "运营方签名", "en": "Operator's signature"},
     "checkpoint": {"zh": "签名检查点", "en": "Signed checkpoint"},
     "anchored": {"zh": "链上锚定", "en": "Anchored on chain"},
+    "disclosures": {"zh": "月度公示", "en": "Monthly disclosures"},
+    "disclosures_intro": {
+        "zh": "每个月结束后发布报告;报告 JSON 的 SHA-256 与负债证明(Merkle-sum 树)的根记录在日志中,"
+              "事后修改的报告将与日志不符。",
+        "en": "Each month is reported once it is over; the SHA-256 of the report's JSON and the "
+              "root of the proof of liabilities (a Merkle-sum tree) are recorded in the log, so "
+              "a report changed later no longer matches it."},
+    "report": {"zh": "报告", "en": "Report"},
+    "pol_root": {"zh": "负债证明根", "en": "Proof-of-liabilities root"},
+    "pol_total": {"zh": "持有总价值(元)", "en": "All holdings (CNY)"},
+    "log_entry": {"zh": "日志条目", "en": "Log entry"},
+    "report_mismatch": {"zh": "与日志不符", "en": "does not match the log"},
+    "not_recorded": {"zh": "尚未记录", "en": "not recorded"},
+    "no_disclosures": {"zh": "尚无公示。", "en": "No month disclosed yet."},
+    "custody": {"zh": "托管账户余额", "en": "Custody account"},
+    "custody_amount": {"zh": "托管金额(元)", "en": "Held (CNY)"},
+    "shortfall": {"zh": "缺口(元)", "en": "Shortfall (CNY)"},
+    "reference": {"zh": "依据", "en": "Reference"},
+    "no_custody": {"zh": "尚无托管记录。", "en": "No custody figure recorded yet."},
+    "pol_check": {"zh": "核对我的持有是否计入", "en": "Check that my holding was counted"},
+    "pol_check_intro": {
+        "zh": "粘贴钱包或接口给出的证明(JSON)与该月的根;"
+              "校验完全在浏览器中进行(WebCrypto),无需信任本站。",
+        "en": "Paste the proof (JSON) your wallet or the API gave you and the month's root; it "
+              "is checked in your browser (WebCrypto), without trusting this server."},
+    "pol_proof": {"zh": "证明(JSON)", "en": "Proof (JSON)"},
+    "pol_check_button": {"zh": "校验", "en": "Check"},
     "anchor_chain": {"zh": "链 ID", "en": "chain"},
     "anchor_contract": {"zh": "合约", "en": "contract"},
     "anchor_tx": {"zh": "交易", "en": "transaction"},
@@ -86,6 +113,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "previous": {"zh": "上一个", "en": "Previous"},
     "next": {"zh": "下一个", "en": "Next"},
     "live": {"zh": "实时更新", "en": "Live"},
+    "disclosures_nav": {"zh": "公示", "en": "Disclosures"},
     "wallet": {"zh": "我的钱包", "en": "My wallet"},
     "wallet_login": {"zh": "用会员密钥登录", "en": "Sign in with your member key"},
     "api_key": {"zh": "密钥", "en": "Key"},

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ..money import INDEX_SCALE, points_for_shares, price_micro
+from ..money import INDEX_SCALE, format_fen, points_for_shares, price_micro
 from ..service.deps import ContextDep
 from ..service.readmodel import head_json, member_json
 from ..store.attestations import AttestationStore
@@ -130,6 +130,32 @@ def rules_page(request: Request, ctx: ContextDep, lang: Lang = None,
     changes = [ctx.reader.entry_json(index)
                for index in ctx.store.party_entries("rules", None, 100)]
     return render(request, "rules.html", lang, lang_cookie, rules=rules, changes=changes)
+
+
+@router.get("/disclosures", response_class=HTMLResponse)
+def disclosures_page(request: Request, ctx: ContextDep, lang: Lang = None,
+                     lang_cookie: LangCookie = None) -> Response:
+    """Every month disclosed: report, PoL root, custody figures and anchor; and a form where
+    a member checks their own proof in the browser (WebCrypto, no trust in this server)."""
+    from ..disclosure.publish import recorded_disclosure, stored_periods
+
+    months = []
+    for row in stored_periods(ctx.store):
+        recorded = recorded_disclosure(ctx.store, row.period)
+        months.append({"period": row.period, "sha256": row.sha256, "pol_root": row.pol_root,
+                       "pol_total": format_fen(row.pol_total),
+                       "entry": None if recorded is None else recorded["index"],
+                       "matches": recorded is not None
+                       and recorded["report_sha256"] == row.sha256})
+    custody = []
+    for index in ctx.store.party_entries("disclosures", None, 100):
+        entry = ctx.reader.entry_json(index)["entry"]
+        for effect in entry["effects"]:
+            if effect["type"] == "custody_recorded":
+                custody.append({"index": index, "at": entry["command"]["at"], **effect})
+    anchored = AttestationStore(ctx.store.engine).anchors(limit=1, newest_first=True)
+    return render(request, "disclosures.html", lang, lang_cookie, months=months,
+                  custody=custody, anchor=anchored[0] if anchored else None)
 
 
 @router.get("/verify", response_class=HTMLResponse)

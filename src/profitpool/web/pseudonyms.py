@@ -8,13 +8,12 @@ members. A member sees their pseudonym in their wallet.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import threading
 
 from fastapi import Request
 
+from ..disclosure.publish import pseudonym_of
 from ..service.deps import Context
 
 META_KEY = "pseudonym_key"
@@ -42,7 +41,7 @@ class Pseudonyms:
         return made
 
     def of_member(self, member_id: str) -> str:
-        return hmac.new(self.key, member_id.encode(), hashlib.sha256).hexdigest()[:20]
+        return pseudonym_of(self.key, member_id)
 
     def member(self, pseudonym: str, members: list[str]) -> str | None:
         """The member with this pseudonym among ``members`` (an append-only list of every

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import attestations, lenders, members, operator, orders, public, tiles
+from . import attestations, disclosures, lenders, members, operator, orders, public, tiles
 
 ROUTERS = (public.router, tiles.router, operator.router, orders.router, members.router,
-           lenders.router, attestations.router)
+           lenders.router, attestations.router, disclosures.router)

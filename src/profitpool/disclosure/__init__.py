@@ -1,0 +1,1 @@
+"""What the operator discloses so members can check it: the monthly proof of liabilities."""

@@ -1,0 +1,73 @@
+"""The service's monthly disclosure: once a month is over (and burned), report it.
+
+A :class:`~profitpool.background.RetryingLoop` of its own: when the month
+before the current one (Asia/Shanghai, by the service's clock) has ended,
+the program existed before its end and no report of it is stored, it
+replays the log to the month's end, stores the report and its proof of
+liabilities, and submits the ``disclosure`` command to the sequencer like
+any other write. A failure is retried with backoff; orders never wait.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..background import RetryingLoop
+from ..store.repository import LogStore
+from ..times import shanghai_month
+from .month import month_range
+from .publish import prepare, save, stored_report, unsave
+
+SETTLE_US = 60_000_000
+"""Wait a minute past the month's end, so its burn (at 00:00) is in the log first."""
+
+
+class DisclosureJob:
+    def __init__(self, store: LogStore, sequencer: Any, clock: Callable[[], int],
+                 poll_s: float = 60.0, max_backoff_s: float = 3600.0) -> None:
+        self.store = store
+        self.sequencer = sequencer
+        self.clock = clock
+        self.loop = RetryingLoop("disclosure", self.due, self.run_once, poll_s, max_backoff_s)
+        self.status = self.loop.status
+
+    def start(self) -> None:
+        self.loop.start()
+
+    def stop(self) -> None:
+        self.loop.stop()
+
+    def _last_month(self) -> tuple[int, int]:
+        year, month = shanghai_month(self.clock() - SETTLE_US)
+        return (year - 1, 12) if month == 1 else (year, month - 1)
+
+    def due(self) -> bool:
+        period = self._last_month()
+        text = f"{period[0]:04d}-{period[1]:02d}"
+        first = self.store.block(1)
+        if first is None or first.header.time >= month_range(period)[1]:
+            return False  # the program started after that month
+        return stored_report(self.store, text) is None
+
+    def run_once(self) -> str | None:
+        from ..service.sequencer import Request
+
+        prepared = prepare(self.store, self._last_month(), self.clock())
+        save(self.store, prepared)
+        command = {key: value for key, value in prepared.command("").items() if key != "at"}
+        done = threading.Event()
+        outcomes: list[Any] = []
+
+        def deliver(result: list[Any]) -> None:
+            outcomes.extend(result)
+            done.set()
+
+        self.sequencer.put(Request([command], [None], deliver))
+        if not done.wait(60):
+            raise TimeoutError("the sequencer did not answer within 60 s")
+        if outcomes[0].status >= 400:
+            unsave(self.store, prepared.period)  # keep nothing the log did not take; retry
+            raise RuntimeError(f"the log refused the disclosure: {outcomes[0].body!r}")
+        return prepared.period

@@ -1,0 +1,195 @@
+"""A month's figures, read from the log by replaying it with the one engine.
+
+:func:`month_figures` replays the log's entries from genesis, as ``verify``
+does, up to the end of the month (00:00 Asia/Shanghai on the 1st of the next
+one), sums the effects of the month's own entries, and keeps the ledger as it
+stood at the month's end: the holdings that the proof of liabilities covers
+and the holders' figures. Every number comes from the engine's effects and
+ledger, so the report says exactly what ``profitpool apply`` says for the
+same commands.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import orjson
+
+from ..engine import Ledger, execute, parse_command
+from ..engine import effects as fx
+from ..engine.view import format_price, head
+from ..money import INDEX_SCALE, format_fen, format_points, points_for_shares, price_micro
+from ..store.repository import LogStore
+from ..times import format_time, month_start
+
+BANDS_FEN = (100, 1_000, 10_000)
+"""Holding-size bands: below 1.00, 1.00-10.00, 10.00-100.00, 100.00 and above (CNY)."""
+
+
+class MonthError(ValueError):
+    """The month cannot be reported (not closed yet, before the program, ...)."""
+
+
+def month_range(period: tuple[int, int]) -> tuple[int, int]:
+    """[start, end) of a month in epoch microseconds, Asia/Shanghai."""
+    year, month = period
+    return month_start(year, month), month_start(year, month + 1)
+
+
+@dataclass
+class MonthFigures:
+    """Everything a month's report says, before it is written out."""
+
+    period: str
+    ledger: Ledger
+    """The ledger at the month's end."""
+    first_entry: int | None = None
+    last_entry: int | None = None
+    tree_size: int = 0
+    start: dict[str, str] = field(default_factory=dict)
+    effects: Counter[str] = field(default_factory=Counter)
+    sums: Counter[str] = field(default_factory=Counter)
+    by_merchant: dict[str, Counter[str]] = field(default_factory=dict)
+    burns: list[dict[str, str]] = field(default_factory=list)
+    rule_changes: list[dict[str, Any]] = field(default_factory=list)
+    custody: list[dict[str, str]] = field(default_factory=list)
+
+
+def ledger_head(ledger: Ledger) -> dict[str, str]:
+    shown = head(ledger)
+    value = price_micro(ledger.pool, ledger.total_shares, INDEX_SCALE)
+    return {"pool": shown["pool"], "supply": shown["supply"], "price": shown["price"],
+            "value_per_point": format_price(value)}
+
+
+def month_figures(store: LogStore, period: tuple[int, int], now_us: int) -> MonthFigures:
+    """Replay the log to the end of ``period`` and sum that month's effects.
+
+    Raises:
+        MonthError: the month has not ended by ``now_us``, or ends before the log starts.
+    """
+    text = f"{period[0]:04d}-{period[1]:02d}"
+    start, end = month_range(period)
+    if end > now_us:
+        raise MonthError(f"{text} has not ended yet: a month is reported once it is over")
+    ledger = Ledger()
+    figures = MonthFigures(text, ledger)
+    began = before_end = False
+    for index, data in store.iter_entries():
+        entry = orjson.loads(data)
+        command = parse_command(entry["command"])
+        if command.at >= end:
+            break
+        before_end = True
+        if not began and command.at >= start:
+            figures.start = ledger_head(ledger)
+            began = True
+        applied = execute(ledger, command)
+        if began:
+            if figures.first_entry is None:
+                figures.first_entry = index
+            figures.last_entry = index
+            _add(figures, applied.effects, command.at)
+    if not before_end:
+        raise MonthError(f"the log holds nothing before the end of {text}: the program had "
+                         "not started")
+    if not began:
+        figures.start = ledger_head(ledger)
+    figures.tree_size = (figures.last_entry + 1) if figures.last_entry is not None else 0
+    return figures
+
+
+def _add(figures: MonthFigures, effects: list[Any], at: int) -> None:
+    sums, count = figures.sums, figures.effects
+    for effect in effects:
+        kind = type(effect)
+        count[kind.__name__] += 1
+        if kind is fx.OrderPlaced:
+            shop = figures.by_merchant.setdefault(effect.merchant, Counter())
+            shop["orders"] += 1
+            shop["amount"] += effect.amount
+            shop["profit"] += effect.profit
+            sums["amount"] += effect.amount
+            sums["profit"] += effect.profit
+        elif kind is fx.OrderSettled:
+            figures.by_merchant.setdefault(effect.merchant, Counter())["injected"] += \
+                effect.injection
+            sums["injected"] += effect.injection
+        elif kind is fx.Withdrawn:
+            sums["withdrawn_value"] += effect.value
+            sums["withdrawn_paid"] += effect.paid
+        elif kind is fx.PaidAtMerchant:
+            sums["payment_value"] += effect.value
+            sums["payment_paid"] += effect.paid
+        elif kind is fx.LotExited:
+            sums["exit_paid"] += effect.paid
+            sums["exit_to_member"] += effect.to_member
+            sums["exit_to_lender"] += effect.to_lender
+        elif kind is fx.PledgeSeized:
+            sums["seized_paid"] += effect.paid
+            sums["seized_to_lender"] += effect.to_lender
+            sums["seized_to_member"] += effect.to_member
+        elif kind is fx.Burned:
+            figures.burns.append({
+                "period": effect.period, "at": format_time(at),
+                "index_before": _index(effect.index_before),
+                "index_after": _index(effect.index_after)})
+        elif kind is fx.RulesChanged:
+            figures.rule_changes.append({"at": format_time(at),
+                                         "changes": dict(effect.changes)})
+        elif kind is fx.CustodyRecorded:
+            figures.custody.append({
+                "id": effect.custody, "at": format_time(at), "amount": format_fen(effect.amount),
+                "reference": effect.reference, "pool": format_fen(effect.pool_after),
+                "shortfall": format_fen(effect.shortfall)})
+
+
+def _index(units: int) -> str:
+    whole, rest = divmod(units * 10**12 // INDEX_SCALE, 10**12)
+    return f"{whole}.{rest:012d}"
+
+
+def holdings(ledger: Ledger) -> list[tuple[str, int]]:
+    """(member id, value in fen) of every member holding points, by member id."""
+    pool, total = ledger.pool, ledger.total_shares
+    if total == 0:
+        return []
+    return [(member_id, member.shares * pool // total)
+            for member_id, member in sorted(ledger.members.items()) if member.shares]
+
+
+def holders_figures(ledger: Ledger) -> dict[str, Any]:
+    """Members, the largest holders' share of all value, and members by holding size."""
+    values = sorted((value for _, value in holdings(ledger)), reverse=True)
+    total = sum(values)
+    bands = [0] * (len(BANDS_FEN) + 1)
+    band_values = [0] * (len(BANDS_FEN) + 1)
+    for value in values:
+        band = sum(value >= edge for edge in BANDS_FEN)
+        bands[band] += 1
+        band_values[band] += value
+    labels = ["< 1.00", "1.00 – 10.00", "10.00 – 100.00", "≥ 100.00"]
+
+    def share(part: int) -> str:
+        return _decimal(Fraction(part, total)) if total else "0"
+
+    return {
+        "members": len(ledger.members), "holding": len(values),
+        "top10_share": share(sum(values[:10])), "top1_share": share(sum(values[:1])),
+        "by_size": [{"band": label, "members": members, "value": format_fen(value)}
+                    for label, members, value in zip(labels, bands, band_values, strict=True)],
+    }
+
+
+def _decimal(value: Fraction, places: int = 6) -> str:
+    """A fraction in [0, 1] as decimal text, truncated (never a float)."""
+    scaled = value.numerator * 10**places // value.denominator
+    whole, rest = divmod(scaled, 10**places)
+    return f"{whole}.{rest:0{places}d}"
+
+
+def points_text(ledger: Ledger) -> str:
+    return format_points(points_for_shares(ledger.total_shares, ledger.index))
