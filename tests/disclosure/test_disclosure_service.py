@@ -54,6 +54,15 @@ def test_a_month_is_disclosed_by_the_service_and_checked_by_its_members(
             assert proof.status_code == 200, proof.text
             assert pol.verify_proof(pol.MemberProof.from_json(proof.content),
                                     expected_root=root) == 600
+        # the wallet hands the signed-in member the same proof, as a file
+        wallet = service.client()
+        wallet.cookies.set("pp_member_key", service.new_key("member", "u2"))
+        page = wallet.get("/wallet", params={"lang": "en"}).text
+        assert f'href="/wallet/pol/{first["period"]}"' in page
+        download = wallet.get(f"/wallet/pol/{first['period']}")
+        assert download.headers["content-type"] == "application/json"
+        assert pol.verify_proof(pol.MemberProof.from_json(download.content),
+                                expected_root=root) == 600
         other = service.member("u0").get(f"/v1/members/u1/pol/{first['period']}")
         assert other.status_code == 403
         page = public.get("/disclosures", params={"lang": "en"}).text

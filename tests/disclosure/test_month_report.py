@@ -156,3 +156,9 @@ def test_months_not_closed_or_before_the_program_are_refused(log: Log) -> None:
     assert wrong.exit_code == 1
     assert store.entry_count() == count and stored_report(store, "2025-06") is None
     store.engine.dispose()
+
+
+def test_months_at_the_ends_of_the_calendar_are_refused_cleanly(log: Log) -> None:
+    for period in ("0000-01", "9999-12"):
+        result = log.cli("report", "month", period)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output

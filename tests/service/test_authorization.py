@@ -100,6 +100,7 @@ MATRIX = [
     Row("GET", "/rules", "/rules", PUBLIC),
     Row("GET", "/verify", "/verify", PUBLIC),
     Row("GET", "/disclosures", "/disclosures", PUBLIC),
+    Row("GET", "/wallet/pol/{period}", "/wallet/pol/2025-12", PUBLIC),
     Row("GET", "/member", "/member", PUBLIC),
     Row("GET", "/console", "/console", PUBLIC),
     Row("POST", "/console/login", "/console/login", PUBLIC),
@@ -293,7 +294,8 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("POST", "/merchant/refund"), ("GET", "/console"),
                     ("POST", "/console/login"), ("POST", "/console/logout"),
                     ("POST", "/console/{action}"), ("GET", "/rules"), ("GET", "/verify"),
-                    ("GET", "/member"), ("GET", "/disclosures")}
+                    ("GET", "/member"), ("GET", "/disclosures"),
+                    ("GET", "/wallet/pol/{period}")}
     assert operations == listed - undocumented
 
 

@@ -21,7 +21,7 @@ from .month import month_range
 from .publish import prepare, save, stored_report, unsave
 
 SETTLE_US = 60_000_000
-"""Wait a minute past the month's end, so its burn (at 00:00) is in the log first."""
+"""Wait a minute past the month's end, so the burn the service runs at 00:00 comes first."""
 
 
 class DisclosureJob:

@@ -72,7 +72,10 @@ def month_figures(store: LogStore, period: tuple[int, int], now_us: int) -> Mont
         MonthError: the month has not ended by ``now_us``, or ends before the log starts.
     """
     text = f"{period[0]:04d}-{period[1]:02d}"
-    start, end = month_range(period)
+    try:
+        start, end = month_range(period)
+    except ValueError:  # year 0000, or a December whose next month is past 9999
+        raise MonthError(f"{text} is outside the calendar this program can report") from None
     if end > now_us:
         raise MonthError(f"{text} has not ended yet: a month is reported once it is over")
     ledger = Ledger()

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     anchor_max_backoff_seconds: float = 600.0
     """Retries after failures double their delay up to this."""
     disclose: bool = True
-    """Report each month once it is over (and its burn is in), and record it in the log."""
+    """Report each month a minute after it is over, and record it in the log."""
     disclose_poll_seconds: float = 60.0
     """How often the disclosure job looks for a month to report."""
     witnesses: list[str] = []

@@ -176,6 +176,7 @@ pol_members = Table(
     Column("salt", LargeBinary, nullable=False),
     Column("position_a", BigInteger, nullable=False),
     Column("position_b", BigInteger, nullable=False),
+    sqlite_with_rowid=False,  # the key is the table: one B-tree to fill, not two
 )
 """Where each member's two leaves sit in a month's tree, and their salt (served only to them)."""
 

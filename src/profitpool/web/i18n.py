@@ -83,6 +83,10 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "en": "Paste the proof (JSON) your wallet or the API gave you and the month's root; it "
               "is checked in your browser (WebCrypto), without trusting this server."},
     "pol_proof": {"zh": "证明(JSON)", "en": "Proof (JSON)"},
+    "wallet_pol_intro": {
+        "zh": "下载某月的负债证明,在“公示”页面用浏览器核对,或运行 profitpool pol verify。",
+        "en": "Download a month's proof of liabilities and check it on the Disclosures page in "
+              "your browser, or with profitpool pol verify."},
     "pol_check_button": {"zh": "校验", "en": "Check"},
     "anchor_chain": {"zh": "链 ID", "en": "chain"},
     "anchor_contract": {"zh": "合约", "en": "contract"},

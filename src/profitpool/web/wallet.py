@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ..disclosure.publish import member_proof, stored_periods
 from ..service.deps import ContextDep, new_id, submit
 from ..service.readmodel import member_json
 from ..service.sequencer import IdemKey, request_digest
@@ -41,7 +42,24 @@ def wallet(request: Request, ctx: ContextDep, lang: Lang = None,
         merchants = sorted(ctx.read.merchants)
     return render(request, "wallet.html", lang, lang_cookie, member=who.party,
                    holding=holding, history=history, merchants=merchants,
-                   pseudonym=Pseudonyms.of(request, ctx).of_member(who.party))
+                   pseudonym=Pseudonyms.of(request, ctx).of_member(who.party),
+                   months=[row.period for row in stored_periods(ctx.store)])
+
+
+@router.get("/pol/{period}")
+def my_pol_proof(period: str, request: Request, ctx: ContextDep, lang: Lang = None,
+                 lang_cookie: LangCookie = None) -> Response:
+    """The signed-in member's proof of liabilities for a month, as a JSON file to keep and
+    check (`profitpool pol verify`, or the Disclosures page in the browser)."""
+    who = signed_in(ctx, request, AREA)
+    if who is None or who.party is None:
+        return render(request, "signin.html", lang, lang_cookie, error=False,
+                       action="/wallet/login", title="wallet_login")
+    proof = member_proof(ctx.store, period, who.party)
+    if proof is None:
+        return render(request, "missing.html", lang, lang_cookie, status=404)
+    return Response(proof.to_json(), media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="pol-{period}-{who.party}.json"'})
 
 
 @router.post("/{kind}")

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("salt", sa.LargeBinary, nullable=False),
         sa.Column("position_a", sa.BigInteger, nullable=False),
         sa.Column("position_b", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
     )
 
 
