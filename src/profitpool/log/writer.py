@@ -22,6 +22,7 @@ anything: a writer never extends a log it cannot verify.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -293,6 +294,10 @@ class LogWriter:
             if pid == 0:  # the child: store the snapshot and leave at once
                 code = 1
                 try:
+                    # Pickling takes a core for seconds; at the lowest priority it yields
+                    # to the writer and the HTTP workers instead of stalling them.
+                    with contextlib.suppress(OSError):
+                        os.nice(19)
                     gc.disable()
                     self.store.engine.dispose(close=False)  # never use the parent's connections
                     self.store.put_snapshot(snapshot.take(self.ledger, height, size, self.signer))
