@@ -84,11 +84,11 @@ def test_only_the_registered_publisher_may_write(chain: Chain) -> None:
     with pytest.raises(Reverted, match="program already registered"):
         chain.register(contract, intruder, PROGRAM)
     with pytest.raises(Reverted, match="not the program's publisher"):
-        chain._send(intruder, contract.functions.change_publisher(PROGRAM, intruder.address),
+        chain.send(intruder, contract.functions.change_publisher(PROGRAM, intruder.address),
                     "taking the program")
     assert contract.functions.anchors(PROGRAM).call() == 0
     # the publisher may hand the program over (a rotated key), and then only the new one writes
-    chain._send(publisher, contract.functions.change_publisher(PROGRAM, intruder.address),
+    chain.send(publisher, contract.functions.change_publisher(PROGRAM, intruder.address),
                 "rotating")
     chain.publish(contract, intruder, PROGRAM, 5, b"\x05" * 32, 1)
     with pytest.raises(Reverted, match="not the program's publisher"):
@@ -118,7 +118,7 @@ def test_an_address_without_our_code_is_refused(chain: Chain) -> None:
 
     impostor = compile_code(IMPOSTOR, output_formats=["abi", "bytecode"])
     other = chain.w3.eth.contract(abi=impostor["abi"], bytecode=impostor["bytecode"])
-    sent = chain._send(publisher, other.constructor(), "deploying another contract")
+    sent = chain.send(publisher, other.constructor(), "deploying another contract")
     with pytest.raises(NotOurContract, match="is not profitpool's anchor contract"):
         chain.contract(sent.contract)
     with pytest.raises(NotOurContract, match="is not an address"):

@@ -145,7 +145,7 @@ class Chain:
         if not Web3.is_address(address):
             raise NotOurContract(f"{address!r} is not an address")
         address = Web3.to_checksum_address(address)
-        code = bytes(self._call(lambda: self.w3.eth.get_code(address)))
+        code = bytes(self.call(lambda: self.w3.eth.get_code(address)))
         if not code:
             raise NotOurContract(f"there is no contract at {address} on chain {self.chain_id}")
         if code != compiled().runtime:
@@ -156,17 +156,17 @@ class Chain:
     def deploy(self, account: Any) -> Sent:
         build = compiled()
         factory = self.w3.eth.contract(abi=build.abi, bytecode=build.bytecode)
-        return self._send(account, factory.constructor(), "deploying the anchor contract")
+        return self.send(account, factory.constructor(), "deploying the anchor contract")
 
     def publisher_of(self, contract: Any, program: bytes) -> str:
-        return str(self._call(lambda: contract.functions.publisher(program).call()))
+        return str(self.call(lambda: contract.functions.publisher(program).call()))
 
     def register(self, contract: Any, account: Any, program: bytes) -> Sent:
-        return self._send(account, contract.functions.register(program), "registering the log")
+        return self.send(account, contract.functions.register(program), "registering the log")
 
     def publish(self, contract: Any, account: Any, program: bytes, tree_size: int, root: bytes,
                 block_height: int) -> Sent:
-        return self._send(account, contract.functions.publish(
+        return self.send(account, contract.functions.publish(
             program, tree_size, root, block_height), f"anchoring tree size {tree_size}")
 
     def anchors(self, contract: Any, program: bytes,
@@ -180,11 +180,11 @@ class Chain:
         one block's ``Anchored`` event, only when asked (``with_transactions``)
         or later by :meth:`transaction_of`.
         """
-        count = int(self._call(lambda: contract.functions.anchors(program).call()))
+        count = int(self.call(lambda: contract.functions.anchors(program).call()))
         rows: list[Any] = []
         for first in range(0, count, BATCH):
             numbers = range(first, min(count, first + BATCH))
-            rows += self._call(lambda numbers=numbers: self._checkpoints(contract, program,
+            rows += self.call(lambda numbers=numbers: self._checkpoints(contract, program,
                                                                           numbers))
         found = [ChainAnchor(number, int(row[0]), bytes(row[1]), int(row[2]), "", int(row[3]))
                  for number, row in enumerate(rows)]
@@ -206,7 +206,7 @@ class Chain:
 
     def transaction_of(self, contract: Any, program: bytes, anchor: ChainAnchor) -> ChainAnchor:
         """``anchor`` with its transaction hash, from the event in its own chain block."""
-        logs = self._call(lambda: contract.events.Anchored().get_logs(
+        logs = self.call(lambda: contract.events.Anchored().get_logs(
             from_block=anchor.chain_block, to_block=anchor.chain_block,
             argument_filters={"program": program}))
         for log in logs:
@@ -222,13 +222,14 @@ class Chain:
                           f"{anchor.chain_block}: the endpoint is hiding events")
 
     def balance(self, address: str) -> int:
-        return int(self._call(lambda: self.w3.eth.get_balance(address)))
+        return int(self.call(lambda: self.w3.eth.get_balance(address)))
 
     # plumbing -------------------------------------------------------------------
 
-    def _call(self, call: Any) -> Any:
+    def call(self, request: Any) -> Any:
+        """Run ``request()`` (one or more JSON-RPC calls); failures become AnchorErrors."""
         try:
-            return call()
+            return request()
         except AnchorError:
             raise
         except Exception as error:
@@ -238,7 +239,7 @@ class Chain:
             raise AnchorError(f"the chain at {self.label} answered with an error: "
                               f"{_reason(error)}") from None
 
-    def _send(self, account: Any, function: Any, doing: str) -> Sent:
+    def send(self, account: Any, function: Any, doing: str) -> Sent:
         """Build, check funds, sign, send and wait for one transaction."""
         address = account.address
         try:
@@ -263,8 +264,8 @@ class Chain:
                           f"transaction may cost up to {needed} wei; fund it and retry")
         signed = account.sign_transaction(transaction)
         raw = getattr(signed, "raw_transaction", None) or signed.rawTransaction
-        tx_hash = self._call(lambda: self.w3.eth.send_raw_transaction(raw))
-        receipt = self._call(lambda: self.w3.eth.wait_for_transaction_receipt(
+        tx_hash = self.call(lambda: self.w3.eth.send_raw_transaction(raw))
+        receipt = self.call(lambda: self.w3.eth.wait_for_transaction_receipt(
             tx_hash, timeout=120))
         hex_hash = "0x" + bytes(tx_hash).hex()
         if int(receipt.status) != 1:

@@ -116,7 +116,7 @@ def sync_anchors(store: LogStore, attestations: AttestationStore, chain: Chain) 
     program = program_id(verifier_key(store))
     known = {record.number for record in attestations.anchors()
              if record.chain_id == config.chain_id and record.contract == config.contract}
-    count = int(chain._call(lambda: anchor.functions.anchors(program).call()))
+    count = int(chain.call(lambda: anchor.functions.anchors(program).call()))
     if count == len(known):
         return 0
     added = 0
@@ -132,7 +132,7 @@ def sync_anchors(store: LogStore, attestations: AttestationStore, chain: Chain) 
                 f"the chain's anchor #{found.number} (transaction {found.tx_hash}) does not "
                 f"match this log at tree size {found.tree_size:,}: this is not the log that "
                 "was anchored; run `profitpool verify --rpc` to see where it differs")
-        receipt = chain._call(lambda tx=found.tx_hash: chain.w3.eth.get_transaction_receipt(tx))
+        receipt = chain.call(lambda tx=found.tx_hash: chain.w3.eth.get_transaction_receipt(tx))
         attestations.add_anchor(AnchorRecord(
             config.chain_id, config.contract, found.number, found.tree_size, found.root,
             found.block_height, found.tx_hash, found.chain_block, int(receipt.gasUsed),
@@ -159,7 +159,7 @@ def publish_latest(store: LogStore, attestations: AttestationStore, chain: Chain
     anchor = chain.contract(config.contract)
     program = program_id(verifier_key(store))
     sent = chain.publish(anchor, account, program, header.tree_size, header.root, header.height)
-    number = int(chain._call(lambda: anchor.functions.anchors(program).call())) - 1
+    number = int(chain.call(lambda: anchor.functions.anchors(program).call())) - 1
     record = AnchorRecord(config.chain_id, config.contract, number, header.tree_size,
                           header.root, header.height, sent.tx_hash, sent.chain_block,
                           sent.gas_used, time.time_ns() // 1000)
