@@ -179,7 +179,7 @@ def test_bad_chains_keys_and_contracts_are_one_clear_line(program: Program) -> N
     not_url = program.cli("anchor", "deploy", "--rpc", "ws://x")
     assert not_url.exit_code == 1 and "must be an http(s) URL" in not_url.output
     program.eth_key.chmod(0o644)
-    assert "readable by others" in program.cli("anchor", "deploy").output
+    assert "can be read by others" in program.cli("anchor", "deploy").output
     program.eth_key.write_text("not a key")
     program.eth_key.chmod(0o600)
     assert "not a 32-byte hex private key" in program.cli("anchor", "deploy").output

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,9 @@ import pytest
 from polhelpers import PERIOD, SECRET, holdings
 
 import profitpool
+from browsers import chromium
 from profitpool.disclosure import pol
 
-CHROMIUM = "/usr/bin/chromium"
 ORIGIN = "http://localhost"
 POL_JS = Path(profitpool.__file__).parent / "web" / "static" / "pol.js"
 
@@ -28,19 +27,8 @@ Verify = Callable[..., dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api",
-                                         reason="Playwright is not installed")
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"Debian's chromium is not at {CHROMIUM} (apt-get install chromium)")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"])
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 from markupsafe import escape
 from servicehelpers import Service
 
+from browsers import chromium
 from profitpool.web.i18n import CATALOGUE, LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,6 @@ def screenshot(page: Any, name: str) -> None:
     """Keep what the page looked like (a CI artifact; test-artifacts/ is not committed)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _orders(service: Service, count: int) -> None:
@@ -65,19 +64,8 @@ def test_the_explorer_is_chinese_first_and_remembers_the_switch(sqlite_service: 
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api",
-                                         reason="Playwright is not installed")
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"Debian's chromium is not at {CHROMIUM} (apt-get install chromium)")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"])
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_an_entry_s_proof_verifies_in_the_browser_and_a_changed_entry_does_not(

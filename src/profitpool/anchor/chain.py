@@ -92,14 +92,10 @@ def load_eth_key(path: Path | None) -> Any:
             raise AnchorError("no publisher key: give --eth-key FILE or set "
                               "PROFITPOOL_ANCHOR_KEY to a hex private key")
     else:
-        try:
-            if path.stat().st_mode & 0o077:
-                raise AnchorError(f"{path} is readable by others; chmod 600 it first")
-            text = path.read_text(encoding="ascii").strip()
-        except OSError as error:
-            raise AnchorError(f"cannot read the publisher key {path}: {error.strerror}") from None
-        except UnicodeDecodeError:
-            raise AnchorError(f"{path} is not a hex private key") from None
+        from ..log.keys import read_secret_file
+
+        text = read_secret_file(path, AnchorError, "write the publisher's hex private key "
+                                                   "there, mode 0600")
     try:
         return Account.from_key(text)
     except (ValueError, TypeError):

@@ -21,7 +21,7 @@ import orjson
 from ..engine import Ledger, execute, parse_command
 from ..engine import effects as fx
 from ..engine.view import format_price, head
-from ..money import INDEX_SCALE, format_fen, format_points, points_for_shares, price_micro
+from ..money import INDEX_SCALE, format_fen, price_micro
 from ..store.repository import LogStore
 from ..times import format_time, month_start
 
@@ -193,6 +193,3 @@ def _decimal(value: Fraction, places: int = 6) -> str:
     whole, rest = divmod(scaled, 10**places)
     return f"{whole}.{rest:0{places}d}"
 
-
-def points_text(ledger: Ledger) -> str:
-    return format_points(points_for_shares(ledger.total_shares, ledger.index))

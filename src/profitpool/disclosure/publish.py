@@ -48,7 +48,8 @@ class Prepared:
                 "at": at}
 
 
-def _secret(store: LogStore, name: str) -> bytes:
+def program_secret(store: LogStore, name: str) -> bytes:
+    """A 32-byte secret of the program kept in ``log_meta`` (made on first use)."""
     meta = store.meta()
     if name not in meta:
         store.set_meta({name: secrets.token_hex(32)})
@@ -69,8 +70,8 @@ def prepare(store: LogStore, period: tuple[int, int], now_us: int) -> Prepared:
     Raises:
         MonthError: the month is not over yet, or ends before the program started.
     """
-    pseudonym_key = _secret(store, PSEUDONYM_META)
-    pol_secret = _secret(store, POL_SECRET_META)
+    pseudonym_key = program_secret(store, PSEUDONYM_META)
+    pol_secret = program_secret(store, POL_SECRET_META)
     with paused_gc():  # a replay makes millions of objects and no cycles (gcpause.py)
         figures = month_figures(store, period, now_us)
         ledger = figures.ledger
@@ -235,13 +236,19 @@ def member_proof(store: LogStore, period: str, member_id: str) -> pol.MemberProo
             root=bytes.fromhex(report.pol_root), total_fen=report.pol_total)
 
 
-def recorded_disclosure(store: LogStore, period: str) -> dict[str, Any] | None:
-    """The log's ``disclosure`` command for ``period`` with its entry index, if any."""
+def recorded_disclosures(store: LogStore) -> dict[str, dict[str, Any]]:
+    """Every ``disclosure`` command in the log, by period, with its entry index."""
+    found: dict[str, dict[str, Any]] = {}
     for index in store.party_entries("disclosures", None, 10_000):
         data = store.entry(index)
         if data is None:
             continue
         command = orjson.loads(data)["command"]
-        if command["op"] == "disclosure" and command["period"] == period:
-            return {"index": index, **command}
-    return None
+        if command["op"] == "disclosure":
+            found[command["period"]] = {"index": index, **command}
+    return found
+
+
+def recorded_disclosure(store: LogStore, period: str) -> dict[str, Any] | None:
+    """The log's ``disclosure`` command for ``period`` with its entry index, if any."""
+    return recorded_disclosures(store).get(period)

@@ -34,6 +34,44 @@ class OperatorKeyError(ProfitpoolError):
     """The key file is missing, unreadable, too open, or not a key."""
 
 
+def write_secret_file(path: Path, text: str, error: type[ProfitpoolError]) -> None:
+    """Create ``path`` with mode 0600 holding ``text``; never overwrite an existing file.
+
+    Every secret key profitpool writes (the operator's, a witness's) goes through here.
+
+    Raises:
+        error: the file exists already, or cannot be created.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise error(f"{path} exists already; not overwriting a key") from None
+    except OSError as failure:
+        raise error(f"cannot create {path}: {failure.strerror}") from None
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text + "\n")
+
+
+def read_secret_file(path: Path, error: type[ProfitpoolError], create_hint: str) -> str:
+    """The stripped text of a secret key file, refused if group or others may read it.
+
+    Raises:
+        error: missing (``create_hint`` says how to make one), unreadable, or too open.
+    """
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise error(f"no key at {path} ({create_hint})") from None
+    except OSError as failure:
+        raise error(f"cannot read the key {path}: {failure.strerror}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path} is not a key file (not UTF-8 text)") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise error(f"{path} can be read by others: `chmod 600 {path}` first")
+    return text
+
+
 def default_key_path() -> Path:
     """``$PROFITPOOL_KEY`` or ``profitpool.key`` in the current directory."""
     return Path(os.environ.get("PROFITPOOL_KEY", DEFAULT_KEY_PATH))
@@ -49,14 +87,7 @@ def create_key(path: Path, origin: str) -> Signer:
         secret, _ = generate_signer(origin)
     except NoteError as error:
         raise OperatorKeyError(f"{origin!r} cannot name a log: {error}") from None
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise OperatorKeyError(f"{path} exists already; not overwriting a key") from None
-    except OSError as error:
-        raise OperatorKeyError(f"cannot create {path}: {error.strerror}") from None
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secret + "\n")
+    write_secret_file(path, secret, OperatorKeyError)
     return Signer.parse(secret)
 
 
@@ -66,15 +97,7 @@ def load_key(path: Path) -> Signer:
     Raises:
         OperatorKeyError: missing, readable by others, or not a signer key.
     """
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text().strip()
-    except FileNotFoundError:
-        raise OperatorKeyError(f"no key at {path} (create one with `profitpool init`)") from None
-    except OSError as error:
-        raise OperatorKeyError(f"cannot read the key {path}: {error.strerror}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise OperatorKeyError(f"{path} can be read by others: `chmod 600 {path}` first")
+    text = read_secret_file(path, OperatorKeyError, "create one with `profitpool init`")
     try:
         return Signer.parse(text)
     except NoteError as error:

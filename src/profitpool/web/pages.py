@@ -137,11 +137,12 @@ def disclosures_page(request: Request, ctx: ContextDep, lang: Lang = None,
                      lang_cookie: LangCookie = None) -> Response:
     """Every month disclosed: report, PoL root, custody figures and anchor; and a form where
     a member checks their own proof in the browser (WebCrypto, no trust in this server)."""
-    from ..disclosure.publish import recorded_disclosure, stored_periods
+    from ..disclosure.publish import recorded_disclosures, stored_periods
 
     months = []
+    in_log = recorded_disclosures(ctx.store)
     for row in stored_periods(ctx.store):
-        recorded = recorded_disclosure(ctx.store, row.period)
+        recorded = in_log.get(row.period)
         months.append({"period": row.period, "sha256": row.sha256, "pol_root": row.pol_root,
                        "pol_total": format_fen(row.pol_total),
                        "entry": None if recorded is None else recorded["index"],

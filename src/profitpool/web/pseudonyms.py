@@ -8,15 +8,14 @@ members. A member sees their pseudonym in their wallet.
 
 from __future__ import annotations
 
-import secrets
 import threading
 
 from fastapi import Request
 
-from ..disclosure.publish import pseudonym_of
+from ..disclosure.publish import PSEUDONYM_META, program_secret, pseudonym_of
 from ..service.deps import Context
 
-META_KEY = "pseudonym_key"
+META_KEY = PSEUDONYM_META
 
 
 class Pseudonyms:
@@ -32,11 +31,7 @@ class Pseudonyms:
         existing = getattr(request.app.state, "pseudonyms", None)
         if existing is not None:
             return existing  # type: ignore[no-any-return]
-        meta = ctx.store.meta()
-        if META_KEY not in meta:
-            ctx.store.set_meta({META_KEY: secrets.token_hex(32)})
-            meta = ctx.store.meta()
-        made = cls(bytes.fromhex(meta[META_KEY]))
+        made = cls(program_secret(ctx.store, META_KEY))
         request.app.state.pseudonyms = made
         return made
 

@@ -11,8 +11,6 @@ Heavy imports (Starlette, uvicorn) happen inside ``serve``, so the rest of the
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -22,6 +20,7 @@ import click
 from ..chain.cosign import CosignerKey
 from ..chain.note import NoteError
 from ..errors import ProfitpoolError
+from ..log.keys import read_secret_file, write_secret_file
 
 if TYPE_CHECKING:
     from .server import Witness
@@ -45,14 +44,7 @@ def create_witness_key(path: Path, name: str) -> CosignerKey:
         key = CosignerKey.generate(name)
     except NoteError as error:
         raise WitnessKeyError(f"{name!r} cannot name a witness: {error}") from None
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise WitnessKeyError(f"{path} exists already; not overwriting a key") from None
-    except OSError as error:
-        raise WitnessKeyError(f"cannot create {path}: {error.strerror}") from None
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key.key_string() + "\n")
+    write_secret_file(path, key.key_string(), WitnessKeyError)
     return key
 
 
@@ -62,16 +54,8 @@ def load_witness_key(path: Path) -> CosignerKey:
     Raises:
         WitnessKeyError: missing, readable by others, or not a cosigner key.
     """
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text().strip()
-    except FileNotFoundError:
-        raise WitnessKeyError(
-            f"no key at {path} (create one with `profitpool witness init`)") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise WitnessKeyError(f"cannot read the key {path}: {error}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise WitnessKeyError(f"{path} can be read by others: `chmod 600 {path}` first")
+    text = read_secret_file(path, WitnessKeyError,
+                            "create one with `profitpool witness init`")
     try:
         return CosignerKey.parse(text)
     except NoteError as error:

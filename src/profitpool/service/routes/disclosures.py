@@ -14,6 +14,7 @@ from ...disclosure.publish import (
     member_proof,
     prepare,
     recorded_disclosure,
+    recorded_disclosures,
     save,
     stored_periods,
     stored_report,
@@ -83,8 +84,9 @@ async def publish_disclosure(period: Period, ctx: ContextDep, who: CallerDep) ->
 def list_disclosures(ctx: ContextDep) -> dict[str, Any]:
     """Every month disclosed: the report's SHA-256, the PoL root and total, its log entry."""
     data = []
+    in_log = recorded_disclosures(ctx.store)
     for row in stored_periods(ctx.store):
-        recorded = recorded_disclosure(ctx.store, row.period)
+        recorded = in_log.get(row.period)
         data.append({"period": row.period, "report_sha256": row.sha256,
                      "pol_root": row.pol_root, "pol_total_fen": row.pol_total,
                      "entry": None if recorded is None else recorded["index"],
