@@ -50,6 +50,11 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=_SORTED)
 
 
+def effect_json(effect: Effect) -> dict[str, Any]:
+    """One effect as the canonical JSON object it has in its entry."""
+    return _EFFECTS[type(effect)](effect)
+
+
 def entry_bytes(command: Command, effects: Sequence[Effect]) -> bytes:
     """The canonical bytes of one log entry (every encoder writes its keys sorted)."""
     encoders = _EFFECTS

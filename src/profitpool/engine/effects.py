@@ -262,6 +262,12 @@ def _party_fields(kind: type) -> tuple[tuple[int, str], ...]:
     return fields
 
 
+def own_parties(effect: Effect) -> list[str]:
+    """The members, merchants and lenders one effect names (``member:<id>``, ...)."""
+    return [f"{party}:{effect[position]}" for position, party in _party_fields(type(effect))
+            if effect[position] is not None]
+
+
 def parties(effects: list[Effect]) -> set[str]:
     """Who an accepted command's effects concern: ``member:<id>``, ``merchant:<id>``,
     ``lender:<id>``, ``rules`` for a rule change, ``burns`` for a burn and
@@ -282,8 +288,5 @@ def parties(effects: list[Effect]) -> set[str]:
         if kind is DisclosurePublished or kind is CustodyRecorded:
             found.add("disclosures")
             continue
-        for position, party in _party_fields(kind):
-            value = effect[position]
-            if value is not None:
-                found.add(f"{party}:{value}")
+        found.update(own_parties(effect))
     return found

@@ -10,8 +10,8 @@ pending entries are sealed into a block:
 2. the holdings of the members they touched are re-hashed, giving the state
    digest;
 3. the header is signed, and so is a C2SP checkpoint for the new tree size;
-   who each entry concerns (histories) and the pool after the block (time
-   series) are noted for readers;
+   who each entry concerns (histories), the pool after the block (time
+   series) and the block's domain events (the outbox, events/) are noted;
 4. entries, header and changed tiles are written in one transaction.
 
 Opening a writer rebuilds the ledger (newest signed snapshot, then the
@@ -40,6 +40,7 @@ from ..chain.tiles import TILE_WIDTH, TileWriter
 from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
 from ..engine.effects import parties
 from ..errors import ProfitpoolError, Rejected
+from ..events.domain import block_events
 from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
 from ..store.repository import BlockExtras, LogStore, StoredBlock
@@ -257,6 +258,7 @@ class LogWriter:
              for offset, (_, effects) in enumerate(self.pending) for party in parties(effects)],
             (self.ledger.pool, self.ledger.total_shares, self.ledger.index, self.ledger.exits),
             answers or [],
+            block_events(first_index, self.pending, self.ledger, header),
         )
         try:
             self.store.append_block(block, data, self.tiles.take_dirty(), extras)

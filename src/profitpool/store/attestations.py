@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
+from ..events.domain import anchor_event
+from ..events.outbox import Outbox
 from .schema import anchors, cosignatures
 
 
@@ -49,10 +51,13 @@ class AttestationStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._outbox = Outbox(engine)
 
     def add_anchor(self, record: AnchorRecord) -> None:
+        """Record an anchor and, in the same transaction, its ``checkpoint.anchored`` event."""
         with self.engine.begin() as connection:
             connection.execute(anchors.insert().values(**_fields(record)))
+            self._outbox.insert(connection, [anchor_event(record)])
 
     def anchors(self, limit: int | None = None, newest_first: bool = False) -> list[AnchorRecord]:
         order = anchors.c.tree_size.desc() if newest_first else anchors.c.tree_size

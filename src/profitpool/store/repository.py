@@ -8,7 +8,7 @@ transaction. Readers stream entries in index order without loading the log.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, tuple_
@@ -16,6 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..chain.block import BlockHeader
+from ..events.domain import OutboxRow
+from ..events.outbox import Outbox
 from .database import StoreError, describe_error
 from .schema import (
     block_stats,
@@ -44,12 +46,14 @@ class BlockExtras:
 
     ``parties`` are (party, entry index) pairs; ``stats`` is the pool, total
     shares, index and exits so far after the block; ``answers`` are the service's first
-    answers to idempotent requests (scope, key, request hash, status, body).
+    answers to idempotent requests (scope, key, request hash, status, body); ``events``
+    are the block's domain events, for the outbox (events/).
     """
 
     parties: list[tuple[str, int]]
     stats: tuple[int, int, int, int]
     answers: list[tuple[str, str, bytes, int, bytes]]
+    events: list[OutboxRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class LogStore:
         self._insert_parties = (
             f"INSERT INTO entry_parties (party, idx) VALUES ({marker}, {marker})"
         )
+        self.outbox = Outbox(engine)
 
     # meta ---------------------------------------------------------------
     def meta(self) -> dict[str, str]:
@@ -137,6 +142,7 @@ class LogStore:
                  "response": body}
                 for scope, key, digest, status, body in extras.answers
             ])
+        self.outbox.insert(connection, extras.events)
 
     def put_snapshot(self, snapshot: StoredSnapshot, keep: int = 2) -> None:
         """Store a snapshot and drop all but the newest ``keep``."""

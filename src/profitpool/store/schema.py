@@ -15,6 +15,9 @@ The service keeps ``api_keys`` (hashes only) and ``idempotency`` (the first
 answer to each idempotent request, stored with the block that made it).
 ``anchors`` and ``cosignatures`` record what others attested about the log:
 checkpoints published on a chain, and witnesses' cosignatures.
+``events`` is the outbox of domain events (events/), written in the same
+transaction as the block (or the anchor) they tell of; ``webhook_endpoints``
+and ``webhook_deliveries`` are who hears of them and every attempt to tell them.
 
 Migrations (alembic, ``store/migrations``) create these tables; a test checks
 that the migrated schema matches this module exactly.
@@ -180,6 +183,62 @@ pol_members = Table(
 )
 """Where each member's two leaves sit in a month's tree, and their salt (served only to them)."""
 
+events = Table(
+    "events", metadata,
+    Column("seq", Id, primary_key=True, autoincrement=True),
+    Column("id", String(200), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("time_us", BigInteger, nullable=False),
+    Column("log_index", BigInteger, nullable=True),
+    Column("position", Integer, nullable=True),
+    Column("block", BigInteger, nullable=True),
+    Column("tree_size", BigInteger, nullable=True),
+    Column("parties", Text, nullable=False),
+    Column("body", LargeBinary, nullable=True),
+)
+"""The outbox (events/outbox.py): one row per domain event, in commit order (``seq``).
+``parties`` is " party party " ("" for a public event); ``body`` is null for an event
+told by a log entry's effect (it is rebuilt from the entry, byte for byte)."""
+
+webhook_endpoints = Table(
+    "webhook_endpoints", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("owner", String(210), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("types", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("enabled", SmallInteger, nullable=False),
+    Column("disabled_reason", Text, nullable=True),
+    Column("cursor", BigInteger, nullable=False),
+    Column("replay_next", BigInteger, nullable=True),
+    Column("replay_end", BigInteger, nullable=True),
+    Column("failing_since_us", BigInteger, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_us", BigInteger, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+)
+"""Webhook endpoints (events/endpoints.py). ``owner`` is "admin" or the party
+("merchant:<id>", "lender:<id>"); ``types`` a JSON list of event types or patterns;
+``cursor`` the last event seq delivered (or passed over by the filter)."""
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("endpoint", String(40), primary_key=True),
+    Column("attempt_us", BigInteger, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(200), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("http_status", SmallInteger, nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+"""The delivery log: every attempt, its outcome ("delivered", "failed", "timeout",
+"unreachable", "refused"...), the receiver's status and what went wrong."""
+
 Index("block_stats_time", block_stats.c.time_us)
 Index("anchors_tree_size", anchors.c.tree_size)
 Index("cosignatures_tree_size", cosignatures.c.tree_size)
+Index("webhook_deliveries_seq", webhook_deliveries.c.endpoint, webhook_deliveries.c.seq)

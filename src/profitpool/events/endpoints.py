@@ -1,0 +1,371 @@
+"""Webhook endpoints: who hears which events, where, and every attempt to tell them.
+
+An endpoint belongs to an owner: ``admin`` (hears every event) or a party,
+``merchant:<id>`` or ``lender:<id>`` (hears only events about itself and the
+public ones, events/domain.py). It has a URL, a type filter (exact types or
+patterns like ``order.*``; empty: everything the owner may hear) and a
+secret (``whsec_…``) shown once, when it is created or rotated.
+
+Each endpoint keeps a cursor: the last event ``seq`` it was told of (or that
+its filter passed over). Events go out in ``seq`` order, one at a time per
+endpoint; a failing event is retried (events/webhooks.py) and the ones after
+it wait, so a receiver never sees them out of order. A new endpoint hears what
+happens from its creation on; :meth:`EndpointStore.replay` sends any range again.
+
+URLs are checked when registered and again before every delivery
+(:class:`UrlPolicy`): http or https only, no user or password in them, never
+the service itself, and in production mode never an address that is not
+public (loopback, private, link-local, carrier-grade NAT, multicast,
+reserved), whatever the name resolves to.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import orjson
+from sqlalchemy import Engine, delete, select, update
+
+from ..errors import ProfitpoolError
+from ..store.schema import webhook_deliveries, webhook_endpoints
+from .domain import ADMIN, check_patterns
+from .outbox import Outbox
+from .signing import new_secret
+
+MAX_URL: Final = 2000
+MAX_DESCRIPTION: Final = 500
+OWNER_ROLES: Final = ("merchant", "lender")
+
+
+class EndpointError(ProfitpoolError):
+    """An endpoint cannot be registered or changed as asked: ``code`` says which kind."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        """``invalid_url``, ``invalid_command`` (a bad filter or field) or ``not_found``."""
+        self.message = message
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    """Where deliveries may go.
+
+    ``production`` refuses every address that is not public; ``own`` are the
+    (host, port) pairs the service itself listens on, never a receiver.
+    """
+
+    production: bool = False
+    own: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+
+    def check(self, url: str) -> str:
+        """``url`` if deliveries may go there.
+
+        Raises:
+            EndpointError(invalid_url): with the reason, in one sentence.
+        """
+        if not isinstance(url, str) or not url or len(url) > MAX_URL:
+            raise EndpointError("invalid_url", f"a webhook URL is 1 to {MAX_URL} characters")
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as error:
+            raise EndpointError("invalid_url", f"{url!r} is not a URL: {error}") from None
+        if parts.scheme not in ("http", "https"):
+            raise EndpointError("invalid_url", f"{url!r} is not http(s): webhooks are "
+                                "delivered over HTTP only")
+        if not parts.hostname:
+            raise EndpointError("invalid_url", f"{url!r} names no host")
+        if parts.username is not None or parts.password is not None:
+            raise EndpointError("invalid_url", "a webhook URL may not hold a user or "
+                                "password: receivers check the signature instead")
+        if parts.fragment:
+            raise EndpointError("invalid_url", "a webhook URL may not hold a #fragment")
+        port = port or (443 if parts.scheme == "https" else 80)
+        self.check_address(parts.hostname, port)
+        return url
+
+    def check_address(self, host: str, port: int,
+                      addresses: Sequence[str] | None = None) -> None:
+        """Refuse the service itself and, in production, any address that is not public.
+
+        ``addresses`` are what ``host`` resolved to (resolved here when needed).
+
+        Raises:
+            EndpointError(invalid_url)
+        """
+        own_ports = {own_port for _, own_port in self.own}
+        if not self.production and port not in own_ports:
+            return
+        if addresses is None:
+            addresses = resolve(host, port)
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            if port in own_ports and self._is_own(ip, port):
+                raise EndpointError("invalid_url", f"{host}:{port} is this service itself: "
+                                    "a webhook must go to another system")
+            if self.production and (not ip.is_global or ip.is_multicast):
+                raise EndpointError("invalid_url", f"{host} resolves to {ip}, which is not a "
+                                    "public address (refused in production mode)")
+
+    def _is_own(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int) -> bool:
+        for own_host, own_port in self.own:
+            if own_port != port:
+                continue
+            try:
+                bound = ipaddress.ip_address(own_host)
+            except ValueError:
+                bound = None
+            if ip.is_loopback or ip.is_unspecified or bound is None or bound == ip:
+                return True
+            if bound.is_unspecified:
+                return ip in _local_addresses()
+        return False
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to.
+
+    Raises:
+        EndpointError(invalid_url): it does not resolve.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise EndpointError("invalid_url", f"{host} does not resolve: {error}") from None
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _local_addresses() -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        names = socket.getaddrinfo(socket.gethostname(), None)
+    except OSError:
+        return set()
+    return {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in names}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    id: str
+    owner: str
+    url: str
+    secret: str
+    types: tuple[str, ...]
+    description: str
+    enabled: bool
+    disabled_reason: str | None
+    cursor: int
+    replay_next: int | None
+    replay_end: int | None
+    failing_since_us: int | None
+    attempts: int
+    next_attempt_us: int | None
+    created_us: int
+
+    def public(self) -> dict[str, Any]:
+        """What the API shows (never the secret)."""
+        return {
+            "id": self.id, "owner": self.owner, "url": self.url, "types": list(self.types),
+            "description": self.description, "enabled": self.enabled,
+            "disabled_reason": self.disabled_reason, "cursor": self.cursor,
+            "replaying": None if self.replay_next is None else
+            {"next": self.replay_next, "end": self.replay_end},
+            "failing_since_us": self.failing_since_us, "attempts": self.attempts,
+            "next_attempt_us": self.next_attempt_us, "created_us": self.created_us,
+        }
+
+
+def check_owner(owner: str) -> str:
+    """``admin``, ``merchant:<id>`` or ``lender:<id>``.
+
+    Raises:
+        EndpointError(invalid_command)
+    """
+    if owner == ADMIN:
+        return owner
+    role, _, party = owner.partition(":")
+    if role not in OWNER_ROLES or not party:
+        raise EndpointError("invalid_command", f"{owner!r} cannot own an endpoint: the owner "
+                            "is 'admin', 'merchant:<id>' or 'lender:<id>'")
+    return owner
+
+
+class EndpointStore:
+    """The ``webhook_endpoints`` and ``webhook_deliveries`` tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.outbox = Outbox(engine)
+
+    # registration -------------------------------------------------------------
+    def create(self, owner: str, url: str, types: Iterable[str] = (), description: str = "",
+               *, policy: UrlPolicy, after: int | None = None) -> tuple[Endpoint, str]:
+        """Register an endpoint; returns it and its secret (shown this once).
+
+        It hears events after ``after`` (default: the newest event now).
+
+        Raises:
+            EndpointError: a bad owner, URL, filter or description.
+        """
+        check_owner(owner)
+        policy.check(url)
+        filters = _filters(types)
+        _description(description)
+        secret = new_secret()
+        endpoint_id = "wh_" + secrets.token_hex(8)
+        cursor = self.outbox.last_seq() if after is None else max(0, after)
+        with self.engine.begin() as connection:
+            connection.execute(webhook_endpoints.insert().values(
+                id=endpoint_id, owner=owner, url=url, secret=secret,
+                types=orjson.dumps(filters).decode(), description=description, enabled=1,
+                disabled_reason=None, cursor=cursor, replay_next=None, replay_end=None,
+                failing_since_us=None, attempts=0, next_attempt_us=None,
+                created_us=_now()))
+        endpoint = self.get(endpoint_id)
+        assert endpoint is not None
+        return endpoint, secret
+
+    def get(self, endpoint_id: str) -> Endpoint | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(webhook_endpoints).where(
+                webhook_endpoints.c.id == endpoint_id)).first()
+        return None if row is None else _endpoint(row)
+
+    def require(self, endpoint_id: str, owner: str | None = None) -> Endpoint:
+        """The endpoint, if it exists and (for a party) is the owner's.
+
+        Raises:
+            EndpointError(not_found): also for another owner's (its existence is not told).
+        """
+        endpoint = self.get(endpoint_id)
+        if endpoint is None or (owner not in (None, ADMIN) and endpoint.owner != owner):
+            raise EndpointError("not_found", f"there is no webhook endpoint {endpoint_id!r}")
+        return endpoint
+
+    def list(self, owner: str | None = None) -> list[Endpoint]:
+        """Every endpoint, or one owner's (``admin`` lists all)."""
+        query = select(webhook_endpoints).order_by(webhook_endpoints.c.created_us,
+                                                   webhook_endpoints.c.id)
+        if owner not in (None, ADMIN):
+            query = query.where(webhook_endpoints.c.owner == owner)
+        with self.engine.connect() as connection:
+            return [_endpoint(row) for row in connection.execute(query)]
+
+    def update(self, endpoint_id: str, *, policy: UrlPolicy, owner: str | None = None,
+               url: str | None = None, types: Iterable[str] | None = None,
+               description: str | None = None, enabled: bool | None = None) -> Endpoint:
+        """Change an endpoint. Enabling it again clears its failures and retries at once.
+
+        Raises:
+            EndpointError
+        """
+        self.require(endpoint_id, owner)
+        values: dict[str, Any] = {}
+        if url is not None:
+            values["url"] = policy.check(url)
+        if types is not None:
+            values["types"] = orjson.dumps(_filters(types)).decode()
+        if description is not None:
+            values["description"] = _description(description)
+        if enabled is not None:
+            values["enabled"] = int(enabled)
+            if enabled:
+                values.update(disabled_reason=None, failing_since_us=None, attempts=0,
+                              next_attempt_us=None)
+            else:
+                values["disabled_reason"] = "disabled by its owner"
+        if values:
+            self._set(endpoint_id, values)
+        return self.require(endpoint_id)
+
+    def delete(self, endpoint_id: str, owner: str | None = None) -> None:
+        self.require(endpoint_id, owner)
+        with self.engine.begin() as connection:
+            connection.execute(delete(webhook_deliveries).where(
+                webhook_deliveries.c.endpoint == endpoint_id))
+            connection.execute(delete(webhook_endpoints).where(
+                webhook_endpoints.c.id == endpoint_id))
+
+    def rotate_secret(self, endpoint_id: str, owner: str | None = None) -> str:
+        """A new secret for the endpoint (the old one stops signing at once)."""
+        self.require(endpoint_id, owner)
+        secret = new_secret()
+        self._set(endpoint_id, {"secret": secret})
+        return secret
+
+    def replay(self, endpoint_id: str, first: int, last: int | None = None,
+               owner: str | None = None) -> Endpoint:
+        """Send events ``first <= seq <= last`` (default: up to the cursor) again, in order,
+        before any newer one; the filter and the owner's view still apply.
+
+        Raises:
+            EndpointError(invalid_command): an empty or reversed range.
+        """
+        endpoint = self.require(endpoint_id, owner)
+        end = endpoint.cursor if last is None else min(last, endpoint.cursor)
+        if first < 1 or end < first:
+            raise EndpointError("invalid_command", f"nothing to replay: events {first} to "
+                                f"{end} (this endpoint has been told of events up to "
+                                f"{endpoint.cursor})")
+        self._set(endpoint_id, {"replay_next": first, "replay_end": end})
+        return self.require(endpoint_id)
+
+    def deliveries(self, endpoint_id: str, *, before_us: int | None = None,
+                   seq: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The delivery log, newest attempt first (only event ``seq`` if given)."""
+        query = (select(webhook_deliveries)
+                 .where(webhook_deliveries.c.endpoint == endpoint_id)
+                 .order_by(webhook_deliveries.c.attempt_us.desc()).limit(limit))
+        if before_us is not None:
+            query = query.where(webhook_deliveries.c.attempt_us < before_us)
+        if seq is not None:
+            query = query.where(webhook_deliveries.c.seq == seq)
+        with self.engine.connect() as connection:
+            return [{
+                "seq": row.seq, "event_id": row.event_id, "attempt": row.attempt,
+                "attempt_us": row.attempt_us, "outcome": row.outcome,
+                "http_status": row.http_status, "detail": row.detail,
+                "duration_ms": row.duration_ms,
+            } for row in connection.execute(query)]
+
+    def _set(self, endpoint_id: str, values: dict[str, Any]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(webhook_endpoints)
+                               .where(webhook_endpoints.c.id == endpoint_id).values(**values))
+
+
+def _filters(types: Iterable[str]) -> list[str]:
+    if isinstance(types, str):
+        raise EndpointError("invalid_command", "types is a list of event types")
+    try:
+        return check_patterns(list(types))
+    except ValueError as error:
+        raise EndpointError("invalid_command", str(error)) from None
+
+
+def _description(text: str) -> str:
+    if not isinstance(text, str) or len(text) > MAX_DESCRIPTION:
+        raise EndpointError("invalid_command",
+                            f"a description is text of at most {MAX_DESCRIPTION} characters")
+    return text
+
+
+def _endpoint(row: Any) -> Endpoint:
+    return Endpoint(
+        id=row.id, owner=row.owner, url=row.url, secret=row.secret,
+        types=tuple(orjson.loads(row.types)), description=row.description,
+        enabled=bool(row.enabled), disabled_reason=row.disabled_reason, cursor=int(row.cursor),
+        replay_next=row.replay_next, replay_end=row.replay_end,
+        failing_since_us=row.failing_since_us, attempts=int(row.attempts),
+        next_attempt_us=row.next_attempt_us, created_us=int(row.created_us))
+
+
+def _now() -> int:
+    return time.time_ns() // 1000
