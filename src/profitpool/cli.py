@@ -26,6 +26,7 @@ from .disclosure.command import custody_group, report_group
 from .disclosure.pol_command import pol_group
 from .engine import view
 from .errors import ProfitpoolError
+from .events.command import events_group
 from .log.keys import OperatorKeyError, create_key, default_key_path, load_key
 from .log.reader import LogReader
 from .log.verify import verify_log
@@ -421,13 +422,26 @@ def _verify_anchors(store: LogStore, rpc: str, contract: str | None, chain_id: i
 @click.option("--witness", "witnesses", multiple=True, metavar="'URL VKEY'",
               help="Ask this witness (c2sp.org/tlog-witness) to cosign each new checkpoint; "
               "repeatable.")
+@click.option("--webhooks/--no-webhooks", default=True, show_default=True,
+              help="Deliver events to the registered webhook endpoints (a process of its own).")
+@click.option("--events", "events_url", default=None, metavar="nats://HOST:PORT",
+              help="Also publish every event to NATS JetStream there.")
+@click.option("--production", is_flag=True,
+              help="Production mode: webhooks may go only to public addresses.")
+@click.option("--webhook-timeout", default=10.0, show_default=True,
+              type=click.FloatRange(min=0.1), help="Seconds a receiver has to answer.")
+@click.option("--webhook-retry-hours", default=72.0, show_default=True,
+              type=click.FloatRange(min=0), help="Retry a failing event this long, then "
+              "disable its endpoint (and tell the admin).")
 @clean_errors
 def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: int,
                   block_wait_ms: float, rate: float, burst: float, auto_burn: bool,
                   anchor_rpc: str | None, anchor_eth_key: Path | None,
                   anchor_chain_id: int | None, anchor_every_blocks: int,
                   anchor_every_minutes: float, disclose: bool,
-                  witnesses: tuple[str, ...]) -> None:
+                  witnesses: tuple[str, ...], webhooks: bool, events_url: str | None,
+                  production: bool, webhook_timeout: float,
+                  webhook_retry_hours: float) -> None:
     """Serve the REST API (and the log as C2SP tlog-tiles) over HTTP.
 
     On a fresh machine this creates the log (as `init` does) and a first admin
@@ -439,6 +453,9 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
 
     for witness in witnesses:
         WitnessEndpoint.parse(witness)  # a bad one is one line, before anything starts
+    if events_url is not None and not events_url.startswith(("nats://", "tls://")):
+        raise click.BadParameter(f"{events_url!r} is not a NATS URL (nats://host:port)",
+                                 param_hint="--events")
     initialise(db, key_path, None, quiet_if_done=True)
     engine = connect(db)
     try:
@@ -454,7 +471,9 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
                      anchor_rpc=anchor_rpc, anchor_eth_key=anchor_eth_key,
                      anchor_chain_id=anchor_chain_id, anchor_every_blocks=anchor_every_blocks,
                      anchor_every_minutes=anchor_every_minutes, witnesses=list(witnesses),
-                     disclose=disclose))
+                     disclose=disclose, webhooks=webhooks, events=events_url,
+                     production=production, webhook_timeout_seconds=webhook_timeout,
+                     webhook_retry_hours=webhook_retry_hours))
 
 
 def _serve(settings: Any) -> None:
@@ -710,6 +729,7 @@ main.add_command(witness_group)
 main.add_command(report_group)
 main.add_command(custody_group)
 main.add_command(pol_group)
+main.add_command(events_group)
 
 
 def run() -> None:

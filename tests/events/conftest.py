@@ -1,7 +1,9 @@
-"""The ``event_log`` fixture: a fresh log on SQLite and on PostgreSQL (skipped without one)."""
+"""Fixtures: ``event_log`` (a log written by a LogWriter) and ``service`` (the real service),
+each on SQLite and on PostgreSQL (skipped without a server); ``sqlite_*`` on SQLite only."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +11,9 @@ import pytest
 from eventhelpers import EventLog
 
 from databases import BACKENDS, fresh_database
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))  # servicehelpers
+from servicehelpers import Service  # noqa: E402
 
 
 @pytest.fixture(params=BACKENDS)
@@ -28,3 +33,22 @@ def sqlite_event_log(tmp_path: Path) -> Iterator[EventLog]:
         yield log
     finally:
         log.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
+    with fresh_database(request.param, tmp_path) as url:
+        running = Service(url, tmp_path / "operator.key").setup()
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+@pytest.fixture
+def sqlite_service(tmp_path: Path) -> Iterator[Service]:
+    running = Service(f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "operator.key").setup()
+    try:
+        yield running
+    finally:
+        running.stop()

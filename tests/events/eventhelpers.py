@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from profitpool.errors import Rejected
 from profitpool.events.outbox import Outbox
 from profitpool.log.keys import create_key
 from profitpool.log.writer import LogWriter
@@ -47,14 +48,20 @@ class EventLog:
             self.writer = LogWriter.open(self.url, self.key)
         return self.writer
 
-    def write(self, commands: list[dict[str, Any]]) -> int:
-        """Apply and commit ``commands`` as one block; returns the block's height."""
+    def write(self, commands: list[dict[str, Any]], *, refused_ok: bool = False) -> int:
+        """Apply and commit ``commands`` as one block; returns the block's height.
+
+        A refused command fails the test unless ``refused_ok`` (a generated workload)."""
         writer = self.open_writer()
         for command in commands:
             if "at" not in command:
                 self.clock += timedelta(minutes=1)
                 command = {**command, "at": self.clock.isoformat()}
-            writer.submit(command)
+            try:
+                writer.submit(command)
+            except Rejected:
+                if not refused_ok:
+                    raise
         header = writer.commit()
         assert header is not None
         return header.height

@@ -64,7 +64,8 @@ class Service:
         return self.start()
 
     def settings(self) -> Settings:
-        options = {"rate": 0.0, "auto_burn": False, "disclose": False, **self.options}
+        options = {"rate": 0.0, "auto_burn": False, "disclose": False, "webhooks": False,
+                   **self.options}
         return Settings(db=self.db, key=self.key_path, **options)
 
     def start(self) -> Service:

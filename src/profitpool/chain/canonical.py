@@ -24,7 +24,7 @@ parsing it again gives the same command: the verifier replays the log from it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, get_type_hints
 
 import orjson
 
@@ -48,11 +48,6 @@ _SORTED: Final = orjson.OPT_SORT_KEYS
 def dumps(value: Any) -> bytes:
     """Canonical JSON bytes of a value made of str, small int, bool, None, list and dict."""
     return orjson.dumps(value, option=_SORTED)
-
-
-def effect_json(effect: Effect) -> dict[str, Any]:
-    """One effect as the canonical JSON object it has in its entry."""
-    return _EFFECTS[type(effect)](effect)
 
 
 def entry_bytes(command: Command, effects: Sequence[Effect]) -> bytes:
@@ -267,3 +262,58 @@ _EFFECTS: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {
         fx.DisclosurePublished,
     )
 }
+
+
+# JSON Schema of the effects, from the same field table ---------------------------
+
+_MONEY: Final = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$",
+                 "description": "yuan, exactly 2 decimals (fen)"}
+_SCHEMA_OF: Final[dict[Any, dict[str, Any]]] = {
+    format_fen: _MONEY,
+    _shares: {"type": "string", "pattern": "^[0-9]+$", "description": "shares in 1e-24 units"},
+    format_rational: {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$",
+                      "description": "an exact decimal rate or multiple"},
+    _index: {"type": "string", "pattern": r"^[0-9]+\.[0-9]{24}$"},
+    format_time: {"type": "string", "format": "date-time",
+                  "description": "ISO 8601, Asia/Shanghai"},
+    format_points: {"type": "string", "pattern": r"^[0-9]+\.[0-9]{4}$",
+                    "description": "points, exactly 4 decimals"},
+    _price: {"type": "string", "pattern": r"^[0-9]+\.[0-9]{6}$"},
+    _trigger: {"type": "string", "pattern": "^[0-9]+/[0-9]+$",
+               "description": "fen per share at which the lot exits, numerator/denominator"},
+    _parts: {"type": "array", "items": {
+        "type": "object", "additionalProperties": False,
+        "required": ["cost", "lot", "new_lot", "shares"],
+        "properties": {"cost": _MONEY, "lot": {"type": "integer"},
+                       "new_lot": {"type": ["integer", "null"]},
+                       "shares": {"type": "string", "pattern": "^[0-9]+$"}}}},
+    list: {"type": "array", "items": {"type": "integer"}},
+}
+_SAME_SCHEMA: Final[dict[Any, dict[str, Any]]] = {
+    str: {"type": "string"}, int: {"type": "integer"},
+    str | None: {"type": ["string", "null"]}, int | None: {"type": ["integer", "null"]}}
+
+
+def effect_schema(kind: type) -> dict[str, Any]:
+    """The JSON Schema of one kind of effect as :func:`effect_json` writes it."""
+    annotations = get_type_hints(kind)
+    type_name = "".join(
+        f"_{char.lower()}" if char.isupper() else char for char in kind.__name__
+    ).lstrip("_")
+    properties: dict[str, Any] = {"type": {"const": type_name}}
+    for name in kind._fields:  # type: ignore[attr-defined]
+        key, write = _FIELD_FORMATS[name]
+        if write is _same:
+            properties[key] = _SAME_SCHEMA[annotations[name]]
+        elif name == "changes":
+            properties[key] = {"type": "object",
+                               "description": "rule name: its new value, as in `rules`"}
+        else:
+            properties[key] = _SCHEMA_OF[write]
+    return {"type": "object", "additionalProperties": False,
+            "required": sorted(properties), "properties": properties}
+
+
+def effect_kinds() -> tuple[type, ...]:
+    """Every kind of effect the log holds."""
+    return tuple(_EFFECTS)

@@ -252,7 +252,8 @@ _PARTY_FIELDS: Final = (("member", "member"), ("sender", "member"), ("receiver",
 _FIELDS_OF: dict[type, tuple[tuple[int, str], ...]] = {}
 
 
-def _party_fields(kind: type) -> tuple[tuple[int, str], ...]:
+def party_fields(kind: type) -> tuple[tuple[int, str], ...]:
+    """(position, "member" | "merchant" | "lender") of each field of ``kind`` naming a party."""
     fields = _FIELDS_OF.get(kind)
     if fields is None:
         names: tuple[str, ...] = getattr(kind, "_fields", ())
@@ -264,7 +265,7 @@ def _party_fields(kind: type) -> tuple[tuple[int, str], ...]:
 
 def own_parties(effect: Effect) -> list[str]:
     """The members, merchants and lenders one effect names (``member:<id>``, ...)."""
-    return [f"{party}:{effect[position]}" for position, party in _party_fields(type(effect))
+    return [f"{party}:{effect[position]}" for position, party in party_fields(type(effect))
             if effect[position] is not None]
 
 

@@ -21,6 +21,7 @@ reserved), whatever the name resolves to.
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import secrets
 import socket
@@ -318,7 +319,7 @@ class EndpointStore:
         return self.require(endpoint_id)
 
     def deliveries(self, endpoint_id: str, *, before_us: int | None = None,
-                   seq: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+                   seq: int | None = None, limit: int = 100) -> builtins.list[dict[str, Any]]:
         """The delivery log, newest attempt first (only event ``seq`` if given)."""
         query = (select(webhook_deliveries)
                  .where(webhook_deliveries.c.endpoint == endpoint_id)

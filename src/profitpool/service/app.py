@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..anchor.publisher import AnchorLoop
 from ..disclosure.job import DisclosureJob
+from ..events.schema import add_event_docs
+from ..events.worker import EventsWorker
 from ..log.reader import LogReader, ReadError
 from ..log.writer import LogWriter
 from ..store.apikeys import KeyStore
@@ -49,6 +51,9 @@ change is an entry of a signed, Merkle-hashed, publicly verifiable log.
 * Writes are answered once their block is durable; a retry with the same
   order id or `Idempotency-Key` gets the first answer, marked as a replay.
 * The log is also served as C2SP tlog-tiles: `/checkpoint`, `/tile/…`.
+* Events: `/v1/events` is the feed; `/v1/webhooks` registers endpoints that
+  receive each event signed (Standard Webhooks). Every event's body is
+  documented under "Webhooks" below.
 
 profitpool states facts; it promises no return. A point's price can fall.
 """
@@ -148,13 +153,18 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             for job in (anchoring, witnessing, disclosing):
                 if job is not None:
                     job.start()
+            events = (EventsWorker(settings.db, settings.events_options())
+                      if settings.webhooks or settings.events else None)
+            if events is not None:
+                events.start()
             meta = store.meta()
             keys = KeyStore(engine)
             app.state.context = Context(
                 settings=settings, store=store, reader=LogReader(store), keys=keys,
                 auth=Authenticator(keys, RateLimiter(settings.rate, settings.burst)),
                 sequencer=sequencer, read=read, origin=meta["origin"],
-                verifier_key=meta["verifier_key"], anchoring=anchoring, witnessing=witnessing)
+                verifier_key=meta["verifier_key"], anchoring=anchoring, witnessing=witnessing,
+                events=events)
             log.info("serving the log %s at block %d", meta["origin"], read.head.height)
             try:
                 yield
@@ -163,6 +173,8 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
                     if job is not None:
                         job.stop()
                 sequencer.stop()
+                if events is not None:
+                    events.stop()
         finally:
             engine.dispose()
 
@@ -180,4 +192,5 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    add_event_docs(app)
     return app

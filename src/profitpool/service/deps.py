@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..anchor.publisher import AnchorLoop
 from ..errors import Rejected
+from ..events.worker import EventsWorker
 from ..log.reader import LogReader
 from ..store.apikeys import KeyStore
 from ..store.repository import LogStore
@@ -39,6 +40,7 @@ class Context:
     verifier_key: str
     anchoring: AnchorLoop | None = None
     witnessing: CosignLoop | None = None
+    events: EventsWorker | None = None
 
 
 async def context(request: Request) -> Context:

@@ -4,7 +4,8 @@ Every error answer is ``{"error": code, "message": text}``. The engine's codes
 (RULES.md section 8, :mod:`profitpool.errors`) keep their names; the service
 adds its own for what only HTTP can get wrong (``unauthorized``,
 ``forbidden``, ``not_found``, ``rate_limited``, ``payload_too_large``,
-``unavailable``). Routes raise; the handlers in :func:`install` answer.
+``unavailable``, and ``invalid_url`` for a webhook URL deliveries may not go to).
+Routes raise; the handlers in :func:`install` answer.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .responses import Json
 
 SERVICE_CODES: Final = (
     "unauthorized", "forbidden", "not_found", "method_not_allowed", "rate_limited",
-    "payload_too_large", "unsupported_media_type", "unavailable",
+    "payload_too_large", "unsupported_media_type", "unavailable", "invalid_url",
 )
 
 _STATUS: Final[dict[str, int]] = {
@@ -36,7 +37,7 @@ _STATUS: Final[dict[str, int]] = {
     "transfers_disabled": 422,
     "unauthorized": 401, "forbidden": 403, "not_found": 404, "method_not_allowed": 405,
     "rate_limited": 429, "payload_too_large": 413, "unsupported_media_type": 415,
-    "unavailable": 503,
+    "unavailable": 503, "invalid_url": 400,
 }
 assert set(_STATUS) == set(CODES) | set(SERVICE_CODES)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,6 +55,31 @@ class Settings(BaseSettings):
     """How often the disclosure job looks for a month to report."""
     witnesses: list[str] = []
     """Witnesses asked to cosign each new checkpoint, each "URL VKEY" (c2sp.org/tlog-witness)."""
+    webhooks: bool = True
+    """Run the events process: deliver events to registered webhooks (events/)."""
+    events: str | None = None
+    """Also publish every event to NATS JetStream at this URL (nats://host:port)."""
+    production: bool = False
+    """Production mode: webhooks may go only to public addresses."""
+    webhook_timeout_seconds: float = 10.0
+    """A receiver that has not answered in this long has failed the attempt."""
+    webhook_retry_hours: float = 72.0
+    """A failing event is retried with backoff this long; then its endpoint is disabled."""
+
+    def url_policy(self) -> Any:
+        """Where webhooks may go: never this service, only public addresses in production."""
+        from ..events.endpoints import UrlPolicy
+
+        return UrlPolicy(production=self.production,
+                         own=frozenset({(self.host, self.port)}))
+
+    def events_options(self) -> Any:
+        """The events process's options (events/options.py)."""
+        from ..events.options import EventsOptions
+
+        return EventsOptions(policy=self.url_policy(), nats_url=self.events,
+                             timeout_s=self.webhook_timeout_seconds,
+                             retry_for_s=self.webhook_retry_hours * 3600)
 
 
 @lru_cache

@@ -235,8 +235,9 @@ webhook_deliveries = Table(
     Column("duration_ms", Integer, nullable=False),
     sqlite_with_rowid=False,
 )
-"""The delivery log: every attempt, its outcome ("delivered", "failed", "timeout",
-"unreachable", "refused"...), the receiver's status and what went wrong."""
+"""The delivery log: every attempt, its outcome ("delivered", "redirect", "rejected",
+"failed", "timeout", "unreachable", "forbidden_address", "error"), the receiver's status
+and what went wrong."""
 
 Index("block_stats_time", block_stats.c.time_us)
 Index("anchors_tree_size", anchors.c.tree_size)

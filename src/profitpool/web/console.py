@@ -1,5 +1,5 @@
 """The operator console: the pool's health, the rules (changed through a diff and a
-confirmation), merchants, lenders, campaigns, API keys and burns. Signed in with an
+confirmation), merchants, lenders, campaigns, API keys, burns and webhooks. Signed in with an
 admin key (:mod:`.signin`); every change goes through the same sequencer as the API."""
 
 from __future__ import annotations
@@ -21,10 +21,14 @@ from ..times import format_time, parse_time, shanghai_day, shanghai_month
 from .analytics import percent
 from .pages import Lang, LangCookie, render
 from .signin import Area, add_signin_routes, form, same_site, signed_in
+from .webhooks import add_webhook_routes, endpoint_rows
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 AREA = Area("/console", "admin", "pp_admin_key")
 add_signin_routes(router, AREA)
+# Before /console/{action} below, which would otherwise take /console/webhook-create.
+add_webhook_routes(router, AREA, lambda _who, fields: fields.get("owner", "admin").strip()
+                   or "admin")
 TOP_HOLDERS = 10
 
 
@@ -70,7 +74,8 @@ def console(request: Request, ctx: ContextDep, lang: Lang = None,
              for index in ctx.store.party_entries("burns", None, 24)]
     return render(request, "console.html", lang, lang_cookie, health=health(ctx),
                    rules=rules, merchants=merchants, lenders=lenders, campaigns=campaigns,
-                   keys=[key.public() for key in ctx.keys.list()], burns=burns)
+                   keys=[key.public() for key in ctx.keys.list()], burns=burns,
+                   webhooks=endpoint_rows(ctx, None), area="/console", choose_owner=True)
 
 
 def _register(kind: str, fields: dict[str, str]) -> dict[str, Any]:

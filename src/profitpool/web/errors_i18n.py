@@ -66,6 +66,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
                                "en": "The request's content type is wrong."},
     "unavailable": {"zh": "暂时无法写入,什么都没有改变,请重试。",
                     "en": "Nothing could be written just now; nothing changed. Retry."},
+    "invalid_url": {"zh": "这个地址不能接收通知:须为 http(s),不能指向本服务,"
+                          "生产模式下须为公网地址。",
+                    "en": "Webhooks cannot go to that address: it must be http(s), not this "
+                          "service, and public in production mode."},
 }
 assert set(MESSAGES) == set(CODES) | set(SERVICE_CODES)
 

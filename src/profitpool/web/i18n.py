@@ -181,6 +181,40 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "zh": "这是新密钥,只显示这一次;系统只保存它的哈希。",
         "en": "This is the new key. It is shown this once; only its hash is kept.",
     },
+    "webhooks": {"zh": "事件通知(Webhook)", "en": "Webhooks"},
+    "webhooks_note": {
+        "zh": "每个事件签名后推送到这些地址(Standard Webhooks);失败按指数退避重试最长 3 天,"
+              "之后停用并通知管理员。新地址只接收此后的事件;可重放任意区间。",
+        "en": "Each event is signed and sent to these addresses (Standard Webhooks); a "
+              "failure is retried with backoff for up to 3 days, then the endpoint is "
+              "disabled and the admin told. A new endpoint hears events from now on; any "
+              "range can be replayed.",
+    },
+    "owner": {"zh": "所属", "en": "Owner"},
+    "event_types": {"zh": "事件类型", "en": "Event types"},
+    "add_webhook": {"zh": "添加地址", "en": "Add endpoint"},
+    "told_up_to": {"zh": "已推送至", "en": "Told up to"},
+    "disabled": {"zh": "已停用", "en": "disabled"},
+    "healthy": {"zh": "正常", "en": "healthy"},
+    "failing_since": {"zh": "失败始于", "en": "failing since"},
+    "replaying": {"zh": "重放中", "en": "replaying"},
+    "disable": {"zh": "停用", "en": "Disable"},
+    "enable": {"zh": "启用", "en": "Enable"},
+    "replay": {"zh": "重放", "en": "Replay"},
+    "from": {"zh": "从", "en": "from"},
+    "to": {"zh": "到", "en": "to"},
+    "rotate_secret": {"zh": "更换密钥", "en": "Rotate secret"},
+    "delete": {"zh": "删除", "en": "Delete"},
+    "webhook_secret_once": {
+        "zh": "这是签名密钥,只显示这一次。接收方用它校验每次推送的 webhook-signature。",
+        "en": "This is the signing secret, shown this once. Receivers check each "
+              "delivery's webhook-signature with it.",
+    },
+    "back": {"zh": "返回", "en": "Back"},
+    "deliveries": {"zh": "推送记录", "en": "Delivery log"},
+    "event": {"zh": "事件", "en": "Event"},
+    "outcome": {"zh": "结果", "en": "Outcome"},
+    "detail": {"zh": "详情", "en": "Detail"},
     "burns": {"zh": "销毁", "en": "Burns"},
     "period": {"zh": "月份", "en": "Period"},
     "burn_month": {"zh": "销毁该月", "en": "Burn that month"},

@@ -1,7 +1,8 @@
 """The merchant portal: a merchant signs in with its key and sees its orders, what it
 put into the pool and received for points spent, and its customers' repurchase,
 order value, retention by monthly cohort and new-versus-returning mix, computed from
-its own orders (:mod:`.analytics`). Pending orders can be refunded here."""
+its own orders (:mod:`.analytics`). Pending orders can be refunded here, and its
+webhooks registered (:mod:`.webhooks`)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from ..service.readmodel import order_json
 from .analytics import analyse
 from .pages import Lang, LangCookie, render
 from .signin import Area, add_signin_routes, form, same_site, signed_in
+from .webhooks import add_webhook_routes, endpoint_rows
 
 router = APIRouter(prefix="/merchant", include_in_schema=False)
 AREA = Area("/merchant", "merchant", "pp_merchant_key")
 add_signin_routes(router, AREA)
+add_webhook_routes(router, AREA, lambda who, _fields: f"merchant:{who.party}")
 SHOWN_ORDERS = 50
 
 
@@ -35,7 +38,9 @@ def portal(request: Request, ctx: ContextDep, lang: Lang = None,
     prefix = len(merchant) + 1
     latest = [order_json(view, view.order[prefix:]) for view in orders[-SHOWN_ORDERS:][::-1]]
     return render(request, "merchant.html", lang, lang_cookie, merchant=merchant,
-                   summary=summary, analytics=analyse(orders), latest=latest)
+                   summary=summary, analytics=analyse(orders), latest=latest,
+                   webhooks=endpoint_rows(ctx, f"merchant:{merchant}"), area="/merchant",
+                   choose_owner=False)
 
 
 @router.post("/refund")

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from . import attestations, disclosures, lenders, members, operator, orders, public, tiles
+from . import (
+    attestations,
+    disclosures,
+    events,
+    lenders,
+    members,
+    operator,
+    orders,
+    public,
+    tiles,
+)
 
 ROUTERS = (public.router, tiles.router, operator.router, orders.router, members.router,
-           lenders.router, attestations.router, disclosures.router)
+           lenders.router, attestations.router, disclosures.router, events.router)

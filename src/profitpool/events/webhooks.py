@@ -1,0 +1,795 @@
+"""Webhooks: every event an endpoint may hear, POSTed to it in order, signed, retried.
+
+One :class:`WebhookDispatcher` serves every endpoint (events/endpoints.py).
+Each pass (:meth:`WebhookDispatcher.step`):
+
+1. reloads the endpoints; a delivery in flight whose endpoint has since been
+   deleted, disabled or changed stops after its current attempt;
+2. for each enabled endpoint that is idle and due (no ``next_attempt_us`` in
+   the future), takes the events after its cursor (or its replay pointer):
+   one ``Outbox.read`` from the lowest such position, shared by all of them
+   (a further read only for endpoints beyond a full batch; the last batch is
+   kept for endpoints that come back for it a moment later);
+3. gives each of those endpoints a *lane*: an asyncio task that goes through
+   its events in ``seq`` order, one HTTP attempt at a time, passing its cursor
+   over what the owner may not hear or the filter drops, and stopping at the
+   first failure, so the events after it wait (head of line: a receiver never
+   sees them out of order). Lanes of different endpoints run concurrently,
+   and a lane outlives the pass that started it: the pass waits only until
+   the first lane ends or ``poll_s`` has passed, so a hanging receiver holds
+   up its own endpoint and no other;
+4. records, in one transaction, every attempt made since the last pass (one
+   ``webhook_deliveries`` row each, lanes still running included) with each
+   endpoint's new state (cursor, replay pointer, failures). An endpoint gets
+   no new lane until its last one has ended and been recorded, so the state
+   a lane starts from is never stale.
+
+A delivery is a POST of the event's body (bytes as stored) with the Standard
+Webhooks headers (events/signing.py), no redirects followed, at most
+``timeout_s`` in all, and at most ``max_response_bytes`` of the answer read.
+The address is checked against the URL policy for every new connection (a
+resolver that refuses what the name resolves to, and the literal address of a
+URL before each attempt), so a name re-pointed at a forbidden range is never
+reached. One session serves every lane: keep-alive (idle connections closed
+after :data:`KEEPALIVE_S`; a POST that meets a kept-alive connection the
+receiver has just closed goes again on a new one), no cookies kept, answers
+not decompressed. Each attempt has an outcome (:data:`OUTCOMES`): ``delivered`` (2xx),
+``redirect`` (3xx; the detail names the Location), ``rejected`` (4xx),
+``failed`` (5xx), ``timeout``, ``unreachable`` (refused, no route, no such
+name), ``forbidden_address`` (nothing was sent) or ``error`` (anything else:
+the receiver hung up without answering, a malformed answer, TLS).
+
+A failed event is retried after ``first_retry_s``, then twice as long each
+time up to ``max_retry_interval_s``. An attempt that fails when the event has
+been failing for ``retry_for_s`` disables the endpoint, and in the same
+transaction adds an ``endpoint.disabled`` event for the operator (parties
+:data:`~.domain.OPERATOR`, so only admin endpoints hear it)::
+
+    {"id": "ev_endpoint_<endpoint id>_<time us>", "type": "endpoint.disabled",
+     "timestamp": ..., "log": {}, "data": {"endpoint": "wh_…", "owner": ...,
+     "url": ..., "reason": ..., "failing_since": "<ISO time>",
+     "event_id": "<the event that kept failing>"}}
+
+(``log`` is empty: the event tells of no log entry.) Enabling the endpoint
+again resumes at its cursor. Delivery is at least once: a crash between an
+attempt and its record sends that event again (same ``webhook-id``).
+Successful attempts older than ``keep_deliveries_s`` are pruned now and then;
+failures are kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import functools
+import ipaddress
+import logging
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Final, NamedTuple
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+from sqlalchemy import ColumnElement, Engine, bindparam, delete, select, update
+
+from ..store.schema import webhook_deliveries, webhook_endpoints
+from ..times import format_time
+from .domain import ENDPOINT_DISABLED, OPERATOR, Event, OutboxRow, envelope, matches, visible_to
+from .endpoints import Endpoint, EndpointError, EndpointStore, UrlPolicy
+from .options import EventsOptions
+from .outbox import Outbox
+from .signing import headers, secret_key
+
+DELIVERED: Final = "delivered"
+REDIRECT: Final = "redirect"
+REJECTED: Final = "rejected"
+FAILED: Final = "failed"
+TIMEOUT: Final = "timeout"
+UNREACHABLE: Final = "unreachable"
+FORBIDDEN_ADDRESS: Final = "forbidden_address"
+ERROR: Final = "error"
+OUTCOMES: Final = (DELIVERED, REDIRECT, REJECTED, FAILED, TIMEOUT, UNREACHABLE,
+                   FORBIDDEN_ADDRESS, ERROR)
+
+EXCERPT_CHARS: Final = 200
+READ_CHUNK_BYTES: Final = 65_536
+KEEPALIVE_S: Final = 2.0
+"""Idle connections are dropped before common servers drop them (uvicorn, Node: 5 s)."""
+STALE_RETRIES: Final = 2
+"""A POST on a kept-alive connection the receiver had just closed is sent again."""
+MAX_READS: Final = 8
+"""Outbox reads in one pass at most (more only when endpoints are far apart)."""
+PRUNE_EVERY_US: Final = 600 * 1_000_000
+MAX_BACKOFF_S: Final = 30.0
+"""The longest :meth:`WebhookDispatcher.run` waits after a failed pass."""
+
+log = logging.getLogger("profitpool.events")
+
+
+def epoch_us() -> int:
+    """Now, in microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one POST came to."""
+
+    outcome: str
+    http_status: int | None
+    detail: str
+    duration_ms: int
+
+
+class DeliveryRow(NamedTuple):
+    """One attempt as the delivery log stores it (``webhook_deliveries``, in column order)."""
+
+    endpoint: str
+    attempt_us: int
+    seq: int
+    event_id: str
+    attempt: int
+    outcome: str
+    http_status: int | None
+    detail: str
+    duration_ms: int
+
+
+@dataclass
+class _Lane:
+    """One endpoint's deliveries in flight: its events and its state as they go."""
+
+    endpoint: Endpoint
+    events: Sequence[Event]
+    exhausted: bool
+    """The read reached the end of the outbox (no event after the last one)."""
+    cursor: int
+    replay: tuple[int, int] | None
+    stored_replay: tuple[int | None, int | None]
+    attempts: int
+    failing_since_us: int | None
+    next_attempt_us: int | None
+    rows: list[DeliveryRow] = field(default_factory=list)
+    version: int = 0
+    recorded_version: int = 0
+    disable: tuple[str, OutboxRow] | None = None
+    stop: bool = False
+    task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of(cls, endpoint: Endpoint, events: Sequence[Event], exhausted: bool) -> _Lane:
+        replay = (None if endpoint.replay_next is None or endpoint.replay_end is None
+                  else (endpoint.replay_next, endpoint.replay_end))
+        return cls(endpoint, events, exhausted, endpoint.cursor, replay,
+                   (endpoint.replay_next, endpoint.replay_end), endpoint.attempts,
+                   endpoint.failing_since_us, endpoint.next_attempt_us)
+
+    def position(self) -> int:
+        """The last ``seq`` this endpoint is done with (delivered or passed over)."""
+        return self.replay[0] - 1 if self.replay is not None else self.cursor
+
+    def passed(self, seq: int) -> None:
+        """Event ``seq`` is done with: move past it and forget its failures."""
+        if self.replay is not None:
+            self.replay = None if seq >= self.replay[1] else (seq + 1, self.replay[1])
+        else:
+            self.cursor = seq
+        self.attempts = 0
+        self.failing_since_us = self.next_attempt_us = None
+        self.version += 1
+
+    def end_replay(self) -> None:
+        self.replay = None
+        self.version += 1
+
+    def state(self) -> dict[str, Any]:
+        return {"cursor": self.cursor, "attempts": self.attempts,
+                "failing_since_us": self.failing_since_us,
+                "next_attempt_us": self.next_attempt_us}
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """One lane's part of a pass's transaction."""
+
+    endpoint: str
+    state: dict[str, Any]
+    replay: tuple[tuple[int | None, int | None], tuple[int | None, int | None]] | None
+    rows: list[DeliveryRow]
+    disable: tuple[str, OutboxRow] | None
+
+
+class ForbiddenAddress(OSError):
+    """The URL policy refuses an address a receiver's name resolved to."""
+
+
+class PolicyResolver(AbstractResolver):
+    """aiohttp's resolver, refusing names that resolve where the policy forbids.
+
+    aiohttp asks it whenever it resolves a name for a new connection (and
+    caches only what it returned), so a name re-pointed at a forbidden range
+    (DNS rebinding) is refused before anything is sent. IP literals never
+    reach a resolver: the dispatcher checks those itself.
+    """
+
+    def __init__(self, policy: UrlPolicy) -> None:
+        self.policy = policy
+        self.inner = DefaultResolver()
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        found = await self.inner.resolve(host, port, family)
+        try:
+            self.policy.check_address(host.rstrip("."), port, [item["host"] for item in found])
+        except EndpointError as error:
+            raise ForbiddenAddress(error.message) from None
+        return found
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+class WebhookDispatcher:
+    """Delivers outbox events to the webhook endpoints (see the module docstring)."""
+
+    def __init__(self, engine: Engine, options: EventsOptions, *,
+                 clock: Callable[[], int] = epoch_us) -> None:
+        self.engine = engine
+        self.options = options
+        self.clock = clock
+        self.store = EndpointStore(engine)
+        self.outbox = Outbox(engine)
+        self._lanes: dict[str, _Lane] = {}
+        self._last_attempt_us: dict[str, int] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._resolver: PolicyResolver | None = None
+        self._next_prune_us = 0
+        self._earliest_due_us: int | None = None
+        self._progressed = False
+        self._totals = {"attempts": 0, "delivered": 0, "failed": 0, "disabled": 0}
+        self._last_error: str | None = None
+        self._endpoint_ids: list[str] = []
+        self._recent: tuple[int, list[Event]] = (0, [])
+        self._insert_deliveries = _insert_sql(engine)
+
+    @property
+    def in_flight(self) -> int:
+        """Endpoints with deliveries under way or not yet recorded."""
+        return len(self._lanes)
+
+    @property
+    def status(self) -> dict[str, Any]:
+        """What the dispatcher is doing, for ``GET /v1/events/status``."""
+        return {**self._totals, "endpoints": len(self._endpoint_ids),
+                "in_flight": len(self._lanes), "last_error": self._last_error}
+
+    # one pass ------------------------------------------------------------------
+    async def step(self) -> int:
+        """Start the due deliveries, wait a little for them, record what was done.
+
+        Returns:
+            The number of attempts recorded by this pass.
+        """
+        endpoints = await asyncio.to_thread(self.store.list)
+        self._endpoint_ids = [endpoint.id for endpoint in endpoints]
+        now = self.clock()
+        self._stop_changed(endpoints)
+        due = [endpoint for endpoint in endpoints
+               if endpoint.enabled and endpoint.id not in self._lanes
+               and (endpoint.next_attempt_us is None or endpoint.next_attempt_us <= now)]
+        waiting = [endpoint.next_attempt_us for endpoint in endpoints
+                   if endpoint.enabled and endpoint.next_attempt_us is not None
+                   and endpoint.next_attempt_us > now]
+        self._earliest_due_us = min(waiting, default=None)
+        if due:
+            for endpoint, events, exhausted in await asyncio.to_thread(self._events_for, due):
+                if events or (endpoint.replay_next is not None and exhausted):
+                    self._start(_Lane.of(endpoint, events, exhausted))
+        running = [lane.task for lane in self._lanes.values()
+                   if lane.task is not None and not lane.task.done()]
+        if running:
+            await asyncio.wait(running, timeout=self.options.poll_s,
+                               return_when=asyncio.FIRST_COMPLETED)
+        return await self._record()
+
+    def _stop_changed(self, endpoints: list[Endpoint]) -> None:
+        """Lanes of endpoints deleted, disabled or changed stop after their current attempt."""
+        current = {endpoint.id: endpoint for endpoint in endpoints}
+        for endpoint_id, lane in self._lanes.items():
+            now = current.get(endpoint_id)
+            before = lane.endpoint
+            if now is None or not now.enabled or (now.url, now.secret, now.types, now.owner) != (
+                    before.url, before.secret, before.types, before.owner):
+                lane.stop = True
+
+    def _events_for(self, due: list[Endpoint]) -> list[tuple[Endpoint, list[Event], bool]]:
+        """The events after each due endpoint's position: one read for all, if it can be.
+
+        The last batch read is kept: endpoints whose lanes end a little apart, at
+        the same place, are served from it (a batch holds every event between
+        its first and last ``seq``, since ``seq`` order is commit order).
+        """
+        found: list[tuple[Endpoint, list[Event], bool]] = []
+        remaining = []
+        after, recent = self._recent
+        for endpoint in due:
+            start = _start(endpoint)
+            if recent and after <= start < recent[-1].seq:
+                found.append((endpoint, _after(recent, start), False))
+            else:
+                remaining.append(endpoint)
+        remaining.sort(key=_start)
+        for _ in range(MAX_READS):
+            if not remaining:
+                break
+            after = _start(remaining[0])
+            events = self.outbox.read(after, self.options.batch)
+            self._recent = (after, events)
+            full = len(events) >= self.options.batch
+            beyond = []
+            for endpoint in remaining:
+                start = _start(endpoint)
+                if full and start >= events[-1].seq:
+                    beyond.append(endpoint)
+                else:
+                    found.append((endpoint, _after(events, start), not full))
+            remaining = beyond
+        return found
+
+    def _start(self, lane: _Lane) -> None:
+        lane.task = asyncio.create_task(self._drive(lane), name=f"webhook {lane.endpoint.id}")
+        self._lanes[lane.endpoint.id] = lane
+
+    # one endpoint's deliveries -------------------------------------------------
+    async def _drive(self, lane: _Lane) -> None:
+        """Deliver the lane's events in order until one fails or it is told to stop."""
+        endpoint = lane.endpoint
+        key = secret_key(endpoint.secret)
+        for event in lane.events:
+            if lane.stop:
+                return
+            if lane.replay is not None and event.seq > lane.replay[1]:
+                lane.end_replay()
+            if event.seq <= lane.position():
+                continue
+            if not (visible_to(event.parties, endpoint.owner)
+                    and matches(event.type, endpoint.types)):
+                lane.passed(event.seq)
+                continue
+            if not await self._deliver(lane, key, event):
+                return
+        if lane.replay is not None and lane.exhausted and not lane.stop:
+            lane.end_replay()  # the range holds no further event
+
+    async def _deliver(self, lane: _Lane, key: bytes, event: Event) -> bool:
+        """Make one attempt at ``event`` and note it in the lane; whether it was delivered."""
+        endpoint = lane.endpoint
+        attempt_us = max(self.clock(), self._last_attempt_us.get(endpoint.id, 0) + 1)
+        self._last_attempt_us[endpoint.id] = attempt_us
+        result = await self.attempt(endpoint.url, key, event, attempt_us)
+        lane.rows.append(DeliveryRow(endpoint.id, attempt_us, event.seq, event.id,
+                                     lane.attempts + 1, result.outcome, result.http_status,
+                                     result.detail, result.duration_ms))
+        if result.outcome == DELIVERED:
+            lane.passed(event.seq)
+            return True
+        self._failed(lane, event, result)
+        return False
+
+    def _failed(self, lane: _Lane, event: Event, result: Attempt) -> None:
+        """Schedule the retry of a failed event, or disable an endpoint failing too long."""
+        now = self.clock()
+        options = self.options
+        since = lane.failing_since_us
+        lane.attempts += 1
+        lane.version += 1
+        if since is not None and now - since >= options.retry_for_s * 1_000_000:
+            lane.next_attempt_us = None
+            lane.disable = self._disabling(lane.endpoint, event, result, since, now)
+            return
+        if since is None:
+            lane.failing_since_us = now
+        interval_us = min(int(options.max_retry_interval_s * 1_000_000),
+                          int(options.first_retry_s * 1_000_000) * 2 ** min(lane.attempts - 1, 40))
+        lane.next_attempt_us = now + interval_us
+        log.info("webhook %s: event %s attempt %d %s (%s); next in %.0f s", lane.endpoint.id,
+                 event.id, lane.attempts, result.outcome, result.detail, interval_us / 1e6)
+
+    def _disabling(self, endpoint: Endpoint, event: Event, result: Attempt, since_us: int,
+                   now_us: int) -> tuple[str, OutboxRow]:
+        """The reason an endpoint is disabled and the ``endpoint.disabled`` event telling it."""
+        reason = (f"disabled after failing since {format_time(since_us)}: the last attempt "
+                  f"at event {event.id} had the outcome {result.outcome!r} ({result.detail})")
+        event_id = f"ev_endpoint_{endpoint.id}_{now_us}"
+        body = envelope(event_id, ENDPOINT_DISABLED, now_us, {
+            "endpoint": endpoint.id, "owner": endpoint.owner, "url": endpoint.url,
+            "reason": reason, "failing_since": format_time(since_us), "event_id": event.id,
+        }, {})
+        log.warning("webhook %s: %s", endpoint.id, reason)
+        return reason, OutboxRow(event_id, ENDPOINT_DISABLED, now_us, None, None, None, None,
+                                 OPERATOR, body)
+
+    # HTTP ----------------------------------------------------------------------
+    async def attempt(self, url: str, key: bytes, event: Event, attempt_us: int) -> Attempt:
+        """POST ``event`` to ``url`` once; never raises for anything a receiver does."""
+        started = time.monotonic()
+        try:
+            refused = _refused_literal(self.options.policy, url)
+            if refused is not None:
+                return Attempt(FORBIDDEN_ADDRESS, None, refused, 0)
+            signed = headers(key, event.id, attempt_us // 1_000_000, event.body)
+            return await self._post(url, signed, event.body, started)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a receiver's behaviour must never stop the dispatcher
+            return Attempt(*_failure(error, self.options.timeout_s),
+                           _elapsed_ms(started))
+
+    async def _post(self, url: str, signed: dict[str, str], body: bytes,
+                    started: float) -> Attempt:
+        session = self._client()
+        retries = 0
+        while True:
+            context: dict[str, bool] = {}
+            try:
+                async with session.post(url, data=body, headers=signed, allow_redirects=False,
+                                        trace_request_ctx=context) as response:
+                    excerpt, cut = await _read_some(response, self.options.max_response_bytes)
+                    return _answer(response, excerpt, cut, _elapsed_ms(started))
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
+                    aiohttp.ClientConnectionResetError) as error:
+                # A kept-alive connection the receiver closed just as it was reused:
+                # send again on a new one (receivers de-duplicate by webhook-id).
+                stale = context.get("reused") and not isinstance(
+                    error, aiohttp.ClientConnectorError)
+                if not stale or retries == STALE_RETRIES:
+                    raise
+                retries += 1
+
+    def _client(self) -> aiohttp.ClientSession:
+        """The one HTTP session (created in the running loop, on first use)."""
+        if self._session is None:
+            trace = aiohttp.TraceConfig()
+            trace.on_connection_reuseconn.append(_note_reuse)
+            self._resolver = PolicyResolver(self.options.policy)
+            connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S,
+                                             resolver=self._resolver)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=self.options.timeout_s),
+                auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=("Accept-Encoding",), trace_configs=[trace])
+        return self._session
+
+    # recording -------------------------------------------------------------------
+    async def _record(self) -> int:
+        """Store every lane's new attempts and state in one transaction; returns the attempts."""
+        pending: list[tuple[_Lane, _Pending, int, int]] = []
+        for lane in self._lanes.values():
+            if lane.rows or lane.version != lane.recorded_version:
+                pending.append((lane, self._pending(lane), len(lane.rows), lane.version))
+        now = self.clock()
+        prune_before: int | None = None
+        if now >= self._next_prune_us:
+            prune_before = now - int(self.options.keep_deliveries_s * 1_000_000)
+        made = sum(count for _, _, count, _ in pending)
+        gone: set[str] = set()
+        conflicts: set[str] = set()
+        if pending:
+            gone, conflicts = await asyncio.to_thread(
+                self._write, [item for _, item, _, _ in pending])
+        if prune_before is not None:
+            self._next_prune_us = now + PRUNE_EVERY_US
+            try:
+                await asyncio.to_thread(self._prune, prune_before)
+            except Exception as error:  # pruning can wait for its next turn
+                log.warning("webhooks: could not prune the delivery log: %s", error)
+        self._progressed = bool(pending)
+        for lane, item, count, version in pending:
+            if lane.endpoint.id not in gone:
+                self._count(item)
+            del lane.rows[:count]
+            lane.recorded_version = version
+            if item.disable is not None and lane.disable is item.disable:
+                lane.disable = None
+            if item.replay is not None:
+                lane.stored_replay = item.replay[1]
+            if lane.endpoint.id in gone or lane.endpoint.id in conflicts:
+                lane.stop = True
+        for endpoint_id, lane in list(self._lanes.items()):
+            task = lane.task
+            if task is not None and task.done() and not lane.rows and (
+                    lane.version == lane.recorded_version):
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("webhook %s: delivery failed", endpoint_id,
+                              exc_info=task.exception())
+                del self._lanes[endpoint_id]
+        return made
+
+    def _pending(self, lane: _Lane) -> _Pending:
+        replay = None
+        current: tuple[int | None, int | None] = lane.replay or (None, None)
+        if current != lane.stored_replay:
+            replay = (lane.stored_replay, current)
+        return _Pending(lane.endpoint.id, lane.state(), replay, list(lane.rows), lane.disable)
+
+    def _count(self, item: _Pending) -> None:
+        totals = self._totals
+        delivered = sum(1 for row in item.rows if row.outcome == DELIVERED)
+        totals["attempts"] += len(item.rows)
+        totals["delivered"] += delivered
+        totals["failed"] += len(item.rows) - delivered
+        totals["disabled"] += item.disable is not None
+
+    def _write(self, pending: list[_Pending]) -> tuple[set[str], set[str]]:
+        """One transaction: each endpoint's state, its attempts, any ``endpoint.disabled``.
+
+        Returns:
+            The endpoints that are gone (nothing of theirs is written) and those
+            whose replay was changed meanwhile by their owner (theirs stands).
+        """
+        gone: set[str] = set()
+        conflicts: set[str] = set()
+        rows: list[DeliveryRow] = []
+        notices: list[OutboxRow] = []
+        table = webhook_endpoints
+        with self.engine.begin() as connection:
+            # Few statements whatever the number of endpoints: each one waits for the
+            # interpreter's lock while the lanes run, so a statement per endpoint is slow.
+            if pending:
+                connection.execute(_SET_STATE, [
+                    {"endpoint_id": item.endpoint, **item.state} for item in pending])
+                present = set(connection.execute(select(table.c.id).where(
+                    table.c.id.in_([item.endpoint for item in pending]))).scalars())
+            for item in pending:
+                this = table.c.id == item.endpoint
+                if item.endpoint not in present:
+                    gone.add(item.endpoint)
+                    continue
+                if item.replay is not None:
+                    (old_next, old_end), (new_next, new_end) = item.replay
+                    if connection.execute(update(table).where(
+                            this, _same(table.c.replay_next, old_next),
+                            _same(table.c.replay_end, old_end)).values(
+                            replay_next=new_next, replay_end=new_end)).rowcount == 0:
+                        conflicts.add(item.endpoint)
+                rows.extend(item.rows)
+                if item.disable is not None:
+                    reason, notice = item.disable
+                    if connection.execute(update(table).where(this, table.c.enabled == 1).values(
+                            enabled=0, disabled_reason=reason)).rowcount:
+                        notices.append(notice)
+            if rows:
+                connection.exec_driver_sql(self._insert_deliveries, rows)
+            self.outbox.insert(connection, notices)
+        return gone, conflicts
+
+    def _prune(self, before_us: int) -> None:
+        """Forget successful attempts made before ``before_us`` (one endpoint at a time,
+        along the primary key); failures stay."""
+        deliveries = webhook_deliveries.c
+        with self.engine.begin() as connection:
+            for endpoint_id in self._endpoint_ids:
+                connection.execute(delete(webhook_deliveries).where(
+                    deliveries.endpoint == endpoint_id, deliveries.attempt_us < before_us,
+                    deliveries.outcome == DELIVERED))
+
+    # the loop --------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; a failed pass is logged and tried again later."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                made = await self.step()
+            except Exception as error:  # the database may come back; delivery goes on
+                failures += 1
+                delay = min(MAX_BACKOFF_S, max(self.options.poll_s, 0.05) * 2 ** min(failures, 10))
+                self._last_error = f"{type(error).__name__}: {error}"
+                log.warning("webhooks: a pass failed (%d in a row, next in %.1f s): %s",
+                            failures, delay, self._last_error)
+                await _wait(stop, delay)
+                continue
+            failures = 0
+            self._last_error = None
+            if made or self._progressed or self._lanes:
+                continue  # more may be due at once; a pass with lanes waits on them itself
+            await _wait(stop, self._idle_s())
+        await self._finish()
+
+    def _idle_s(self) -> float:
+        """How long an idle loop sleeps: ``poll_s``, or less if a retry is due sooner."""
+        delay = self.options.poll_s
+        if self._earliest_due_us is not None:
+            delay = min(delay, max(0.0, (self._earliest_due_us - self.clock()) / 1e6))
+        return delay
+
+    async def _finish(self) -> None:
+        """Let attempts in flight end (up to ``timeout_s``) and record them."""
+        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+        for lane in self._lanes.values():
+            lane.stop = True
+        try:
+            if tasks:
+                await asyncio.wait(tasks, timeout=self.options.timeout_s)
+            await self._record()
+        except Exception as error:  # stopping must not fail; these events will go again
+            log.warning("webhooks: could not record the last attempts: %s", error)
+
+    async def close(self) -> None:
+        """Cancel what is still in flight (it will be sent again) and close the session."""
+        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if any(lane.rows or lane.version != lane.recorded_version
+               for lane in self._lanes.values()):
+            try:
+                await self._record()
+            except Exception as error:  # closing must not fail; these events will go again
+                log.warning("webhooks: could not record the last attempts: %s", error)
+        self._lanes.clear()
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+        if self._resolver is not None:
+            resolver, self._resolver = self._resolver, None
+            await resolver.close()
+
+
+def _insert_sql(engine: Engine) -> str:
+    """The INSERT of delivery rows; a row stored already is skipped (a commit that
+    succeeded but was reported failed is written again by the next pass)."""
+    marker = "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
+    columns = ", ".join(DeliveryRow._fields)
+    values = ", ".join([marker] * len(DeliveryRow._fields))
+    if engine.dialect.name == "sqlite":
+        return f"INSERT OR IGNORE INTO webhook_deliveries ({columns}) VALUES ({values})"
+    return (f"INSERT INTO webhook_deliveries ({columns}) VALUES ({values}) "
+            "ON CONFLICT DO NOTHING")
+
+
+_SET_STATE: Final = update(webhook_endpoints).where(
+    webhook_endpoints.c.id == bindparam("endpoint_id")).values(
+    cursor=bindparam("cursor"), attempts=bindparam("attempts"),
+    failing_since_us=bindparam("failing_since_us"),
+    next_attempt_us=bindparam("next_attempt_us"))
+"""An endpoint's delivery state, for many endpoints in one statement."""
+
+
+def _start(endpoint: Endpoint) -> int:
+    """The seq after which an endpoint's next events are."""
+    return endpoint.replay_next - 1 if endpoint.replay_next is not None else endpoint.cursor
+
+
+@functools.lru_cache(maxsize=4096)
+def _refused_literal(policy: UrlPolicy, url: str) -> str | None:
+    """Why the policy refuses a URL naming an IP address (None: allowed, or a name).
+
+    Cached: the answer depends on nothing else, and parsing costs more than a POST's
+    own bookkeeping.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None  # a name: the resolver checks what it resolves to
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        policy.check_address(host, port, [host])
+    except EndpointError as error:
+        return error.message
+    return None
+
+
+def _after(events: list[Event], seq: int) -> list[Event]:
+    """The events after ``seq`` (``events`` in ``seq`` order)."""
+    return events[bisect.bisect_right(events, seq, key=lambda event: event.seq):]
+
+
+def _same(column: ColumnElement[Any], value: int | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
+async def _note_reuse(_session: aiohttp.ClientSession, context: SimpleNamespace,
+                      _params: aiohttp.TraceConnectionReuseconnParams) -> None:
+    if isinstance(context.trace_request_ctx, dict):
+        context.trace_request_ctx["reused"] = True
+
+
+async def _read_some(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, str | None]:
+    """The first bytes of an answer, reading at most ``limit`` bytes of it.
+
+    Returns:
+        Its first :data:`EXCERPT_CHARS` bytes (one more if there are more), and
+        why the rest was not read (None: it was read to the end).
+    """
+    head = bytearray()
+    received = 0
+    try:
+        while received < limit:
+            chunk = await response.content.read(min(READ_CHUNK_BYTES, limit - received))
+            if not chunk:
+                return bytes(head), None
+            received += len(chunk)
+            if len(head) <= EXCERPT_CHARS:
+                head += chunk[:EXCERPT_CHARS + 1 - len(head)]
+        if response.content.at_eof():
+            return bytes(head), None
+        response.close()  # the rest is never read: the connection goes with it
+        return bytes(head), f"only the first {limit} bytes of the answer were read"
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        response.close()
+        reason = "no more within the time limit" if isinstance(error, TimeoutError) else (
+            f"{type(error).__name__}")
+        return bytes(head), f"the answer was cut short ({reason})"
+
+
+def _answer(response: aiohttp.ClientResponse, excerpt: bytes, cut: str | None,
+            duration_ms: int) -> Attempt:
+    """The outcome of an attempt the receiver answered."""
+    status = response.status
+    said = _printable(excerpt)
+    detail = f"HTTP {status}" + (f": {said}" if said else "")
+    if 200 <= status < 300:
+        outcome = DELIVERED
+    elif 300 <= status < 400:
+        outcome = REDIRECT
+        location = _printable(response.headers.get("Location", "").encode())
+        detail = (f"HTTP {status} to {location or '(no Location)'}: redirects are not "
+                  "followed, register the final URL")
+    elif 400 <= status < 500:
+        outcome = REJECTED
+    elif 500 <= status < 600:
+        outcome = FAILED
+    else:
+        outcome = ERROR
+    if cut is not None:
+        detail += f" ({cut})"
+    return Attempt(outcome, status, detail, duration_ms)
+
+
+def _failure(error: BaseException, timeout_s: float) -> tuple[str, None, str]:
+    """The outcome, status and detail of an attempt that got no answer."""
+    if isinstance(error, aiohttp.ClientConnectorDNSError) and isinstance(
+            error.os_error, ForbiddenAddress):
+        return FORBIDDEN_ADDRESS, None, str(error.os_error)
+    if isinstance(error, TimeoutError):
+        return TIMEOUT, None, f"no answer within {timeout_s:g} s"
+    if isinstance(error, aiohttp.ClientSSLError):
+        return ERROR, None, f"TLS failed with {error.host}:{error.port}: {error.os_error}"
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return UNREACHABLE, None, f"{error.host} does not resolve: {error.os_error}"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        reason = error.os_error.strerror or str(error.os_error) or type(error.os_error).__name__
+        return UNREACHABLE, None, f"cannot connect to {error.host}:{error.port}: {reason}"
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return ERROR, None, "the receiver closed the connection without answering"
+    if isinstance(error, aiohttp.ClientResponseError):
+        return ERROR, None, f"the answer is not valid HTTP: {error.message}"
+    return ERROR, None, f"{type(error).__name__}: {_printable(str(error).encode())}"
+
+
+def _printable(raw: bytes) -> str:
+    """A short one-line excerpt of a receiver's bytes, safe to log and show."""
+    text = raw[:EXCERPT_CHARS].decode("utf-8", "replace")
+    text = "".join(char if char.isprintable() else " " for char in text)
+    text = " ".join(text.split())
+    return text if len(raw) <= EXCERPT_CHARS else text + "…"
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less if ``stop`` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
