@@ -425,7 +425,10 @@ def _verify_anchors(store: LogStore, rpc: str, contract: str | None, chain_id: i
 @click.option("--webhooks/--no-webhooks", default=True, show_default=True,
               help="Deliver events to the registered webhook endpoints (a process of its own).")
 @click.option("--events", "events_url", default=None, metavar="nats://HOST:PORT",
-              help="Also publish every event to NATS JetStream there.")
+              help="Also publish every event to NATS JetStream there ...")
+@click.option("--events-stream", default="PROFITPOOL", show_default=True, metavar="NAME",
+              help="... to this stream, subjects NAME.<event type> in lower case (one "
+              "stream per log).")
 @click.option("--production", is_flag=True,
               help="Production mode: webhooks may go only to public addresses.")
 @click.option("--webhook-timeout", default=10.0, show_default=True,
@@ -440,7 +443,7 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
                   anchor_chain_id: int | None, anchor_every_blocks: int,
                   anchor_every_minutes: float, disclose: bool,
                   witnesses: tuple[str, ...], webhooks: bool, events_url: str | None,
-                  production: bool, webhook_timeout: float,
+                  events_stream: str, production: bool, webhook_timeout: float,
                   webhook_retry_hours: float) -> None:
     """Serve the REST API (and the log as C2SP tlog-tiles) over HTTP.
 
@@ -456,6 +459,10 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
     if events_url is not None and not events_url.startswith(("nats://", "tls://")):
         raise click.BadParameter(f"{events_url!r} is not a NATS URL (nats://host:port)",
                                  param_hint="--events")
+    if not events_stream or not all(c.isascii() and (c.isalnum() or c in "_-")
+                                    for c in events_stream):
+        raise click.BadParameter(f"{events_stream!r} is not a stream name (letters, digits, "
+                                 "_ and - only)", param_hint="--events-stream")
     initialise(db, key_path, None, quiet_if_done=True)
     engine = connect(db)
     try:
@@ -472,6 +479,7 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
                      anchor_chain_id=anchor_chain_id, anchor_every_blocks=anchor_every_blocks,
                      anchor_every_minutes=anchor_every_minutes, witnesses=list(witnesses),
                      disclose=disclose, webhooks=webhooks, events=events_url,
+                     events_stream=events_stream,
                      production=production, webhook_timeout_seconds=webhook_timeout,
                      webhook_retry_hours=webhook_retry_hours))
 

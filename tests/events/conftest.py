@@ -13,7 +13,7 @@ from eventhelpers import EventLog
 from databases import BACKENDS, fresh_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))  # servicehelpers
-from servicehelpers import Service  # noqa: E402
+from servicehelpers import service, sqlite_service  # noqa: E402, F401 - fixtures
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,21 +34,3 @@ def sqlite_event_log(tmp_path: Path) -> Iterator[EventLog]:
     finally:
         log.close()
 
-
-@pytest.fixture(params=BACKENDS)
-def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
-    with fresh_database(request.param, tmp_path) as url:
-        running = Service(url, tmp_path / "operator.key").setup()
-        try:
-            yield running
-        finally:
-            running.stop()
-
-
-@pytest.fixture
-def sqlite_service(tmp_path: Path) -> Iterator[Service]:
-    running = Service(f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "operator.key").setup()
-    try:
-        yield running
-    finally:
-        running.stop()

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
 import orjson
+import pytest
 from hookserver import HookServer
 from servicehelpers import Service, wait_for
 from standardwebhooks.webhooks import Webhook
 
-from profitpool.events.domain import visible_to
+from profitpool.events.domain import matches, visible_to
 from profitpool.events.outbox import Outbox
 from profitpool.store.database import connect
 
@@ -28,10 +31,11 @@ def _orders(client: httpx.Client, prefix: str, count: int, member: str = "u") ->
 
 
 def _outbox_ids(db: str, after: int, owner: str) -> list[str]:
+    """What an unfiltered endpoint of ``owner`` created at ``after`` is to receive."""
     engine = connect(db)
     try:
         return [event.id for event in Outbox(engine).read(after, 1_000_000)
-                if visible_to(event.parties, owner)]
+                if visible_to(event.parties, owner) and matches(event.type, [])]
     finally:
         engine.dispose()
 
@@ -41,13 +45,15 @@ def test_the_service_delivers_signed_events_each_to_its_owner(tmp_path: Path) ->
                       options={"webhooks": True})
     service.setup()
     try:
-        with HookServer() as m1_hook, HookServer() as admin_hook:
+        with HookServer() as m1_hook, HookServer() as admin_hook, HookServer() as blocks_hook:
             admin = service.admin()
             assert admin.patch("/v1/rules", json={"settle_days": 0}).status_code == 201
             m1 = service.merchant("m1")
             m2 = service.merchant("m2")
             mine = m1.post("/v1/webhooks", json={"url": m1_hook.url}).json()
             everything = admin.post("/v1/webhooks", json={"url": admin_hook.url}).json()
+            blocks = admin.post("/v1/webhooks", json={"url": blocks_hook.url,
+                                                      "types": ["block.*"]}).json()
             _orders(m1, "a", 5)
             _orders(m2, "b", 5, member="v")
             wait_for(lambda: len(admin.get("/v1/events", params={
@@ -56,6 +62,16 @@ def test_the_service_delivers_signed_events_each_to_its_owner(tmp_path: Path) ->
             expected_all = _outbox_ids(service.db, everything["cursor"], "admin")
             wait_for(lambda: m1_hook.ids() == expected_m1 and admin_hook.ids()[
                 :len(expected_all)] == expected_all)
+            # block.committed only where asked for (it is opt-in), and there every one.
+            assert not any(i.startswith("ev_block_") for i in m1_hook.ids() + admin_hook.ids())
+            engine = connect(service.db)
+            try:
+                expected_blocks = [event.id for event in Outbox(engine).read(
+                    blocks["cursor"], 1_000_000) if event.type == "block.committed"]
+            finally:
+                engine.dispose()
+            wait_for(lambda: blocks_hook.ids()[:len(expected_blocks)] == expected_blocks)
+            assert expected_blocks
             for event_id, headers, body in m1_hook.accepted:
                 assert Webhook(mine["secret"]).verify(body, headers)["id"] == event_id
                 data = orjson.loads(body)["data"]
@@ -179,3 +195,78 @@ def test_kill_9_between_commit_and_delivery_loses_nothing(tmp_path: Path) -> Non
             assert repeated <= before_kill
         finally:
             served.stop()
+
+
+def _stream_cursor(service: Service) -> int:
+    """The last seq the service's events process says it published (0 before it says)."""
+    worker = service.admin().get("/v1/events/status").json()["worker"] or {}
+    return int((worker.get("stream") or {}).get("cursor", 0))
+
+
+async def _pull(url: str, stream: str, durable: str, count: int) -> list[tuple[str, bytes]]:
+    """Up to ``count`` messages for a durable pull consumer, acknowledged: (msg id, body)."""
+    import nats
+    from nats.errors import TimeoutError as NatsTimeout
+
+    connection = await nats.connect(url)
+    try:
+        subscription = await connection.jetstream().pull_subscribe(
+            f"{stream.lower()}.>", durable=durable, stream=stream)
+        got: list[tuple[str, bytes]] = []
+        while len(got) < count:
+            try:
+                batch = await subscription.fetch(count - len(got), timeout=2)
+            except NatsTimeout:
+                break
+            for message in batch:
+                got.append(((message.headers or {})["Nats-Msg-Id"], message.data))
+                await message.ack()
+        return got
+    finally:
+        await connection.close()
+
+
+async def _drop_stream(url: str, stream: str) -> None:
+    import nats
+
+    connection = await nats.connect(url)
+    try:
+        with contextlib.suppress(Exception):
+            await connection.jetstream().delete_stream(stream)
+    finally:
+        await connection.close()
+
+
+def test_serve_streams_every_event_once_to_jetstream_across_a_restart(tmp_path: Path) -> None:
+    import asyncio
+
+    nats_url = os.environ.get("PROFITPOOL_TEST_NATS")
+    if not nats_url:
+        pytest.skip("PROFITPOOL_TEST_NATS is not set: the stream tests need a NATS server "
+                    "with JetStream (.ci/run sets it)")
+    stream = f"SERVE_{uuid.uuid4().hex[:10].upper()}"
+    service = Service(f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "operator.key",
+                      options={"events": nats_url, "events_stream": stream})
+    service.setup()
+    try:
+        m1 = service.merchant("m1")
+        _orders(m1, "a", 10)
+        engine = connect(service.db)
+        outbox = Outbox(engine)
+        first = outbox.last_seq()
+        wait_for(lambda: _stream_cursor(service) >= first)
+        seen = asyncio.run(_pull(nats_url, stream, "warehouse", 5))
+        service.restart()  # the publisher starts again from what it stored
+        _orders(service.client(service.new_key("merchant", "m1")), "b", 10)
+        newest = outbox.last_seq()
+        wait_for(lambda: _stream_cursor(service) >= newest)
+        seen += asyncio.run(_pull(nats_url, stream, "warehouse", 10_000))
+        expected = [event.id for event in outbox.read(0, 100_000)]
+        engine.dispose()
+        assert [event_id for event_id, _ in seen] == expected  # each once, in order
+        assert [orjson.loads(body)["id"] for _, body in seen] == expected
+        fresh = asyncio.run(_pull(nats_url, stream, "newcomer", 10_000))
+        assert [event_id for event_id, _ in fresh] == expected  # a new consumer replays all
+    finally:
+        service.stop()
+        asyncio.run(_drop_stream(nats_url, stream))

@@ -143,3 +143,21 @@ def test_openapi_documents_every_event(service: Service) -> None:
     schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert schema["properties"]["data"]["properties"]["points"]["pattern"]
     assert "/v1/webhooks" in document["paths"] and "/v1/events" in document["paths"]
+
+
+def test_the_feed_long_polls_until_an_event_comes(sqlite_service: Service) -> None:
+    """Nothing is there when the request arrives: the event in the answer came while it
+    waited (without ``wait`` the answer would be empty)."""
+    import threading
+
+    admin = sqlite_service.admin()
+    newest = admin.get("/v1/events", params={"limit": 1}).json()["newest"]
+    later = threading.Timer(0.5, lambda: sqlite_service.admin().post(
+        "/v1/merchants", json={"id": "late"}))
+    later.start()
+    try:
+        page = admin.get("/v1/events", params={"after": newest, "wait": 20}).json()
+    finally:
+        later.join()
+    assert [item["event"]["type"] for item in page["data"]][:1] == ["merchant.registered"]
+    assert page["data"][0]["event"]["data"]["merchant"] == "late"

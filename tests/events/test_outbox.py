@@ -73,3 +73,13 @@ def test_body_is_rebuilt_byte_for_byte(event_log: EventLog) -> None:
     entry = orjson.loads(event_log.open_writer().store.entry(2) or b"{}")
     [placed] = [event for event in first if event.id == "ev_2_0"]
     assert orjson.loads(placed.body)["data"] == entry["effects"][0]
+
+
+def test_a_webhook_hears_block_events_only_when_its_filter_names_them() -> None:
+    from profitpool.events.domain import matches
+
+    assert not matches("block.committed", [])
+    assert matches("block.committed", ["block.committed"])
+    assert matches("block.committed", ["*"]) and matches("block.committed", ["block.*"])
+    assert matches("order.placed", []) and matches("checkpoint.anchored", [])
+    assert not matches("order.placed", ["points.*", "order.settled"])

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 
+from databases import BACKENDS, fresh_database
 from profitpool.cli import initialise
 from profitpool.service import Settings, create_app
 from profitpool.store.apikeys import KeyStore
@@ -131,3 +134,27 @@ def wait_for(predicate: Any, seconds: float = 30.0) -> Any:
             return found
         time.sleep(0.05)
     raise AssertionError(f"timed out after {seconds} s")
+
+
+# The fixtures every folder that runs the service imports into its conftest.py.
+
+
+@pytest.fixture(params=BACKENDS)
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
+    """A real running service on SQLite and on PostgreSQL (skipped without a server)."""
+    with fresh_database(request.param, tmp_path) as url:
+        running = Service(url, tmp_path / "operator.key").setup()
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+@pytest.fixture
+def sqlite_service(tmp_path: Path) -> Iterator[Service]:
+    """The service on SQLite only (for tests whose subject is not the backend)."""
+    running = Service(f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "operator.key").setup()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -170,6 +170,33 @@ MATRIX = [
         "401 403 403 403 403 403 403 ok  403"),
     Row("POST", "/v1/pledges/{pledge_id}/seize", "/v1/pledges/pl1/seize",
         "401 403 403 403 403 403 403 ok  403"),
+    # events: every key reads the feed (each what its party may hear); the status is for
+    # readers. Webhooks: the admin, merchants and lenders register (each for itself) and
+    # the auditor reads; {hook} and {doomed_hook} are m1's endpoints, so other parties
+    # find nothing there (404) and members may not ask (403)
+    Row("GET", "/v1/events", "/v1/events", "401 ok  ok  ok  ok  ok  ok  ok  ok"),
+    Row("GET", "/v1/events/status", "/v1/events/status", READERS_ONLY),
+    Row("POST", "/v1/webhooks", "/v1/webhooks", "401 ok  403 ok  ok  403 403 ok  ok",
+        {"url": "https://example.com/matrix"}),
+    Row("GET", "/v1/webhooks", "/v1/webhooks", "401 ok  ok  ok  ok  403 403 ok  ok"),
+    Row("GET", "/v1/webhooks/{endpoint_id}", "/v1/webhooks/{hook}",
+        "401 ok  ok  ok  404 403 403 404 404"),
+    Row("PATCH", "/v1/webhooks/{endpoint_id}", "/v1/webhooks/{hook}",
+        "401 ok  403 ok  404 403 403 404 404", {"description": "matrix"}),
+    Row("POST", "/v1/webhooks/{endpoint_id}/secret", "/v1/webhooks/{hook}/secret",
+        "401 ok  403 ok  404 403 403 404 404"),
+    Row("POST", "/v1/webhooks/{endpoint_id}/replay", "/v1/webhooks/{hook}/replay",
+        "401 ok  403 ok  404 403 403 404 404", {"first": 1}),
+    Row("GET", "/v1/webhooks/{endpoint_id}/deliveries", "/v1/webhooks/{hook}/deliveries",
+        "401 ok  ok  ok  404 403 403 404 404"),
+    # the admin's DELETE comes first, so m1's own finds it gone (404)
+    Row("DELETE", "/v1/webhooks/{endpoint_id}", "/v1/webhooks/{doomed_hook}",
+        "401 ok  403 404 404 403 403 404 404"),
+    # the console's and the merchant portal's webhook forms (a cookie, like the rest)
+    Row("POST", "/console/webhook-{action}", "/console/webhook-create", PUBLIC),
+    Row("GET", "/console/webhooks/{endpoint_id}", "/console/webhooks/{hook}", PUBLIC),
+    Row("POST", "/merchant/webhook-{action}", "/merchant/webhook-create", PUBLIC),
+    Row("GET", "/merchant/webhooks/{endpoint_id}", "/merchant/webhooks/{hook}", PUBLIC),
 ]
 
 ERROR_CODES = {"401": "unauthorized", "403": "forbidden"}
@@ -184,6 +211,9 @@ class World:
     clients: dict[str, httpx.Client]
     doomed_key_id: str
     """A key the matrix's DELETE revokes (no client uses it)."""
+    hook_id: str = ""
+    doomed_hook_id: str = ""
+    """m1's webhook endpoints: one the matrix reads and changes, one it deletes."""
 
 
 def build_world(service: Service) -> World:
@@ -210,7 +240,11 @@ def build_world(service: Service) -> World:
         "lender_own": service.client(service.new_key("lender", "b1")),
         "lender_other": service.client(service.new_key("lender", "b2")),
     }
-    return World(service, clients, doomed.json()["id"])
+    hooks = [m1.post("/v1/webhooks", json={"url": f"https://example.com/{name}"})
+             for name in ("hook", "doomed")]
+    assert all(hook.status_code == 201 for hook in hooks), hooks[0].text
+    return World(service, clients, doomed.json()["id"], hooks[0].json()["id"],
+                 hooks[1].json()["id"])
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +260,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def send(client: httpx.Client, row: Row, world: World) -> httpx.Response:
-    url = row.url.replace("{doomed}", world.doomed_key_id)
+    url = (row.url.replace("{doomed}", world.doomed_key_id)
+           .replace("{doomed_hook}", world.doomed_hook_id).replace("{hook}", world.hook_id))
     return client.request(row.method, url, json=row.body)
 
 
@@ -295,7 +330,10 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("POST", "/console/login"), ("POST", "/console/logout"),
                     ("POST", "/console/{action}"), ("GET", "/rules"), ("GET", "/verify"),
                     ("GET", "/member"), ("GET", "/disclosures"),
-                    ("GET", "/wallet/pol/{period}")}
+                    ("GET", "/wallet/pol/{period}"), ("POST", "/console/webhook-{action}"),
+                    ("GET", "/console/webhooks/{endpoint_id}"),
+                    ("POST", "/merchant/webhook-{action}"),
+                    ("GET", "/merchant/webhooks/{endpoint_id}")}
     assert operations == listed - undocumented
 
 

@@ -82,7 +82,9 @@ def running(request: pytest.FixtureRequest,
     pledge), so that generated requests find something to read and act on."""
     tmp = tmp_path_factory.mktemp("openapi")
     with fresh_database(request.param, tmp) as url:
-        service = Service(url, tmp / "operator.key").setup()
+        # Generated requests long-poll the event feed with random waits: keep them short.
+        service = Service(url, tmp / "operator.key",
+                          options={"events_max_wait_seconds": 0.1}).setup()
         try:
             admin = service.admin()
             merchant = service.merchant("m1", name="Tea House")

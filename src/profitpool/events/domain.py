@@ -242,8 +242,17 @@ def check_patterns(patterns: Iterable[str]) -> list[str]:
     return result
 
 
+OPT_IN: Final = frozenset({BLOCK_COMMITTED})
+"""Types a webhook hears only when its filter names them (``block.committed`` or a pattern
+that matches it, ``*`` included): one per block, they would outnumber every other event
+at a few orders per block, and few receivers want them."""
+
+
 def matches(event_type: str, patterns: Sequence[str]) -> bool:
-    """Whether ``event_type`` passes a filter (an empty filter passes everything)."""
-    return not patterns or any(
+    """Whether ``event_type`` passes a webhook's filter (an empty filter passes every
+    type but the :data:`OPT_IN` ones)."""
+    if not patterns:
+        return event_type not in OPT_IN
+    return any(
         pattern == event_type or fnmatch.fnmatchcase(event_type, pattern)
         for pattern in patterns)

@@ -27,12 +27,11 @@ Each pass (:meth:`WebhookDispatcher.step`):
 A delivery is a POST of the event's body (bytes as stored) with the Standard
 Webhooks headers (events/signing.py), no redirects followed, at most
 ``timeout_s`` in all, and at most ``max_response_bytes`` of the answer read.
-The address is checked against the URL policy for every new connection (a
-resolver that refuses what the name resolves to, and the literal address of a
-URL before each attempt), so a name re-pointed at a forbidden range is never
-reached. One session serves every lane: keep-alive (idle connections closed
-after :data:`KEEPALIVE_S`; a POST that meets a kept-alive connection the
-receiver has just closed goes again on a new one), no cookies kept, answers
+HTTP is events/http.py's small client: the address is checked against the URL
+policy for every new connection, after resolving and before connecting, so a
+name re-pointed at a forbidden range is never reached; connections are kept
+alive (dropped after :data:`KEEPALIVE_S` idle; a POST that meets a kept-alive
+connection the receiver has just closed goes again on a new one); answers are
 not decompressed. Each attempt has an outcome (:data:`OUTCOMES`): ``delivered`` (2xx),
 ``redirect`` (3xx; the detail names the Location), ``rejected`` (4xx),
 ``failed`` (5xx), ``timeout``, ``unreachable`` (refused, no route, no such
@@ -62,26 +61,20 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import functools
-import ipaddress
 import logging
-import socket
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any, Final, NamedTuple
-from urllib.parse import urlsplit
 
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from sqlalchemy import ColumnElement, Engine, bindparam, delete, select, update
 
 from ..store.schema import webhook_deliveries, webhook_endpoints
 from ..times import format_time
 from .domain import ENDPOINT_DISABLED, OPERATOR, Event, OutboxRow, envelope, matches, visible_to
-from .endpoints import Endpoint, EndpointError, EndpointStore, UrlPolicy
+from .endpoints import Endpoint, EndpointStore
+from .http import Answer, BadAnswer, ForbiddenAddress, Poster, Unreachable
 from .options import EventsOptions
 from .outbox import Outbox
 from .signing import headers, secret_key
@@ -98,11 +91,8 @@ OUTCOMES: Final = (DELIVERED, REDIRECT, REJECTED, FAILED, TIMEOUT, UNREACHABLE,
                    FORBIDDEN_ADDRESS, ERROR)
 
 EXCERPT_CHARS: Final = 200
-READ_CHUNK_BYTES: Final = 65_536
 KEEPALIVE_S: Final = 2.0
 """Idle connections are dropped before common servers drop them (uvicorn, Node: 5 s)."""
-STALE_RETRIES: Final = 2
-"""A POST on a kept-alive connection the receiver had just closed is sent again."""
 MAX_READS: Final = 8
 """Outbox reads in one pass at most (more only when endpoints are far apart)."""
 PRUNE_EVERY_US: Final = 600 * 1_000_000
@@ -205,36 +195,6 @@ class _Pending:
     disable: tuple[str, OutboxRow] | None
 
 
-class ForbiddenAddress(OSError):
-    """The URL policy refuses an address a receiver's name resolved to."""
-
-
-class PolicyResolver(AbstractResolver):
-    """aiohttp's resolver, refusing names that resolve where the policy forbids.
-
-    aiohttp asks it whenever it resolves a name for a new connection (and
-    caches only what it returned), so a name re-pointed at a forbidden range
-    (DNS rebinding) is refused before anything is sent. IP literals never
-    reach a resolver: the dispatcher checks those itself.
-    """
-
-    def __init__(self, policy: UrlPolicy) -> None:
-        self.policy = policy
-        self.inner = DefaultResolver()
-
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        found = await self.inner.resolve(host, port, family)
-        try:
-            self.policy.check_address(host.rstrip("."), port, [item["host"] for item in found])
-        except EndpointError as error:
-            raise ForbiddenAddress(error.message) from None
-        return found
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-
 class WebhookDispatcher:
     """Delivers outbox events to the webhook endpoints (see the module docstring)."""
 
@@ -247,8 +207,7 @@ class WebhookDispatcher:
         self.outbox = Outbox(engine)
         self._lanes: dict[str, _Lane] = {}
         self._last_attempt_us: dict[str, int] = {}
-        self._session: aiohttp.ClientSession | None = None
-        self._resolver: PolicyResolver | None = None
+        self._poster: Poster | None = None
         self._next_prune_us = 0
         self._earliest_due_us: int | None = None
         self._progressed = False
@@ -419,52 +378,19 @@ class WebhookDispatcher:
     async def attempt(self, url: str, key: bytes, event: Event, attempt_us: int) -> Attempt:
         """POST ``event`` to ``url`` once; never raises for anything a receiver does."""
         started = time.monotonic()
+        if self._poster is None:
+            self._poster = Poster(self.options.policy,
+                                  max_response_bytes=self.options.max_response_bytes,
+                                  keepalive_s=KEEPALIVE_S)
+        signed = headers(key, event.id, attempt_us // 1_000_000, event.body)
         try:
-            refused = _refused_literal(self.options.policy, url)
-            if refused is not None:
-                return Attempt(FORBIDDEN_ADDRESS, None, refused, 0)
-            signed = headers(key, event.id, attempt_us // 1_000_000, event.body)
-            return await self._post(url, signed, event.body, started)
+            async with asyncio.timeout(self.options.timeout_s):
+                answer = await self._poster.post(url, signed, event.body)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a receiver's behaviour must never stop the dispatcher
-            return Attempt(*_failure(error, self.options.timeout_s),
-                           _elapsed_ms(started))
-
-    async def _post(self, url: str, signed: dict[str, str], body: bytes,
-                    started: float) -> Attempt:
-        session = self._client()
-        retries = 0
-        while True:
-            context: dict[str, bool] = {}
-            try:
-                async with session.post(url, data=body, headers=signed, allow_redirects=False,
-                                        trace_request_ctx=context) as response:
-                    excerpt, cut = await _read_some(response, self.options.max_response_bytes)
-                    return _answer(response, excerpt, cut, _elapsed_ms(started))
-            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
-                    aiohttp.ClientConnectionResetError) as error:
-                # A kept-alive connection the receiver closed just as it was reused:
-                # send again on a new one (receivers de-duplicate by webhook-id).
-                stale = context.get("reused") and not isinstance(
-                    error, aiohttp.ClientConnectorError)
-                if not stale or retries == STALE_RETRIES:
-                    raise
-                retries += 1
-
-    def _client(self) -> aiohttp.ClientSession:
-        """The one HTTP session (created in the running loop, on first use)."""
-        if self._session is None:
-            trace = aiohttp.TraceConfig()
-            trace.on_connection_reuseconn.append(_note_reuse)
-            self._resolver = PolicyResolver(self.options.policy)
-            connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S,
-                                             resolver=self._resolver)
-            self._session = aiohttp.ClientSession(
-                connector=connector, timeout=aiohttp.ClientTimeout(total=self.options.timeout_s),
-                auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
-                skip_auto_headers=("Accept-Encoding",), trace_configs=[trace])
-        return self._session
+            return Attempt(*_failure(error, self.options.timeout_s), _elapsed_ms(started))
+        return _answer(answer, _elapsed_ms(started))
 
     # recording -------------------------------------------------------------------
     async def _record(self) -> int:
@@ -633,12 +559,9 @@ class WebhookDispatcher:
             except Exception as error:  # closing must not fail; these events will go again
                 log.warning("webhooks: could not record the last attempts: %s", error)
         self._lanes.clear()
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
-        if self._resolver is not None:
-            resolver, self._resolver = self._resolver, None
-            await resolver.close()
+        if self._poster is not None:
+            poster, self._poster = self._poster, None
+            await poster.close()
 
 
 def _insert_sql(engine: Engine) -> str:
@@ -666,27 +589,6 @@ def _start(endpoint: Endpoint) -> int:
     return endpoint.replay_next - 1 if endpoint.replay_next is not None else endpoint.cursor
 
 
-@functools.lru_cache(maxsize=4096)
-def _refused_literal(policy: UrlPolicy, url: str) -> str | None:
-    """Why the policy refuses a URL naming an IP address (None: allowed, or a name).
-
-    Cached: the answer depends on nothing else, and parsing costs more than a POST's
-    own bookkeeping.
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return None  # a name: the resolver checks what it resolves to
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        policy.check_address(host, port, [host])
-    except EndpointError as error:
-        return error.message
-    return None
-
-
 def _after(events: list[Event], seq: int) -> list[Event]:
     """The events after ``seq`` (``events`` in ``seq`` order)."""
     return events[bisect.bisect_right(events, seq, key=lambda event: event.seq):]
@@ -696,53 +598,16 @@ def _same(column: ColumnElement[Any], value: int | None) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 
-async def _note_reuse(_session: aiohttp.ClientSession, context: SimpleNamespace,
-                      _params: aiohttp.TraceConnectionReuseconnParams) -> None:
-    if isinstance(context.trace_request_ctx, dict):
-        context.trace_request_ctx["reused"] = True
-
-
-async def _read_some(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, str | None]:
-    """The first bytes of an answer, reading at most ``limit`` bytes of it.
-
-    Returns:
-        Its first :data:`EXCERPT_CHARS` bytes (one more if there are more), and
-        why the rest was not read (None: it was read to the end).
-    """
-    head = bytearray()
-    received = 0
-    try:
-        while received < limit:
-            chunk = await response.content.read(min(READ_CHUNK_BYTES, limit - received))
-            if not chunk:
-                return bytes(head), None
-            received += len(chunk)
-            if len(head) <= EXCERPT_CHARS:
-                head += chunk[:EXCERPT_CHARS + 1 - len(head)]
-        if response.content.at_eof():
-            return bytes(head), None
-        response.close()  # the rest is never read: the connection goes with it
-        return bytes(head), f"only the first {limit} bytes of the answer were read"
-    except asyncio.CancelledError:
-        raise
-    except Exception as error:
-        response.close()
-        reason = "no more within the time limit" if isinstance(error, TimeoutError) else (
-            f"{type(error).__name__}")
-        return bytes(head), f"the answer was cut short ({reason})"
-
-
-def _answer(response: aiohttp.ClientResponse, excerpt: bytes, cut: str | None,
-            duration_ms: int) -> Attempt:
+def _answer(answer: Answer, duration_ms: int) -> Attempt:
     """The outcome of an attempt the receiver answered."""
-    status = response.status
-    said = _printable(excerpt)
+    status = answer.status
+    said = _printable(answer.excerpt)
     detail = f"HTTP {status}" + (f": {said}" if said else "")
     if 200 <= status < 300:
         outcome = DELIVERED
     elif 300 <= status < 400:
         outcome = REDIRECT
-        location = _printable(response.headers.get("Location", "").encode())
+        location = _printable(answer.location.encode())
         detail = (f"HTTP {status} to {location or '(no Location)'}: redirects are not "
                   "followed, register the final URL")
     elif 400 <= status < 500:
@@ -751,29 +616,23 @@ def _answer(response: aiohttp.ClientResponse, excerpt: bytes, cut: str | None,
         outcome = FAILED
     else:
         outcome = ERROR
-    if cut is not None:
-        detail += f" ({cut})"
+    if answer.cut is not None:
+        detail += f" ({answer.cut})"
     return Attempt(outcome, status, detail, duration_ms)
 
 
 def _failure(error: BaseException, timeout_s: float) -> tuple[str, None, str]:
     """The outcome, status and detail of an attempt that got no answer."""
-    if isinstance(error, aiohttp.ClientConnectorDNSError) and isinstance(
-            error.os_error, ForbiddenAddress):
-        return FORBIDDEN_ADDRESS, None, str(error.os_error)
+    if isinstance(error, ForbiddenAddress):
+        return FORBIDDEN_ADDRESS, None, str(error)
     if isinstance(error, TimeoutError):
         return TIMEOUT, None, f"no answer within {timeout_s:g} s"
-    if isinstance(error, aiohttp.ClientSSLError):
-        return ERROR, None, f"TLS failed with {error.host}:{error.port}: {error.os_error}"
-    if isinstance(error, aiohttp.ClientConnectorDNSError):
-        return UNREACHABLE, None, f"{error.host} does not resolve: {error.os_error}"
-    if isinstance(error, aiohttp.ClientConnectorError):
-        reason = error.os_error.strerror or str(error.os_error) or type(error.os_error).__name__
-        return UNREACHABLE, None, f"cannot connect to {error.host}:{error.port}: {reason}"
-    if isinstance(error, aiohttp.ServerDisconnectedError):
-        return ERROR, None, "the receiver closed the connection without answering"
-    if isinstance(error, aiohttp.ClientResponseError):
-        return ERROR, None, f"the answer is not valid HTTP: {error.message}"
+    if isinstance(error, Unreachable):
+        return UNREACHABLE, None, str(error)
+    if isinstance(error, ssl.SSLError):
+        return ERROR, None, f"TLS failed: {error.reason or error}"
+    if isinstance(error, BadAnswer):
+        return ERROR, None, str(error)
     return ERROR, None, f"{type(error).__name__}: {_printable(str(error).encode())}"
 
 

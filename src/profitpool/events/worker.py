@@ -12,6 +12,10 @@ delivery and its cursor sends that event again (same id) on restart;
 receivers de-duplicate by ``webhook-id`` (the stream does it by
 ``Nats-Msg-Id``).
 
+It runs at a lower priority (``nice`` :data:`NICE`): when both compete for the
+CPU, order-taking wins and events lag, durable in the outbox, until there is
+time to send them.
+
 The child stops when told (SIGTERM, :meth:`EventsWorker.stop`) and by
 itself when its parent is gone (a ``kill -9`` of the service leaves no
 orphan delivering on its own). Every few seconds it writes what it is doing
@@ -35,6 +39,8 @@ from .options import EventsOptions
 
 STATUS_KEY: Final = "events.status"
 STATUS_EVERY_S: Final = 2.0
+NICE: Final = 10
+"""The events process's scheduling priority below the service's."""
 log = logging.getLogger("profitpool.events")
 
 
@@ -77,8 +83,18 @@ def main(db_url: str, options: EventsOptions, parent: int) -> None:
     from ..service.logs import configure_logging
 
     configure_logging()
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(db_url, options, parent))
+    # Order-taking comes first: under a burst the events wait, durable in the outbox,
+    # and catch up; the service does not slow down to send them.
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
+    try:
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    except ImportError:  # pragma: no cover - uvloop is a dependency where it builds
+        factory = None
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(serve(db_url, options, parent))
 
 
 async def serve(db_url: str, options: EventsOptions, parent: int | None = None) -> None:

@@ -58,7 +58,11 @@ class Settings(BaseSettings):
     webhooks: bool = True
     """Run the events process: deliver events to registered webhooks (events/)."""
     events: str | None = None
-    """Also publish every event to NATS JetStream at this URL (nats://host:port)."""
+    """Also publish every event to NATS JetStream at this URL (nats://host:port) ..."""
+    events_stream: str = "PROFITPOOL"
+    """... to this stream (one per log; subjects ``<name lower-cased>.<event type>``)."""
+    events_max_wait_seconds: float = 25.0
+    """The longest ``GET /v1/events?wait=`` holds a request (proxies may cut long ones)."""
     production: bool = False
     """Production mode: webhooks may go only to public addresses."""
     webhook_timeout_seconds: float = 10.0
@@ -78,6 +82,8 @@ class Settings(BaseSettings):
         from ..events.options import EventsOptions
 
         return EventsOptions(policy=self.url_policy(), nats_url=self.events,
+                             stream=self.events_stream,
+                             subject_prefix=self.events_stream.lower(),
                              timeout_s=self.webhook_timeout_seconds,
                              retry_for_s=self.webhook_retry_hours * 3600)
 

@@ -24,6 +24,7 @@ from .pages import Lang, LangCookie, render
 from .signin import Area, form, same_site, signed_in
 
 SHOWN_DELIVERIES = 100
+SIGNIN_TITLES = {"/console": "console_login", "/merchant": "merchant_login"}
 
 
 def endpoint_rows(ctx: Context, owner: str | None) -> list[dict[str, Any]]:
@@ -99,7 +100,8 @@ def add_webhook_routes(router: APIRouter, area: Area,
                     lang_cookie: LangCookie = None) -> Response:
         who = signed_in(ctx, request, area)
         if who is None:
-            return RedirectResponse(area.path, status_code=303)
+            return render(request, "signin.html", lang, lang_cookie, error=False,
+                          action=f"{area.path}/login", title=SIGNIN_TITLES[area.path])
         store = EndpointStore(ctx.store.engine)
         scope = None if who.role == "admin" else owner_of(who, {})
         try:

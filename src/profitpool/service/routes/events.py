@@ -73,7 +73,7 @@ async def events(
     if unknown:
         raise ServiceError("invalid_command", f"unknown event type {unknown[0]!r}")
     outbox = Outbox(ctx.store.engine)
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + min(wait, ctx.settings.events_max_wait_seconds)
     while True:
         found = await run_in_threadpool(outbox.read, after, limit, types=type, owner=owner)
         if found or time.monotonic() >= deadline:
