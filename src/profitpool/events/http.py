@@ -2,9 +2,9 @@
 
 Why not aiohttp: a delivery is one small POST whose answer is mostly ignored,
 and the events process makes thousands a second on the core the service is
-not using. aiohttp's general client cost about 170 us of CPU per request
-(measured); this one does only what a delivery needs, on asyncio streams,
-for about a third of that. What it does:
+not using. Measured on the 2-core test machine, 5,000 sequential POSTs to a
+local receiver: aiohttp's client took 251-283 us of CPU per request, this one
+88-105 us, doing only what a delivery needs, on asyncio streams. What it does:
 
 - resolves the host for every new connection and lets the URL policy refuse
   the addresses before connecting (:class:`ForbiddenAddress`), then connects
