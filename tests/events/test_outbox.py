@@ -83,3 +83,31 @@ def test_a_webhook_hears_block_events_only_when_its_filter_names_them() -> None:
     assert matches("block.committed", ["*"]) and matches("block.committed", ["block.*"])
     assert matches("order.placed", []) and matches("checkpoint.anchored", [])
     assert not matches("order.placed", ["points.*", "order.settled"])
+
+
+def test_the_lender_hears_its_pledged_lot_exit_and_the_member_alone_hears_the_others(
+        event_log: EventLog) -> None:
+    event_log.write([
+        {"op": "merchant", "id": "m1", "name": "", "industry": ""},
+        {"op": "merchant", "id": "m2", "name": "", "industry": ""},
+        {"op": "lender", "id": "b1", "name": ""},
+        {"op": "order", "id": "o1", "merchant": "m1", "member": "u1", "amount": "100.00",
+         "profit": "20.00"},
+        {"op": "order", "id": "o2", "merchant": "m2", "member": "u2", "amount": "200.00",
+         "profit": "50.00"},
+        {"op": "pledge", "id": "pl1", "member": "u1", "lender": "b1", "points": "21",
+         "loan": "50.00"},
+        {"op": "rules", "points_per_yuan": "0"},
+        {"op": "order", "id": "big", "merchant": "m1", "member": "sponsor",
+         "amount": "10000.00", "profit": "10000.00"},
+    ])
+    exits = [event for event in event_log.outbox().read(0, 10_000) if event.type == "lot.exited"]
+    pledged = [e for e in exits if orjson.loads(e.body)["data"]["pledge"] == "pl1"]
+    others = [e for e in exits if orjson.loads(e.body)["data"]["pledge"] is None]
+    assert pledged and others
+    for event in pledged:
+        assert visible_to(event.parties, "lender:b1") and visible_to(event.parties, "member:u1")
+    for event in others:
+        assert not visible_to(event.parties, "lender:b1")
+        # the exit was set off by m1's order, but it is the member's, not the merchant's
+        assert not visible_to(event.parties, "merchant:m1")

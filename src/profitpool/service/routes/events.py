@@ -103,7 +103,8 @@ class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=2000, description="http(s) URL that receives the events.")
     types: list[str] = Field(default_factory=list, max_length=100, description=(
-        "Event types or patterns (`order.*`); empty: every event the owner may hear."))
+        "Event types or patterns (`order.*`); empty: every event the owner may hear but "
+        "`block.committed`, which is heard only when named (or matched, `*` included)."))
     description: str = Field("", max_length=500)
     owner: str | None = Field(None, max_length=210, description=(
         "Admin keys only: `admin` (every event), `merchant:<id>` or `lender:<id>`. "
