@@ -32,7 +32,7 @@ policy for every new connection, after resolving and before connecting, so a
 name re-pointed at a forbidden range is never reached; connections are kept
 alive (dropped after :data:`KEEPALIVE_S` idle; a POST that meets a kept-alive
 connection the receiver has just closed goes again on a new one); answers are
-not decompressed. Each attempt has an outcome (:data:`OUTCOMES`): ``delivered`` (2xx),
+not decompressed. Each attempt has an outcome (events/outcomes.py): ``delivered`` (2xx),
 ``redirect`` (3xx; the detail names the Location), ``rejected`` (4xx),
 ``failed`` (5xx), ``timeout``, ``unreachable`` (refused, no route, no such
 name), ``forbidden_address`` (nothing was sent) or ``error`` (anything else:
@@ -62,7 +62,6 @@ import asyncio
 import bisect
 import contextlib
 import logging
-import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,23 +73,12 @@ from ..store.schema import webhook_deliveries, webhook_endpoints
 from ..times import format_time
 from .domain import ENDPOINT_DISABLED, OPERATOR, Event, OutboxRow, envelope, matches, visible_to
 from .endpoints import Endpoint, EndpointStore
-from .http import Answer, BadAnswer, ForbiddenAddress, Poster, Unreachable
+from .http import Poster
 from .options import EventsOptions
 from .outbox import Outbox
+from .outcomes import DELIVERED, Attempt, answered, failure
 from .signing import headers, secret_key
 
-DELIVERED: Final = "delivered"
-REDIRECT: Final = "redirect"
-REJECTED: Final = "rejected"
-FAILED: Final = "failed"
-TIMEOUT: Final = "timeout"
-UNREACHABLE: Final = "unreachable"
-FORBIDDEN_ADDRESS: Final = "forbidden_address"
-ERROR: Final = "error"
-OUTCOMES: Final = (DELIVERED, REDIRECT, REJECTED, FAILED, TIMEOUT, UNREACHABLE,
-                   FORBIDDEN_ADDRESS, ERROR)
-
-EXCERPT_CHARS: Final = 200
 KEEPALIVE_S: Final = 2.0
 """Idle connections are dropped before common servers drop them (uvicorn, Node: 5 s)."""
 MAX_READS: Final = 8
@@ -105,16 +93,6 @@ log = logging.getLogger("profitpool.events")
 def epoch_us() -> int:
     """Now, in microseconds since the epoch."""
     return time.time_ns() // 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """What one POST came to."""
-
-    outcome: str
-    http_status: int | None
-    detail: str
-    duration_ms: int
 
 
 class DeliveryRow(NamedTuple):
@@ -389,8 +367,8 @@ class WebhookDispatcher:
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a receiver's behaviour must never stop the dispatcher
-            return Attempt(*_failure(error, self.options.timeout_s), _elapsed_ms(started))
-        return _answer(answer, _elapsed_ms(started))
+            return Attempt(*failure(error, self.options.timeout_s), _elapsed_ms(started))
+        return answered(answer, _elapsed_ms(started))
 
     # recording -------------------------------------------------------------------
     async def _record(self) -> int:
@@ -596,52 +574,6 @@ def _after(events: list[Event], seq: int) -> list[Event]:
 
 def _same(column: ColumnElement[Any], value: int | None) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
-
-
-def _answer(answer: Answer, duration_ms: int) -> Attempt:
-    """The outcome of an attempt the receiver answered."""
-    status = answer.status
-    said = _printable(answer.excerpt)
-    detail = f"HTTP {status}" + (f": {said}" if said else "")
-    if 200 <= status < 300:
-        outcome = DELIVERED
-    elif 300 <= status < 400:
-        outcome = REDIRECT
-        location = _printable(answer.location.encode())
-        detail = (f"HTTP {status} to {location or '(no Location)'}: redirects are not "
-                  "followed, register the final URL")
-    elif 400 <= status < 500:
-        outcome = REJECTED
-    elif 500 <= status < 600:
-        outcome = FAILED
-    else:
-        outcome = ERROR
-    if answer.cut is not None:
-        detail += f" ({answer.cut})"
-    return Attempt(outcome, status, detail, duration_ms)
-
-
-def _failure(error: BaseException, timeout_s: float) -> tuple[str, None, str]:
-    """The outcome, status and detail of an attempt that got no answer."""
-    if isinstance(error, ForbiddenAddress):
-        return FORBIDDEN_ADDRESS, None, str(error)
-    if isinstance(error, TimeoutError):
-        return TIMEOUT, None, f"no answer within {timeout_s:g} s"
-    if isinstance(error, Unreachable):
-        return UNREACHABLE, None, str(error)
-    if isinstance(error, ssl.SSLError):
-        return ERROR, None, f"TLS failed: {error.reason or error}"
-    if isinstance(error, BadAnswer):
-        return ERROR, None, str(error)
-    return ERROR, None, f"{type(error).__name__}: {_printable(str(error).encode())}"
-
-
-def _printable(raw: bytes) -> str:
-    """A short one-line excerpt of a receiver's bytes, safe to log and show."""
-    text = raw[:EXCERPT_CHARS].decode("utf-8", "replace")
-    text = "".join(char if char.isprintable() else " " for char in text)
-    text = " ".join(text.split())
-    return text if len(raw) <= EXCERPT_CHARS else text + "…"
 
 
 def _elapsed_ms(started: float) -> int:
