@@ -61,12 +61,11 @@ class Outbox:
             top = connection.execute(select(func.max(events.c.seq))).scalar()
         return 0 if top is None else int(top)
 
-    def seq_of(self, event_id: str) -> int | None:
-        """The seq of the event with this id (None if there is none)."""
+    def id_at(self, seq: int) -> str | None:
+        """The id of the event numbered ``seq`` (None if there is none): a primary-key read."""
         with self.engine.connect() as connection:
-            found = connection.execute(
-                select(events.c.seq).where(events.c.id == event_id).limit(1)).scalar()
-        return None if found is None else int(found)
+            found = connection.execute(select(events.c.id).where(events.c.seq == seq)).scalar()
+        return None if found is None else str(found)
 
     def read(self, after: int, limit: int = 1000, *, types: Iterable[str] | None = None,
              owner: str = ADMIN, until: int | None = None) -> list[Event]:

@@ -300,7 +300,7 @@ class StreamPublisher:
                               f"{message.subject}) has no {SEQ_HEADER} or Nats-Msg-Id: only "
                               f"profitpool may publish under {self.subjects}")
         seq = int(seq_text)
-        if await asyncio.to_thread(self.outbox.seq_of, event_id) != seq:
+        if await asyncio.to_thread(self.outbox.id_at, seq) != event_id:
             raise StreamError(f"the stream {name} ends with event {event_id} at seq {seq}, "
                               "which this log does not hold: give each log its own stream")
         return seq
