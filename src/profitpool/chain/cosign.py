@@ -30,22 +30,25 @@ The exception tree (every one is a ``note.NoteError``, so a ``ValueError``)::
 from __future__ import annotations
 
 import base64
-import hashlib
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import ClassVar, Final
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .note import (
     MalformedKeyError,
     MalformedNoteError,
     NoteError,
+    PublicKey,
+    _check_key_id,
     _decode_base64,
+    _format_key_string,
+    _parse_key_string,
     _split_note,
+    compute_key_id,
     is_valid_key_name,
     parse_checkpoint,
 )
@@ -58,7 +61,6 @@ TIMESTAMPED_SIGNATURE_BYTES: Final = 4 + 8 + 64
 """Decoded length of a cosignature: key id, timestamp, Ed25519 signature."""
 _PRIVATE_PREFIX: Final = "PRIVATE+KEY+"
 _SIGNATURE_PREFIX: Final = "\u2014 "  # em dash, space
-_KEY_ID_HEX: Final = re.compile("[0-9a-fA-F]{8}")
 
 
 class CosignatureError(NoteError):
@@ -83,8 +85,7 @@ class InvalidCosignatureError(CosignatureError):
 
 def compute_cosigner_key_id(name: str, public_key: bytes) -> int:
     """The key id: SHA-256(name || 0x0A || 0x04 || public key), first 4 bytes big-endian."""
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([COSIGNATURE_V1]) + public_key).digest()
-    return int.from_bytes(digest[:4], "big")
+    return compute_key_id(name, public_key, COSIGNATURE_V1)
 
 
 def cosigned_message(checkpoint_text: str, timestamp_seconds: int) -> bytes:
@@ -140,40 +141,10 @@ def note_text(note: str) -> str:
 
 
 @dataclass(frozen=True)
-class CosignatureVerifier:
-    """A witness's Ed25519 public key and name: checks its cosignatures."""
+class CosignatureVerifier(PublicKey):
+    """A witness's Ed25519 public key and name (type 0x04): checks its cosignatures."""
 
-    name: str
-    """The witness's key name; its cosignature lines carry it."""
-    public_key: bytes
-    """The raw 32-byte Ed25519 public key."""
-    key_id: int = field(init=False)
-    """Computed from name and key (see ``compute_cosigner_key_id``)."""
-    _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name):
-            raise MalformedKeyError(f"invalid key name {self.name!r}")
-        if len(self.public_key) != 32:
-            raise MalformedKeyError("an Ed25519 public key is 32 bytes")
-        object.__setattr__(self, "key_id", compute_cosigner_key_id(self.name, self.public_key))
-        object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public_key))
-
-    @classmethod
-    def parse(cls, vkey: str) -> CosignatureVerifier:
-        """Read a vkey ``name+hexkeyid+base64(0x04||public key)``.
-
-        Raises:
-            MalformedKeyError: malformed, another key type, or a wrong key id.
-        """
-        name, key_id, public_key = _parse_key_string(vkey)
-        verifier = cls(name, public_key)
-        _check_key_id(verifier, key_id)
-        return verifier
-
-    def key_string(self) -> str:
-        """The vkey; it is public."""
-        return _format_key_string(self.name, self.key_id, self.public_key)
+    KEY_TYPE: ClassVar[int] = COSIGNATURE_V1
 
     def matches(self, line: str) -> bool:
         """Whether ``line`` is a well-formed signature line under this name and key id."""
@@ -246,14 +217,16 @@ class CosignerKey:
         """
         if not key_string.startswith(_PRIVATE_PREFIX):
             raise MalformedKeyError(f"a cosigner key starts with {_PRIVATE_PREFIX}")
-        name, key_id, seed = _parse_key_string(key_string.removeprefix(_PRIVATE_PREFIX))
+        name, key_id, seed = _parse_key_string(key_string.removeprefix(_PRIVATE_PREFIX),
+                                               COSIGNATURE_V1)
         key = cls(name, seed)
         _check_key_id(key.verifier(), key_id)
         return key
 
     def key_string(self) -> str:
         """The private key string; it is secret."""
-        return _PRIVATE_PREFIX + _format_key_string(self.name, self.verifier().key_id, self.seed)
+        return _PRIVATE_PREFIX + _format_key_string(self.name, self.verifier().key_id, self.seed,
+                                                    COSIGNATURE_V1)
 
     def verifier(self) -> CosignatureVerifier:
         """The public half."""
@@ -344,27 +317,3 @@ def count_cosignatures(note: str, verifiers: Iterable[CosignatureVerifier]) -> s
             continue
         names.add(verifier.name)
     return names
-
-
-# helpers --------------------------------------------------------------------
-
-
-def _parse_key_string(key_string: str) -> tuple[str, int, bytes]:
-    """Split ``name+hexkeyid+base64(0x04||key)`` into name, key id and 32 key bytes."""
-    name, _, rest = key_string.partition("+")
-    key_id_hex, _, key_base64 = rest.partition("+")
-    key_data = _decode_base64(key_base64)
-    if not is_valid_key_name(name) or not _KEY_ID_HEX.fullmatch(key_id_hex) or not key_data:
-        raise MalformedKeyError(f"malformed key string for {name!r}")
-    if key_data[0] != COSIGNATURE_V1 or len(key_data) != 33:
-        raise MalformedKeyError(f"key of {name!r} is not an Ed25519 cosignature key (0x04)")
-    return name, int(key_id_hex, 16), key_data[1:]
-
-
-def _format_key_string(name: str, key_id: int, key: bytes) -> str:
-    return f"{name}+{key_id:08x}+{base64.b64encode(bytes([COSIGNATURE_V1]) + key).decode()}"
-
-
-def _check_key_id(verifier: CosignatureVerifier, key_id: int) -> None:
-    if key_id != verifier.key_id:
-        raise MalformedKeyError(f"key id {key_id:08x} does not match the key of {verifier.name!r}")

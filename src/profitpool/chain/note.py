@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import ClassVar, Final, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -73,22 +73,32 @@ def is_valid_key_name(name: str) -> bool:
     return name != "" and not forbidden and _is_utf8(name)
 
 
-def compute_key_id(name: str, public_key: bytes) -> int:
-    """The key id: SHA-256(name || 0x0A || 0x01 || public key), first 4 bytes big-endian."""
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()
+def compute_key_id(name: str, public_key: bytes, key_type: int = ED25519) -> int:
+    """The key id: SHA-256(name || 0x0A || key type || public key), first 4 bytes big-endian
+    (type 0x01 for note signatures, 0x04 for witness cosignatures)."""
+    digest = hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + public_key).digest()
     return int.from_bytes(digest[:4], "big")
 
 
-@dataclass(frozen=True)
-class Verifier:
-    """A trusted Ed25519 public key and the name it signs under."""
+_Key = TypeVar("_Key", bound="PublicKey")
 
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An Ed25519 public key, the name it signs under, and its signature type byte.
+
+    One shape for every key string ``name+hexkeyid+base64(type||public key)``;
+    :class:`Verifier` (type 0x01) and chain/cosign.py's ``CosignatureVerifier``
+    (type 0x04) add what their signatures mean.
+    """
+
+    KEY_TYPE: ClassVar[int] = ED25519
     name: str
     """The key name; signature lines carry it."""
     public_key: bytes
     """The raw 32-byte Ed25519 public key."""
     key_id: int = field(init=False)
-    """Computed from name and key (see ``compute_key_id``)."""
+    """Computed from name, key type and key (see ``compute_key_id``)."""
     _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -96,20 +106,30 @@ class Verifier:
             raise MalformedKeyError(f"invalid key name {self.name!r}")
         if len(self.public_key) != 32:
             raise MalformedKeyError("an Ed25519 public key is 32 bytes")
-        object.__setattr__(self, "key_id", compute_key_id(self.name, self.public_key))
+        object.__setattr__(self, "key_id",
+                           compute_key_id(self.name, self.public_key, self.KEY_TYPE))
         object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public_key))
 
     @classmethod
-    def parse(cls, key_string: str) -> Verifier:
-        """Read a verifier key ``name+hexkeyid+base64(0x01||public key)``."""
-        name, key_id, public_key = _parse_key_string(key_string)
-        verifier = cls(name, public_key)
-        _check_key_id(verifier, key_id)
-        return verifier
+    def parse(cls: type[_Key], key_string: str) -> _Key:
+        """Read a key string ``name+hexkeyid+base64(type||public key)``.
+
+        Raises:
+            MalformedKeyError: malformed, another key type, or a wrong key id.
+        """
+        name, key_id, public_key = _parse_key_string(key_string, cls.KEY_TYPE)
+        key = cls(name, public_key)
+        _check_key_id(key, key_id)
+        return key
 
     def key_string(self) -> str:
-        """The verifier key string; it is public."""
-        return _format_key_string(self.name, self.key_id, self.public_key)
+        """The key string; it is public."""
+        return _format_key_string(self.name, self.key_id, self.public_key, self.KEY_TYPE)
+
+
+@dataclass(frozen=True)
+class Verifier(PublicKey):
+    """A trusted Ed25519 public key and the name it signs notes under (type 0x01)."""
 
     def verify(self, text: str, signature: bytes) -> bool:
         """Whether ``signature`` (without the key id) is this key's signature of ``text``."""
@@ -340,23 +360,24 @@ def _decode_base64(encoded: str) -> bytes | None:
     return decoded if base64.b64encode(decoded).decode() == encoded else None
 
 
-def _parse_key_string(key_string: str) -> tuple[str, int, bytes]:
-    """Split ``name+hexkeyid+base64(0x01||key)`` into name, key id and 32 key bytes."""
+def _parse_key_string(key_string: str, key_type: int = ED25519) -> tuple[str, int, bytes]:
+    """Split ``name+hexkeyid+base64(type||key)`` into name, key id and 32 key bytes."""
     name, _, rest = key_string.partition("+")
     key_id_hex, _, key_base64 = rest.partition("+")
     key_data = _decode_base64(key_base64)
     if not is_valid_key_name(name) or not _KEY_ID_HEX.fullmatch(key_id_hex) or not key_data:
         raise MalformedKeyError(f"malformed key string for {name!r}")
-    if key_data[0] != ED25519 or len(key_data) != 33:
-        raise MalformedKeyError(f"key of {name!r} is not an Ed25519 key")
+    if key_data[0] != key_type or len(key_data) != 33:
+        raise MalformedKeyError(f"key of {name!r} is not an Ed25519 key of type "
+                                f"0x{key_type:02x}")
     return name, int(key_id_hex, 16), key_data[1:]
 
 
-def _format_key_string(name: str, key_id: int, key: bytes) -> str:
-    return f"{name}+{key_id:08x}+{base64.b64encode(bytes([ED25519]) + key).decode()}"
+def _format_key_string(name: str, key_id: int, key: bytes, key_type: int = ED25519) -> str:
+    return f"{name}+{key_id:08x}+{base64.b64encode(bytes([key_type]) + key).decode()}"
 
 
-def _check_key_id(verifier: Verifier, key_id: int) -> None:
+def _check_key_id(verifier: PublicKey, key_id: int) -> None:
     if key_id != verifier.key_id:
         raise MalformedKeyError(f"key id {key_id:08x} does not match the key of {verifier.name!r}")
 
