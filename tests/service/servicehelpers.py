@@ -6,7 +6,6 @@ the daily cap and the monthly burn can be tested without waiting.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from databases import BACKENDS, fresh_database
 from profitpool.cli import initialise
@@ -23,6 +21,7 @@ from profitpool.service import Settings, create_app
 from profitpool.store.apikeys import KeyStore
 from profitpool.store.database import connect
 from profitpool.times import parse_time
+from servers import ThreadServer
 
 START = "2026-03-10T10:00:00+08:00"
 
@@ -53,8 +52,7 @@ class Service:
     options: dict[str, Any] = field(default_factory=dict)
     admin_key: str = ""
     url: str = ""
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _server: ThreadServer | None = None
     _clients: list[httpx.Client] = field(default_factory=list)
 
     def setup(self) -> Service:
@@ -72,30 +70,18 @@ class Service:
         return Settings(db=self.db, key=self.key_path, **options)
 
     def start(self) -> Service:
-        app = create_app(self.settings(), clock=self.clock)
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="on", loop="asyncio", access_log=False)
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the service did not start")
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self._server, self._thread = server, thread
+        self._server = ThreadServer(create_app(self.settings(), clock=self.clock),
+                                    lifespan="on", what="service")
+        self.url = self._server.url
         return self
 
     def stop(self) -> None:
         for client in self._clients:
             client.close()
         self._clients.clear()
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(60)
-            self._server = self._thread = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     def restart(self) -> Service:
         self.stop()

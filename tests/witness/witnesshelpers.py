@@ -13,14 +13,11 @@ and can be restarted on the same state file.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from profitpool.chain import merkle
@@ -29,6 +26,7 @@ from profitpool.chain.note import Checkpoint, Signer, sign_checkpoint
 from profitpool.witness.client import format_submission
 from profitpool.witness.server import Witness, create_app
 from profitpool.witness.state import WitnessState
+from servers import ThreadServer
 
 ORIGIN = "example.com/log"
 WITNESS_NAME = "witness.example/w1"
@@ -102,26 +100,13 @@ class RunningWitness:
     state_path: Path
     url: str = ""
     witness: Witness | None = None
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _server: ThreadServer | None = None
     _client: httpx.Client | None = field(default=None, repr=False)
 
     def start(self) -> RunningWitness:
         self.witness = Witness(self.cosigner, self.log_keys, WitnessState(self.state_path))
-        config = uvicorn.Config(create_app(self.witness), host="127.0.0.1", port=0,
-                                log_level="warning", lifespan="off", loop="asyncio",
-                                access_log=False)
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the witness did not start")
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self._server, self._thread = server, thread
+        self._server = ThreadServer(create_app(self.witness), lifespan="off", what="witness")
+        self.url = self._server.url
         self._client = httpx.Client(base_url=self.url, timeout=30)
         return self
 
@@ -129,10 +114,9 @@ class RunningWitness:
         if self._client is not None:
             self._client.close()
             self._client = None
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(60)
-            self._server = self._thread = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     def restart(self) -> RunningWitness:
         self.stop()
