@@ -102,9 +102,6 @@ class Event:
     body: bytes
     """The canonical JSON body every delivery sends."""
 
-    def party_list(self) -> list[str]:
-        return self.parties.split()
-
 
 def party_text(parties: Iterable[str]) -> str:
     """``" a b "``, or "" for none: ``LIKE '% a %'`` finds one party."""

@@ -21,18 +21,11 @@ from typing import Any, Final
 import orjson
 from sqlalchemy import Engine, func, or_, select
 
+from ..store.database import driver_insert
 from ..store.schema import entries, events
 from .domain import ADMIN, PUBLIC, Event, OutboxRow, effect_body
 
 OUTBOX_LOCK: Final = 0x7070_6576  # "ppev"
-
-
-def insert_sql(engine: Engine) -> str:
-    marker = "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
-    columns = ("id", "type", "time_us", "log_index", "position", "block", "tree_size",
-               "parties", "body")
-    return (f"INSERT INTO events ({', '.join(columns)}) "
-            f"VALUES ({', '.join([marker] * len(columns))})")
 
 
 class Outbox:
@@ -40,7 +33,7 @@ class Outbox:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._insert = insert_sql(engine)
+        self._insert = driver_insert(engine, "events", OutboxRow._fields)
         self._postgres = engine.dialect.name == "postgresql"
 
     def insert(self, connection: Any, rows: Sequence[OutboxRow]) -> None:
@@ -50,11 +43,6 @@ class Outbox:
         if self._postgres:
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})")
         connection.exec_driver_sql(self._insert, list(rows))
-
-    def add(self, rows: Sequence[OutboxRow]) -> None:
-        """Insert ``rows`` in a transaction of their own."""
-        with self.engine.begin() as connection:
-            self.insert(connection, rows)
 
     def last_seq(self) -> int:
         with self.engine.connect() as connection:

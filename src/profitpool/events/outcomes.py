@@ -24,8 +24,6 @@ TIMEOUT: Final = "timeout"
 UNREACHABLE: Final = "unreachable"
 FORBIDDEN_ADDRESS: Final = "forbidden_address"
 ERROR: Final = "error"
-OUTCOMES: Final = (DELIVERED, REDIRECT, REJECTED, FAILED, TIMEOUT, UNREACHABLE,
-                   FORBIDDEN_ADDRESS, ERROR)
 
 EXCERPT_CHARS: Final = 200
 

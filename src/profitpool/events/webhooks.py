@@ -69,6 +69,7 @@ from typing import Any, Final, NamedTuple
 
 from sqlalchemy import ColumnElement, Engine, bindparam, delete, select, update
 
+from ..store.database import driver_insert
 from ..store.schema import webhook_deliveries, webhook_endpoints
 from ..times import format_time
 from .domain import ENDPOINT_DISABLED, OPERATOR, Event, OutboxRow, envelope, matches, visible_to
@@ -545,13 +546,7 @@ class WebhookDispatcher:
 def _insert_sql(engine: Engine) -> str:
     """The INSERT of delivery rows; a row stored already is skipped (a commit that
     succeeded but was reported failed is written again by the next pass)."""
-    marker = "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
-    columns = ", ".join(DeliveryRow._fields)
-    values = ", ".join([marker] * len(DeliveryRow._fields))
-    if engine.dialect.name == "sqlite":
-        return f"INSERT OR IGNORE INTO webhook_deliveries ({columns}) VALUES ({values})"
-    return (f"INSERT INTO webhook_deliveries ({columns}) VALUES ({values}) "
-            "ON CONFLICT DO NOTHING")
+    return driver_insert(engine, "webhook_deliveries", DeliveryRow._fields, skip_existing=True)
 
 
 _SET_STATE: Final = update(webhook_endpoints).where(

@@ -12,6 +12,7 @@ newer profitpool, one never initialised.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -74,6 +75,20 @@ def connect(url: str, *, create: bool = False) -> Engine:
         engine.dispose()
         raise StoreError(f"cannot open {_redacted(url)}: {describe_error(error)}") from None
     return engine
+
+
+def driver_insert(engine: Engine, table: str, columns: Sequence[str], *,
+                  skip_existing: bool = False) -> str:
+    """``INSERT INTO table (columns) VALUES (...)`` in the driver's own placeholders, for
+    ``exec_driver_sql`` with many tuples: the bulk rows of a block, a month or a pass,
+    without SQLAlchemy's per-row parameter processing. ``skip_existing``: a row whose
+    key is stored already is skipped, not an error."""
+    marker = "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
+    sqlite = engine.dialect.name == "sqlite"
+    verb = "INSERT OR IGNORE" if skip_existing and sqlite else "INSERT"
+    suffix = " ON CONFLICT DO NOTHING" if skip_existing and not sqlite else ""
+    return (f"{verb} INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([marker] * len(columns))}){suffix}")
 
 
 def _sqlite_settings(dbapi_connection: Any, _record: Any) -> None:

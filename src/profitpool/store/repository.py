@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..chain.block import BlockHeader
 from ..events.domain import OutboxRow
 from ..events.outbox import Outbox
-from .database import StoreError, describe_error
+from .database import StoreError, describe_error, driver_insert
 from .schema import (
     block_stats,
     blocks,
@@ -71,11 +71,8 @@ class LogStore:
         self.engine = engine
         dialect = engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        marker = "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
-        self._insert_entries = f"INSERT INTO entries (idx, data) VALUES ({marker}, {marker})"
-        self._insert_parties = (
-            f"INSERT INTO entry_parties (party, idx) VALUES ({marker}, {marker})"
-        )
+        self._insert_entries = driver_insert(engine, "entries", ("idx", "data"))
+        self._insert_parties = driver_insert(engine, "entry_parties", ("party", "idx"))
         self.outbox = Outbox(engine)
 
     # meta ---------------------------------------------------------------

@@ -49,9 +49,7 @@ def add_webhook_routes(router: APIRouter, area: Area,
     def refused(request: Request, lang: Lang, cookie: LangCookie,
                 error: EndpointError) -> Response:
         return render(request, "done.html", lang, cookie, ok=False, back=area.path,
-                      outcome={"error": "invalid_url" if error.code == "invalid_url"
-                               else "invalid_command" if error.code != "not_found"
-                               else "not_found", "message": error.message})
+                      outcome={"error": error.code, "message": error.message})
 
     @router.post("/webhook-{action}")
     async def webhook_action(action: str, request: Request, ctx: ContextDep,
