@@ -121,6 +121,19 @@ def format_fen(fen: int) -> str:
     return "-" + format_fen(-fen)
 
 
+def group_thousands(decimal: str) -> str:
+    """A decimal string with its whole part in groups of three: "-12345.60" -> "-12,345.60"."""
+    whole, dot, fraction = decimal.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    groups: list[str] = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return sign + ",".join(groups) + dot + fraction
+
+
 def format_points(point_units: int) -> str:
     """Point units as a decimal string with 4 decimals: 108900 -> '10.8900'."""
     whole, frac = divmod(point_units, POINT_UNIT)

@@ -22,6 +22,8 @@ from xml.sax.saxutils import escape
 import jinja2
 from markupsafe import Markup
 
+from ..money import group_thousands
+
 
 class Bi(NamedTuple):
     """A text in Chinese and in English."""
@@ -88,17 +90,8 @@ def _fraction(text: object, what: str) -> Fraction:
 
 def money(text: object, what: str = "money") -> str:
     """A decimal string of CNY with thousands separators: ``"81234.50"`` → ``"81,234.50"``."""
-    string = str(text)
     _fraction(text, what)
-    whole, dot, fraction = string.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-")
-    groups: list[str] = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    return sign + ",".join(groups) + dot + fraction
+    return group_thousands(str(text))
 
 
 def _tenths_of_percent(value: Fraction) -> tuple[str, int]:

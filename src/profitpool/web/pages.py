@@ -12,7 +12,7 @@ from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ..money import INDEX_SCALE, format_fen, points_for_shares, price_micro
+from ..money import INDEX_SCALE, format_fen, group_thousands, points_for_shares, price_micro
 from ..service.deps import ContextDep
 from ..service.readmodel import head_json, member_json
 from ..store.attestations import AttestationStore
@@ -28,15 +28,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 
 def cny(text: object) -> str:
     """A decimal string of CNY with thousands separators: "12345.60" -> "12,345.60"."""
-    whole, _, fraction = str(text).partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-")
-    groups: list[str] = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    return sign + ",".join(groups) + (f".{fraction}" if fraction else "")
+    return group_thousands(str(text))
 
 
 templates.env.filters["cny"] = cny
