@@ -21,6 +21,7 @@ from profitpool.disclosure import pol
 
 ORIGIN = "http://localhost"
 POL_JS = Path(profitpool.__file__).parent / "web" / "static" / "pol.js"
+BYTES_JS = POL_JS.with_name("bytes.js")
 
 Verify = Callable[..., dict[str, Any]]
 
@@ -41,6 +42,7 @@ def verify_in_browser(browser: Any) -> Verify:
         body="<!doctype html>", content_type="text/html"))
     page.goto(f"{ORIGIN}/pol")
     page.set_content("<!doctype html><title>proof of liabilities</title>")
+    page.add_script_tag(path=str(BYTES_JS))
     page.add_script_tag(path=str(POL_JS))
 
     def verify(proof: str | dict[str, Any], root: str | None = None,
@@ -135,5 +137,6 @@ def test_malformed_json_fails_without_throwing(verify_in_browser: Verify) -> Non
 def test_a_page_without_webcrypto_says_so(browser: Any) -> None:
     page = browser.new_page()
     page.set_content("<!doctype html>")  # about:blank: not a secure context
+    page.add_script_tag(path=str(BYTES_JS))
     page.add_script_tag(path=str(POL_JS))
     assert "no WebCrypto" in page.evaluate("async () => (await verifyPolProof('{}')).error")

@@ -8,7 +8,7 @@
 //   const { ok, value, error } = await verifyPolProof(proofJsonOrObject, signedRootHex,
 //                                                     signedTotalFen);  // both optional
 //   // ok: true, value: the holding in fen (BigInt), error: null; or ok: false, value: null,
-//   // error: what failed (a sentence).
+//   // error: what failed (a sentence). Needs bytes.js (hex, fromHex, concat, sha256).
 "use strict";
 
 (() => {
@@ -17,15 +17,6 @@
   const PART_NAMES = ["part 0", "part 1"];
   const encoder = new TextEncoder();
 
-  const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  const fromHex = (text) => Uint8Array.from(text.match(/../g), (h) => parseInt(h, 16));
-  const concat = (...parts) => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) { out.set(p, at); at += p.length; }
-    return out;
-  };
-  const sha256 = async (data) => new Uint8Array(await crypto.subtle.digest("SHA-256", data));
   const u64 = (value) => {
     const out = new Uint8Array(8);
     new DataView(out.buffer).setBigUint64(0, value, false);

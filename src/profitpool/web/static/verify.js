@@ -1,18 +1,9 @@
 // Checks, in this browser and with nothing but WebCrypto, that the entry shown is in
 // the Merkle tree whose root the operator signed: the checkpoint's Ed25519 signature
 // (C2SP signed note) against the published key, then the RFC 9162 inclusion proof.
+// Needs bytes.js (bytes, hex, fromHex, concat, sha256).
 "use strict";
 
-const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
-const fromHex = (text) => Uint8Array.from(text.match(/../g), (h) => parseInt(h, 16));
-const concat = (...parts) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-};
-const sha256 = async (data) => new Uint8Array(await crypto.subtle.digest("SHA-256", data));
 
 async function checkSignature(note, keyString) {
   const [name, keyId, keyB64] = splitKey(keyString);
