@@ -74,3 +74,24 @@ class RetryingLoop:
             wait = self.poll_s
             if done is not None:
                 self.status.last_success_us = time.time_ns() // 1000
+
+
+class Job:
+    """A job the service runs on a :class:`RetryingLoop`: subclasses give ``due`` and
+    ``run_once`` and call ``super().__init__`` once their own state is set."""
+
+    def __init__(self, name: str, poll_s: float, max_backoff_s: float) -> None:
+        self.loop = RetryingLoop(name, self.due, self.run_once, poll_s, max_backoff_s)
+        self.status = self.loop.status
+
+    def due(self) -> bool:
+        raise NotImplementedError
+
+    def run_once(self) -> object:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.loop.start()
+
+    def stop(self) -> None:
+        self.loop.stop()

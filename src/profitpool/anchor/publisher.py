@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..background import RetryingLoop
+from ..background import Job
 from ..log.reader import LogReader
 from ..store.attestations import AnchorRecord, AttestationStore
 from ..store.repository import LogStore
@@ -167,7 +167,7 @@ def publish_latest(store: LogStore, attestations: AttestationStore, chain: Chain
     return record
 
 
-class AnchorLoop:
+class AnchorLoop(Job):
     """The service's anchoring: a :class:`RetryingLoop` that never touches the sequencer.
 
     Every ``poll_s`` seconds it looks at the newest stored block; when
@@ -186,16 +186,9 @@ class AnchorLoop:
         self.account = account
         self.every_blocks = every_blocks
         self.every_s = every_s
-        self.loop = RetryingLoop("anchoring", self.due, self.run_once, poll_s, max_backoff_s)
-        self.status = self.loop.status
+        super().__init__("anchoring", poll_s, max_backoff_s)
         self._chain: Chain | None = None
         self._last_anchor_at = time.monotonic()
-
-    def start(self) -> None:
-        self.loop.start()
-
-    def stop(self) -> None:
-        self.loop.stop()
 
     def due(self) -> bool:
         block = self.store.last_block()

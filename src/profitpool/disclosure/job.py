@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..background import RetryingLoop
+from ..background import Job
 from ..store.repository import LogStore
 from ..times import shanghai_month
 from .month import month_range
@@ -24,20 +24,13 @@ SETTLE_US = 60_000_000
 """Wait a minute past the month's end, so the burn the service runs at 00:00 comes first."""
 
 
-class DisclosureJob:
+class DisclosureJob(Job):
     def __init__(self, store: LogStore, sequencer: Any, clock: Callable[[], int],
                  poll_s: float = 60.0, max_backoff_s: float = 3600.0) -> None:
         self.store = store
         self.sequencer = sequencer
         self.clock = clock
-        self.loop = RetryingLoop("disclosure", self.due, self.run_once, poll_s, max_backoff_s)
-        self.status = self.loop.status
-
-    def start(self) -> None:
-        self.loop.start()
-
-    def stop(self) -> None:
-        self.loop.stop()
+        super().__init__("disclosure", poll_s, max_backoff_s)
 
     def _last_month(self) -> tuple[int, int]:
         year, month = shanghai_month(self.clock() - SETTLE_US)

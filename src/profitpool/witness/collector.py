@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ..background import RetryingLoop
+from ..background import Job
 from ..chain.cosign import CosignatureVerifier
 from ..chain.note import NoteError
 from ..log.reader import LogReader
@@ -106,7 +106,7 @@ def cosigned_note(store: LogStore, attestations: AttestationStore,
     return block.checkpoint + "".join(lines)
 
 
-class CosignLoop:
+class CosignLoop(Job):
     """The service's cosignature collection, in a thread of its own."""
 
     def __init__(self, store: LogStore, witnesses: list[WitnessEndpoint], poll_s: float = 1.0,
@@ -114,14 +114,7 @@ class CosignLoop:
         self.store = store
         self.witnesses = witnesses
         self.attestations = AttestationStore(store.engine)
-        self.loop = RetryingLoop("witnessing", self.due, self.run_once, poll_s, max_backoff_s)
-        self.status = self.loop.status
-
-    def start(self) -> None:
-        self.loop.start()
-
-    def stop(self) -> None:
-        self.loop.stop()
+        super().__init__("witnessing", poll_s, max_backoff_s)
 
     def due(self) -> bool:
         block = self.store.last_block()
