@@ -70,7 +70,7 @@ def test_many_clients_at_once_leave_a_log_that_verifies_and_a_pool_that_adds_up(
 
 def _context(service: Service) -> Any:
     assert service._server is not None
-    return service._server.config.app.state.context
+    return service._server.server.config.app.state.context
 
 
 def test_a_block_that_fails_to_store_is_refused_and_the_service_recovers(
