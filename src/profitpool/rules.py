@@ -37,8 +37,9 @@ class Rules:
     """Share of every holding burned per period."""
     exit_multiple: Rational = (3, 1)
     """A lot exits when its value reaches this multiple of its basis."""
-    withdraw_min_gain: Rational = (0, 1)
-    """A lot may be withdrawn only once V >= (1 + gain) x V just after its mint."""
+    withdraw_min_gain: Rational | None = None
+    """When set, a lot may be withdrawn only once V >= (1 + gain) x V just after its
+    mint; None (the default) lets members cash out whenever they choose."""
     min_hold_days: int = 0
     """Days after its order before a lot may be withdrawn."""
     daily_withdraw_cap_rate: Rational | None = None
@@ -62,9 +63,19 @@ class Rules:
         """A copy with already-validated ``changes`` applied (see :func:`parse_rule_changes`)."""
         return dataclasses.replace(self, **{field: value for _, field, value in changes})
 
+    @classmethod
+    def from_json(cls, values: Mapping[str, Any]) -> Rules:
+        """The rules whose canonical form (:meth:`to_json`) is ``values``.
+
+        Raises:
+            Rejected(invalid_rules): an unknown rule or a bad value.
+        """
+        return cls().with_changes(parse_rule_changes(values)) if values else cls()
+
     def to_json(self) -> dict[str, Any]:
         """The rules in canonical JSON form (decimal strings, rule names of RULES.md)."""
         cap = self.daily_withdraw_cap_rate
+        gain = self.withdraw_min_gain
         return {
             "points_per_yuan": format_rational(self.points_per_yuan),
             "pool_share_of_profit": format_rational(self.pool_share_of_profit),
@@ -73,7 +84,7 @@ class Rules:
             "pay_rate": format_rational(self.pay_rate),
             "burn_rate": format_rational(self.burn_rate),
             "exit_multiple": format_rational(self.exit_multiple),
-            "withdraw_min_gain": format_rational(self.withdraw_min_gain),
+            "withdraw_min_gain": None if gain is None else format_rational(gain),
             "min_hold_days": self.min_hold_days,
             "daily_withdraw_cap_rate": None if cap is None else format_rational(cap),
             "settle_days": self.settle_days,
@@ -135,10 +146,18 @@ def _transfers_enabled(raw: Any) -> tuple[str, bool]:
     return "transfers_enabled", raw
 
 
-def _daily_cap(raw: Any) -> tuple[str, Rational | None]:
-    if raw is None or raw == "none":
-        return "daily_withdraw_cap_rate", None
-    return _ratio("daily_withdraw_cap_rate", (0, 1), (1, 1), low_open=True)(raw)
+def _optional_ratio(
+    name: str, low: Rational, high: Rational, *, low_open: bool = False,
+) -> Callable[[Any], tuple[str, Rational | None]]:
+    """A decimal rule as :func:`_ratio`, or off: JSON null or "none"."""
+    parse = _ratio(name, low, high, low_open=low_open)
+
+    def parse_or_none(raw: Any) -> tuple[str, Rational | None]:
+        if raw is None or raw == "none":
+            return name, None
+        return parse(raw)
+
+    return parse_or_none
 
 
 def _max_order_amount(raw: Any) -> tuple[str, int]:
@@ -196,9 +215,11 @@ _PARSERS: Final[dict[str, Callable[[Any], tuple[str, Any]]]] = {
     "pay_rate": _ratio("pay_rate", _ZERO, _UNIT),
     "burn_rate": _ratio("burn_rate", _ZERO, _UNIT, high_open=True),
     "exit_multiple": _ratio("exit_multiple", _UNIT, (1_000, 1), low_open=True),
-    "withdraw_min_gain": _ratio("withdraw_min_gain", _ZERO, (1_000, 1)),
+    "withdraw_min_gain": _optional_ratio("withdraw_min_gain", _ZERO, (1_000, 1)),
     "min_hold_days": _days("min_hold_days"),
-    "daily_withdraw_cap_rate": _daily_cap,
+    "daily_withdraw_cap_rate": _optional_ratio(
+        "daily_withdraw_cap_rate", _ZERO, _UNIT, low_open=True
+    ),
     "settle_days": _days("settle_days"),
     "transfers_enabled": _transfers_enabled,
     "max_order_amount": _max_order_amount,

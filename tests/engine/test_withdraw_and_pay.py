@@ -26,7 +26,7 @@ def test_withdraw_leaves_twenty_percent_in_pool() -> None:
 
 
 def test_withdraw_all_takes_every_eligible_point() -> None:
-    p = two_members()  # V at mint: lot 1 0.2857, lot 2 0.3333 per share
+    p = two_members(withdraw_min_gain="0")  # V at mint: lot 1 0.2857, lot 2 0.3333 per share
     p.order("o3", "u1", "100.00", "50.00")  # lot 3: V at mint 36/84 = 0.4286
     p.order("o4", "u4", "100.00", "0.00")  # V falls to 36/105 = 0.3429
     (effect,) = p.run("withdraw", id="w1", member="u1", points="all")
@@ -34,14 +34,44 @@ def test_withdraw_all_takes_every_eligible_point() -> None:
     assert p.member("u1")["points"] == "21.0000"
 
 
-def test_lot_below_its_value_at_mint_cannot_be_withdrawn_by_default() -> None:
-    p = two_members()
+def test_without_a_gain_gate_withdraw_all_takes_every_lot() -> None:
+    p = two_members()  # the default: withdraw_min_gain none
+    p.order("o3", "u1", "100.00", "50.00")
+    p.order("o4", "u4", "100.00", "0.00")  # V below lot 3's V at mint: no matter
+    (effect,) = p.run("withdraw", id="w1", member="u1", points="all")
+    assert [part.lot for part in effect.parts] == [1, 3]
+    assert p.member("u1")["points"] == "0.0000"
+
+
+def test_a_gain_of_zero_locks_a_lot_below_its_value_at_mint() -> None:
+    p = two_members(withdraw_min_gain="0")
     # u2's lot was minted at V = 21/63; an order without profit dilutes V
     p.order("o3", "u3", "100.00", "0.00")
     err = p.reject("insufficient_points", "withdraw", id="w1", member="u2", points="1")
     assert "0.0000 eligible points" in err.message and "42.0000 held" in err.message
     p.order("o4", "u3", "100.00", "100.00")  # profit lifts V back above
     p.run("withdraw", id="w1", member="u2", points="1")
+
+
+def test_by_default_a_member_cashes_out_whenever_they_choose() -> None:
+    p = two_members()
+    p.order("o3", "u3", "100.00", "0.00")  # V below u2's V at mint
+    (effect,) = p.run("withdraw", id="w1", member="u2", points="1")
+    assert effect.paid > 0
+
+
+def test_a_gain_gate_can_be_turned_off_again() -> None:
+    p = two_members(withdraw_min_gain="0")
+    p.order("o3", "u3", "100.00", "0.00")
+    p.reject("insufficient_points", "withdraw", id="w1", member="u2", points="1")
+    (change,) = p.run("rules", withdraw_min_gain="none")
+    assert change.changes == (("withdraw_min_gain", None),)
+    p.run("withdraw", id="w1", member="u2", points="1")
+
+
+def test_the_gain_gate_is_off_in_the_default_rules() -> None:
+    assert Ledger().rules.withdraw_min_gain is None
+    assert Ledger().rules.to_json()["withdraw_min_gain"] is None
 
 
 def test_gain_threshold_is_relative_to_value_at_mint() -> None:

@@ -156,10 +156,17 @@ def unpledged(member: Member) -> Iterator[Lot]:
 
 
 def _withdrawable(ledger: Ledger, member: Member) -> Iterator[Lot]:
-    """Lots that may be withdrawn now: unpledged, held long enough, gain threshold met."""
+    """Lots that may be withdrawn now: unpledged, held long enough, gain threshold met
+    (when one is set)."""
     rules = ledger.rules
     cutoff = ledger.now - rules.min_hold_days * MICROS_PER_DAY
-    gain_numerator, gain_denominator = rules.withdraw_min_gain
+    gain = rules.withdraw_min_gain
+    if gain is None:  # no gate (the default): members cash out whenever they choose
+        for lot in member.lots:
+            if lot.shares and lot.pledge is None and lot.order_at <= cutoff:
+                yield lot
+        return
+    gain_numerator, gain_denominator = gain
     # V >= (1 + gain) x V at mint, cross-multiplied:
     # pool * mint_shares * d >= (d + n) * mint_pool * total_shares
     pool_side = ledger.pool * gain_denominator

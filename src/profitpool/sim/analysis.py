@@ -166,8 +166,8 @@ class PointAnalysis:
     bank_run: BankRun
     withdrawals: tuple[int, int, int]
     """Withdrawal attempts over all runs: (paid, refused by the daily cap, refused because
-    no lot was eligible yet: its value per share below (1 + withdraw_min_gain) x its value
-    at mint, or held fewer than min_hold_days)."""
+    no lot was eligible yet: held fewer than min_hold_days, or, when a gain gate is set,
+    its value per share below (1 + withdraw_min_gain) x its value at mint)."""
 
     @property
     def exit_share(self) -> Fraction | None:

@@ -285,21 +285,28 @@ def _withdrawals(a: PointAnalysis) -> Verdict | None:
     tried = paid + capped + locked
     if tried == 0:
         return None
-    gain = a.rules.get("withdraw_min_gain", "0")
+    gain = a.rules.get("withdraw_min_gain")
     hold = a.rules.get("min_hold_days", 0)
     figures = {"attempts": tried, "paid": paid, "refused_cap": capped, "refused_not_eligible":
                locked, "withdraw_min_gain": gain, "min_hold_days": hold}
+    if gain is None:
+        gate_zh = f"规则只允许持有满 {hold} 天、未质押的积分批次提现，不设增值门槛"
+        gate_en = (f"the rules allow a lot out once it is {hold} days old and not pledged; "
+                   "there is no gain gate")
+    else:
+        gate_zh = (f"规则只允许在每份额价值不低于铸造时的 (1 + {gain}) 倍、且持有满 {hold} 天后"
+                   "提现")
+        gate_en = (f"the rules allow a lot out only once the value per share is at least "
+                   f"(1 + {gain}) times its value at mint, and after {hold} days")
     return Verdict(
         "withdrawals", a.label,
         f"会员共尝试提现 {tried:,} 次（全部模拟合计）：{pct(Fraction(paid, tried))} 获得支付，"
-        f"{pct(Fraction(locked, tried))} 因没有可提现的积分批次被拒绝（规则只允许在每份额价值"
-        f"不低于铸造时的 (1 + {gain}) 倍、且持有满 {hold} 天后提现），"
+        f"{pct(Fraction(locked, tried))} 因没有可提现的积分批次被拒绝（{gate_zh}），"
         f"{pct(Fraction(capped, tried))} 因每日提现上限被拒绝。",
         f"Members tried to withdraw {tried:,} times (all runs): {pct(Fraction(paid, tried))} "
         f"were paid, {pct(Fraction(locked, tried))} were refused because no lot was eligible "
-        f"(the rules allow a lot out only once the value per share is at least (1 + {gain}) "
-        f"times its value at mint, and after {hold} days), and "
-        f"{pct(Fraction(capped, tried))} were refused by the daily cap.", figures)
+        f"({gate_en}), and {pct(Fraction(capped, tried))} were refused by the daily cap.",
+        figures)
 
 
 def remainder_text(month: int, runs: int, pool_fen: int) -> tuple[str, str]:
