@@ -24,8 +24,8 @@ The codes, with what each means:
 ``invalid_id``              an id is empty, too long, or has other characters
                             than letters, digits and ``._:@+-``
 ``duplicate_id``            the id is already used by another party of a kind
-                            that shares its namespace (a merchant id reused as
-                            a member, say)
+                            that shares its namespace (merchants and lenders
+                            share one: a lender's id reused for a merchant)
 ``conflict``                the id was used before with another body
 ``unknown_member``          no such member
 ``unknown_merchant``        no such merchant
@@ -41,8 +41,9 @@ The codes, with what each means:
                             at most 4 decimals (or ``"all"`` where allowed)
 ``invalid_multiplier``      a campaign multiplier that is not a decimal string
                             in (0, 100]
-``invalid_period``          a burn period that is not ``YYYY-MM`` or has not
-                            started yet
+``invalid_period``          a period that is not ``YYYY-MM``, a burn of a month
+                            that has not started, or a disclosure of a month
+                            that has not ended
 ``invalid_rules``           an unknown rule or a value out of its range
 ``insufficient_points``     not enough points, or not enough *eligible* ones
 ``daily_cap_reached``       the withdrawal would pay past the day's cap

@@ -11,6 +11,9 @@ settlement windows, hold days, gain thresholds, a daily cap). After every step:
   nothing is negative; no pledge has repaid more than its loan;
 * along the effects of each command, V never falls at a withdrawal, exit or
   seizure, and a burn leaves pool and shares alone;
+* every ``cost`` trigger is exactly exit_multiple x amount x index / points, and
+  each cascade redeems lots smallest trigger first, ties oldest first (order
+  time, then the lot they descend from, then lot number);
 * a rejected command leaves the whole ledger as it was;
 * replaying the accepted commands on a fresh ledger gives the same state, byte
   for byte.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 import orjson
@@ -46,7 +50,7 @@ rule_sets = st.fixed_dictionaries(
         "exit_multiple": st.sampled_from(["1.01", "1.2", "2", "3"]),
         "settle_days": st.sampled_from([0, 1, 3]),
         "min_hold_days": st.sampled_from([0, 2]),
-        "withdraw_min_gain": st.sampled_from(["0", "0.1"]),
+        "withdraw_min_gain": st.sampled_from(["none", "0", "0.1"]),
         "daily_withdraw_cap_rate": st.sampled_from([None, "0.3"]),
         "pay_rate": st.sampled_from(["1", "0.9"]),
         "exit_payout_rate": st.sampled_from(["0.8", "1"]),
@@ -95,6 +99,7 @@ class LedgerMachine(RuleBasedStateMachine):
         command = {"op": op, "at": self.clock.isoformat(), **fields}
         before = dump_state(self.ledger)
         start = self.ledger.value_per_share()
+        lots_before = exit_order_keys(self.ledger)
         try:
             applied = apply(self.ledger, command)
         except Rejected as error:
@@ -106,6 +111,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if not applied.replay:
             self.entries.append(entry_bytes(parse_command(command), applied.effects))
         check_value_per_share_along(start, applied.effects)
+        check_triggers_are_exact(self.ledger, applied.effects)
+        check_cascades_go_by_trigger_then_age(lots_before, applied.effects)
         return applied.effects
 
     # setup ----------------------------------------------------------------
@@ -316,6 +323,44 @@ def check_value_per_share_along(start: tuple[int, int], effects: list[Any]) -> N
             pool = effect.pool_after
         elif name == "PointsMinted":
             shares = effect.total_shares_after
+
+
+def check_triggers_are_exact(ledger: Ledger, effects: list[Any]) -> None:
+    """A ``cost`` trigger is exit_multiple x amount x index / points, never rounded.
+
+    No burn shares a command with a mint, so the index now is the one at the mint.
+    """
+    for effect in effects:
+        if type(effect).__name__ == "PointsMinted" and effect.exit_basis == "cost":
+            exact = (Fraction(*effect.exit_multiple) * effect.cost * ledger.index * 10**4
+                     / (effect.points * 10**24))
+            assert Fraction(*effect.trigger) == exact, f"lot {effect.lot}'s trigger is rounded"
+
+
+def exit_order_keys(ledger: Ledger) -> dict[int, tuple[Fraction, int, int, int]]:
+    """(exact trigger, order time, origin, lot number) of every live lot, by lot number."""
+    return {lot.lot_id: (Fraction(*lot.trigger), lot.order_at, lot.origin, lot.lot_id)
+            for member in ledger.members.values() for lot in member.lots if lot.shares}
+
+
+def check_cascades_go_by_trigger_then_age(
+    keys: dict[int, tuple[Fraction, int, int, int]], effects: list[Any]
+) -> None:
+    """Within each run of exits, lots go smallest trigger first, ties oldest first.
+
+    (Only lots that existed before the command are known here; a run ends at any
+    other effect, since a mint between two exits may queue a smaller trigger.)
+    """
+    run: list[tuple[Fraction, int, int, int]] = []
+    for effect in effects:
+        if type(effect).__name__ != "LotExited":
+            run = []
+            continue
+        key = keys.get(effect.lot)
+        if key is None:
+            continue
+        assert not run or run[-1] < key, f"lot {effect.lot} exited out of order"
+        run.append(key)
 
 
 LedgerMachine.TestCase.settings = settings(

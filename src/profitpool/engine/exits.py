@@ -23,7 +23,7 @@ def force_exits(ledger: Ledger, effects: list[Effect], journal: Journal | None) 
     queue = ledger.exit_queue
     while queue:
         entry = queue[0]
-        lot = entry[5]
+        lot = entry[-1]
         if not lot.shares:
             heappop(queue)  # emptied earlier; nothing to undo, it stays empty
             continue

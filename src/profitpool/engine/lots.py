@@ -2,11 +2,18 @@
 
 Two orders matter:
 
-* a member's lots are spent **oldest first**: by order time, then by the
-  mint order of the lot they descend from (``origin``), then by lot number;
+* **oldest first** (withdraw, pay, transfer, pledge, and exit ties): by order
+  time, then by the mint order of the lot they descend from (``origin``), then
+  by lot number (a fragment is numbered after the lot it was split from, so
+  of two parts of one lot the one that stayed goes first);
 * the exit queue is a heap ordered by **trigger, then age**: the integer key
   ``floor(trigger x KEY_SCALE)`` decides almost every comparison in C, and
   the exact :class:`Trigger` fraction decides the rest, so the order is exact.
+
+A ``cost`` trigger is computed from the order's amount, the points minted and
+the index at the mint (:func:`cost_trigger`), never from the lot's shares,
+which are rounded to 10^-24: lots the rules make equal tie exactly, and a tie
+goes to the oldest lot.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from heapq import heapify, heappush
 from math import gcd
 from typing import Final
 
-from ..money import Rational
+from ..money import INDEX_SCALE, POINT_UNIT, SHARE_SCALE, Rational
 from .journal import Journal
 from .state import Ledger, Lot, Member, Trigger
 
@@ -29,6 +36,31 @@ def make_trigger(numerator: int, denominator: int) -> Trigger:
     return Trigger((numerator // divisor, denominator // divisor))
 
 
+def cost_trigger(
+    ledger: Ledger, multiple: Rational, amount: int, points: int, shares: int
+) -> Trigger:
+    """exit_multiple x amount x index / points, in fen per share (exit basis ``cost``).
+
+    The exact value per share at which a lot minted now for ``amount`` fen as
+    ``points`` point units is worth ``multiple`` times its cost. A log of
+    format 1 computed it from the lot's rounded ``shares`` instead; only its
+    replay asks for that (``Ledger.legacy_exits``).
+    """
+    multiple_numerator, multiple_denominator = multiple
+    if ledger.legacy_exits:
+        return make_trigger(multiple_numerator * amount * SHARE_SCALE,
+                            multiple_denominator * shares)
+    return make_trigger(multiple_numerator * amount * ledger.index * POINT_UNIT,
+                        multiple_denominator * points * INDEX_SCALE)
+
+
+def mint_value_trigger(ledger: Ledger, multiple: Rational) -> Trigger:
+    """exit_multiple x V just after a mint, in fen per share (exit basis ``mint_value``)."""
+    multiple_numerator, multiple_denominator = multiple
+    return make_trigger(multiple_numerator * ledger.pool * SHARE_SCALE,
+                        multiple_denominator * ledger.total_shares)
+
+
 def _age(lot: Lot) -> tuple[int, int, int]:
     return lot.order_at, lot.origin, lot.lot_id
 
@@ -37,9 +69,12 @@ def _enqueue_exit(ledger: Ledger, lot: Lot) -> None:
     numerator, denominator = lot.trigger
     serial = ledger.queue_serial
     ledger.queue_serial = serial + 1
+    # Ties go to the oldest lot: order time, then mint order (a format 1 log: mint order only).
+    order_at = 0 if ledger.legacy_exits else lot.order_at
     heappush(
         ledger.exit_queue,
-        (numerator * KEY_SCALE // denominator, lot.trigger, lot.origin, lot.lot_id, serial, lot),
+        (numerator * KEY_SCALE // denominator, lot.trigger, order_at, lot.origin, lot.lot_id,
+         serial, lot),
     )
 
 
@@ -127,5 +162,5 @@ def sweep(ledger: Ledger, member: Member) -> None:
         member.empty_lots = 0
     queue = ledger.exit_queue
     if len(queue) > 1024 and len(queue) > 2 * ledger.live_lots:
-        queue[:] = [entry for entry in queue if entry[5].shares]
+        queue[:] = [entry for entry in queue if entry[-1].shares]
         heapify(queue)

@@ -8,8 +8,8 @@ Settlement (RULES.md section 4), in this order:
    with p the displayed price before the injection, or initial_price when it
    is 0 or there are no points
 3. a lot with shares = points / index (none if points is 0), whose trigger is
-   exit_multiple x cost / shares (``cost``) or exit_multiple x V after the
-   mint (``mint_value``)
+   exit_multiple x amount x index / points (``cost``: exact, never from the
+   rounded shares) or exit_multiple x V after the mint (``mint_value``)
 4. forced exits.
 
 Orders due together settle by (settlement time, order sequence): the order
@@ -23,7 +23,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 
 from ..errors import Rejected
-from ..money import SHARE_SCALE, price_micro, round_half_up, shares_for_points
+from ..money import price_micro, round_half_up, shares_for_points
 from ..times import MICROS_PER_DAY
 from .commands import PlaceOrder, Refund
 from .effects import (
@@ -37,7 +37,7 @@ from .effects import (
 )
 from .exits import force_exits
 from .journal import Journal
-from .lots import make_trigger, mint_lot
+from .lots import cost_trigger, mint_lot, mint_value_trigger
 from .state import PENDING, REFUNDED, SETTLED, Ledger, Member, OrderRecord
 
 _NO_MULTIPLIER = (1, 1)
@@ -152,16 +152,10 @@ def _mint(
     terms = order.command
     shares = shares_for_points(points, ledger.index)
     ledger.total_shares += shares
-    multiple_numerator, multiple_denominator = rules.exit_multiple
     if rules.exit_basis == "cost":
-        trigger = make_trigger(
-            multiple_numerator * terms.amount * SHARE_SCALE, multiple_denominator * shares
-        )
+        trigger = cost_trigger(ledger, rules.exit_multiple, terms.amount, points, shares)
     else:
-        trigger = make_trigger(
-            multiple_numerator * ledger.pool * SHARE_SCALE,
-            multiple_denominator * ledger.total_shares,
-        )
+        trigger = mint_value_trigger(ledger, rules.exit_multiple)
     member = ledger.members[terms.member]
     lot = mint_lot(
         ledger, member, shares, terms.amount, terms.id, terms.at, trigger, rules.exit_multiple,

@@ -176,9 +176,10 @@ class Ledger:
         "members", "merchants", "lenders", "campaigns", "orders", "pledges", "withdrawals",
         "payments", "transfers", "burned", "pending", "exit_queue", "cap_day",
         "cap_base_pool", "withdrawn_today", "queue_serial", "custody", "disclosures",
+        "legacy_exits",
     )
 
-    def __init__(self, rules: Rules | None = None) -> None:
+    def __init__(self, rules: Rules | None = None, *, legacy_exits: bool = False) -> None:
         self.rules = rules if rules is not None else Rules()
         self.now = NO_TIME
         """Time of the last accepted command (epoch microseconds)."""
@@ -215,8 +216,9 @@ class Ledger:
         """Published monthly disclosures by period (the commands)."""
         self.pending: list[tuple[int, int, OrderRecord]] = []
         """Heap of (settles_at, order seq, order) for pending orders."""
-        self.exit_queue: list[tuple[int, Trigger, int, int, int, Lot]] = []
-        """Heap of (trigger key, trigger, origin, lot id, queue serial, lot)."""
+        self.exit_queue: list[tuple[int, Trigger, int, int, int, int, Lot]] = []
+        """Heap of (trigger key, trigger, order time, origin, lot id, queue serial, lot):
+        the smallest trigger first, ties to the oldest lot."""
         self.cap_day = -1
         """Asia/Shanghai day (days since 1970-01-01) the cap counters below are for."""
         self.cap_base_pool = 0
@@ -227,6 +229,10 @@ class Ledger:
         """Makes every exit-queue entry unique, so a heap comparison never reaches a Lot
         (a mint undone by a rejection leaves an entry whose lot number is reused).
         Never rolled back, not part of what the ledger means."""
+        self.legacy_exits = legacy_exits
+        """Replaying a log of format 1, written before exits were exact: ``cost``
+        triggers from the lots' rounded shares, and exit ties by mint order alone.
+        Never set for a new program (docs/log.md)."""
 
     def value_per_share(self) -> tuple[int, int]:
         """V as a fraction (fen, share units); (0, 1) with no shares."""

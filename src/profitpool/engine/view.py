@@ -113,6 +113,7 @@ def dump_state(ledger: Ledger) -> dict[str, Any]:
         "next_lot_id": ledger.next_lot_id,
         "next_order_seq": ledger.next_order_seq,
         "cap": [ledger.cap_day, ledger.cap_base_pool, ledger.withdrawn_today],
+        "legacy_exits": ledger.legacy_exits,
         "members": {
             member_id: {
                 "shares": member.shares,
