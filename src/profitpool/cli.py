@@ -27,6 +27,7 @@ from .disclosure.pol_command import pol_group
 from .engine import view
 from .errors import ProfitpoolError
 from .events.command import events_group
+from .log.genesis import genesis_meta
 from .log.keys import OperatorKeyError, create_key, default_key_path, load_key
 from .log.reader import LogReader
 from .log.verify import verify_log
@@ -153,7 +154,7 @@ def initialise(db: str, key_path: Path, origin: str | None, quiet_if_done: bool 
             signer = create_key(key_path, origin or DEFAULT_ORIGIN)
             made = "created the key"
         public = signer.verifier.key_string()
-        store.set_meta({"origin": signer.name, "verifier_key": public})
+        store.set_meta({"origin": signer.name, "verifier_key": public, **genesis_meta()})
     finally:
         engine.dispose()
     click.echo(f"initialised the log in {db}")

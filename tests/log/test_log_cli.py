@@ -20,6 +20,7 @@ from profitpool.chain.canonical import command_json
 from profitpool.chain.note import Verifier, open_checkpoint
 from profitpool.cli import main
 from profitpool.engine import dump_state, parse_command
+from profitpool.log.genesis import genesis_meta
 from profitpool.log.keys import load_key, sign_snapshot
 from profitpool.log.verify import verify_log
 from profitpool.log.writer import LogWriter
@@ -47,7 +48,8 @@ def test_init_creates_a_private_key_and_publishes_its_public_half(log: Log) -> N
     assert stat.S_IMODE(os.stat(log.key).st_mode) == 0o600
     verifier = Verifier.parse(public)
     assert verifier.name == "profitpool.local/log"
-    assert log.store().meta() == {"origin": "profitpool.local/log", "verifier_key": public}
+    assert log.store().meta() == {"origin": "profitpool.local/log", "verifier_key": public,
+                                  **genesis_meta()}
     again = log.cli("init")
     assert again.exit_code == 0 and "already initialised" in again.output
     assert public in again.output

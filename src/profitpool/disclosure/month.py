@@ -21,6 +21,7 @@ import orjson
 from ..engine import Ledger, execute, parse_command
 from ..engine import effects as fx
 from ..engine.view import format_price, head
+from ..log.genesis import genesis_ledger
 from ..money import INDEX_SCALE, format_fen, price_micro
 from ..store.repository import LogStore
 from ..times import format_time, month_start
@@ -78,7 +79,7 @@ def month_figures(store: LogStore, period: tuple[int, int], now_us: int) -> Mont
         raise MonthError(f"{text} is outside the calendar this program can report") from None
     if end > now_us:
         raise MonthError(f"{text} has not ended yet: a month is reported once it is over")
-    ledger = Ledger()
+    ledger = genesis_ledger(store.meta())
     figures = MonthFigures(text, ledger)
     began = before_end = False
     for index, data in store.iter_entries():

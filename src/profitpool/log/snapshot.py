@@ -61,4 +61,6 @@ def load(snapshot: StoredSnapshot, verifier: Verifier) -> Ledger:
     for name in ("custody", "disclosures"):
         if not hasattr(ledger, name):  # a snapshot from before these existed
             setattr(ledger, name, {})
+    if not hasattr(ledger, "legacy_exits"):  # only logs of format 1 have such snapshots
+        ledger.legacy_exits = True
     return ledger

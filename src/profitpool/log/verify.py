@@ -39,6 +39,7 @@ from ..errors import Rejected
 from ..gcpause import paused_gc
 from ..store.repository import LogStore, StoredBlock
 from ..times import format_time
+from .genesis import GenesisError, genesis_ledger
 from .keys import verify_block
 
 
@@ -147,7 +148,10 @@ def _verify(store: LogStore, trusted: Verifier | None, report: Report) -> dict[i
     report.origin = origin
     roots: dict[int, bytes] = {}
 
-    ledger = Ledger()
+    try:
+        ledger = genesis_ledger(meta)
+    except GenesisError as error:
+        raise _Diverged(Divergence(None, None, "meta", str(error))) from None
     holdings = Holdings()
     tree = TileWriter()
     tile_hashes: dict[tuple[int, int], bytes] = {}

@@ -45,6 +45,7 @@ from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
 from ..store.repository import BlockExtras, LogStore, StoredBlock
 from . import snapshot
+from .genesis import genesis_ledger
 from .keys import OperatorKeyError, load_key, sign_block
 from .verify import linkage_problem, signature_problem
 
@@ -67,6 +68,7 @@ class LogWriter:
         fork_snapshots: bool | None = None,
     ) -> None:
         meta = store.meta()
+        self.meta = meta
         self.store = store
         self.signer = signer
         self.origin = meta["origin"]
@@ -112,7 +114,7 @@ class LogWriter:
     # restart --------------------------------------------------------------
     def _restore(self) -> None:
         last = self._check_headers()
-        self.ledger = Ledger()
+        self.ledger = genesis_ledger(self.meta)
         self.tiles = TileWriter()
         self.height = 0
         self.prev_hash = GENESIS_HASH
