@@ -27,7 +27,6 @@ from .effects import (
     LenderRegistered,
     MerchantRegistered,
     RulesChanged,
-    new_effect,
 )
 from .state import Campaign, Ledger, Lender, Merchant
 
@@ -94,15 +93,15 @@ def tick(ledger: Ledger, command: Tick, effects: list[Effect]) -> None:
 def record_custody(ledger: Ledger, command: RecordCustody, effects: list[Effect]) -> None:
     """Put the custody account's figure in the log beside the pool; nothing else changes."""
     ledger.custody[command.id] = command
-    effects.append(new_effect(CustodyRecorded, (
+    effects.append(CustodyRecorded(
         command.id, command.amount, command.reference, ledger.pool,
-        max(0, ledger.pool - command.amount))))
+        max(0, ledger.pool - command.amount)))
 
 
 def publish_disclosure(ledger: Ledger, command: PublishDisclosure, effects: list[Effect]
                        ) -> None:
     """Record a month's report hash and PoL root, once per month; nothing else changes."""
     ledger.disclosures[command.period] = command
-    effects.append(new_effect(DisclosurePublished, (
+    effects.append(DisclosurePublished(
         "{:04d}-{:02d}".format(*command.period), command.report_sha256, command.pol_root,
-        command.pol_total, ledger.pool)))
+        command.pol_total, ledger.pool))

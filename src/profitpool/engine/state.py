@@ -22,7 +22,18 @@ from typing import Final
 
 from ..money import INDEX_SCALE, Rational
 from ..rules import Rules
-from .commands import CreateCampaign, PlaceOrder, Pledge, RegisterLender, RegisterMerchant
+from .commands import (
+    CreateCampaign,
+    Pay,
+    PlaceOrder,
+    Pledge,
+    PublishDisclosure,
+    RecordCustody,
+    RegisterLender,
+    RegisterMerchant,
+    Transfer,
+    Withdraw,
+)
 
 NO_TIME: Final = -(1 << 62)
 """``Ledger.now`` before the first command."""
@@ -204,15 +215,15 @@ class Ledger:
         self.campaigns: dict[str, Campaign] = {}
         self.orders: dict[str, OrderRecord] = {}
         self.pledges: dict[str, PledgeRecord] = {}
-        self.withdrawals: dict[str, tuple[object, ...]] = {}
+        self.withdrawals: dict[str, Withdraw] = {}
         """Accepted withdraw commands by id (for idempotent retries)."""
-        self.payments: dict[str, tuple[object, ...]] = {}
-        self.transfers: dict[str, tuple[object, ...]] = {}
+        self.payments: dict[str, Pay] = {}
+        self.transfers: dict[str, Transfer] = {}
         self.burned: dict[str, int] = {}
         """Burned periods 'YYYY-MM' -> time of the burn."""
-        self.custody: dict[str, tuple[object, ...]] = {}
+        self.custody: dict[str, RecordCustody] = {}
         """Custody figures recorded, by id (the commands, for idempotent retries)."""
-        self.disclosures: dict[tuple[int, int], tuple[object, ...]] = {}
+        self.disclosures: dict[tuple[int, int], PublishDisclosure] = {}
         """Published monthly disclosures by period (the commands)."""
         self.pending: list[tuple[int, int, OrderRecord]] = []
         """Heap of (settles_at, order seq, order) for pending orders."""
