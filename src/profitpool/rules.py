@@ -10,13 +10,56 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .errors import Rejected
 from .money import Rational, format_fen, format_rational, parse_decimal, parse_money
 
 MINT_MODES: Final = ("fixed", "at_price")
 EXIT_BASES: Final = ("cost", "mint_value")
+
+
+class RuleLabel(NamedTuple):
+    """A rule's name for people, in Chinese and in English."""
+
+    zh: str
+    en: str
+
+
+RULE_LABELS: Final[dict[str, RuleLabel]] = {
+    "points_per_yuan": RuleLabel("每元消费所得积分", "Points per yuan spent"),
+    "pool_share_of_profit": RuleLabel("订单利润注入收益池的比例",
+                                      "Share of profit injected into the pool"),
+    "withdraw_payout_rate": RuleLabel("提现支付比例", "Share of a withdrawal paid"),
+    "exit_payout_rate": RuleLabel("出局支付比例", "Share of a forced exit paid"),
+    "pay_rate": RuleLabel("抵现支付给商家的比例",
+                          "Share of spent points' value paid to the merchant"),
+    "burn_rate": RuleLabel("每月销毁比例", "Share of every holding burned each month"),
+    "exit_multiple": RuleLabel("出局倍数", "Exit multiple"),
+    "withdraw_min_gain": RuleLabel("提现所需最低增值幅度", "Gain needed before a withdrawal"),
+    "min_hold_days": RuleLabel("提现前最短持有天数", "Days held before a withdrawal"),
+    "daily_withdraw_cap_rate": RuleLabel("每日提现上限（占日初收益池）",
+                                         "Daily withdrawal cap (share of the pool)"),
+    "settle_days": RuleLabel("结算天数（退款期）", "Days to settle (refund window)"),
+    "transfers_enabled": RuleLabel("允许用户间转赠", "Transfers between members"),
+    "max_order_amount": RuleLabel("单笔订单上限（元）", "Largest order (CNY)"),
+    "mint_mode": RuleLabel("积分发放方式", "Mint mode"),
+    "mint_value_rate": RuleLabel("按价发放时发放的注入比例",
+                                 "Share of the injection issued (at_price)"),
+    "initial_price": RuleLabel("按价发放的初始价格", "Initial price (at_price)"),
+    "exit_basis": RuleLabel("出局基准", "Exit basis"),
+}
+"""Every rule's name for people, in the order of docs/rules.md section 3: the one
+catalogue the pages, the disclosure report and the simulator's report show."""
+
+
+def rule_label(name: str, language: str) -> str:
+    """A rule's name for people in ``language`` ("zh" or "en"); the rule name itself if
+    the rule is unknown."""
+    label = RULE_LABELS.get(name)
+    if label is None:
+        return name
+    return label.en if language == "en" else label.zh
 
 
 @dataclass(frozen=True, slots=True)

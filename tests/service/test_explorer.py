@@ -14,6 +14,7 @@ from markupsafe import escape
 from servicehelpers import Service
 
 from browsers import chromium
+from profitpool.rules import RULE_LABELS, RULE_NAMES
 from profitpool.web.i18n import CATALOGUE, LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,26 @@ def test_every_string_a_template_uses_is_in_the_catalogue_in_both_languages() ->
     for key, texts in CATALOGUE.items():
         assert set(texts) == set(LANGUAGES) and all(texts.values()), key
         assert texts["zh"] != texts["en"], key
+
+
+def test_every_rule_has_a_name_for_people_in_both_languages() -> None:
+    assert list(RULE_LABELS) == list(RULE_NAMES)  # every rule, in the rulebook's order
+    for name, label in RULE_LABELS.items():
+        assert label.zh and label.en and label.zh != label.en, name
+
+
+def test_the_rules_page_names_each_rule_in_the_reader_s_language(
+        sqlite_service: Service) -> None:
+    assert sqlite_service.admin().patch(
+        "/v1/rules", json={"exit_multiple": "2.5"}).status_code == 201
+    client = sqlite_service.client()
+    chinese = client.get("/rules").text
+    english = client.get("/rules", params={"lang": "en"}).text
+    for name, label in RULE_LABELS.items():
+        assert f"{escape(label.zh)} <code>{name}</code>" in chinese, name
+        assert f"{escape(label.en)} <code>{name}</code>" in english, name
+    # the history names the changed rule too
+    assert f"{RULE_LABELS['exit_multiple'].zh} <code>exit_multiple</code> = 2.5" in chinese
 
 
 def test_the_explorer_is_chinese_first_and_remembers_the_switch(sqlite_service: Service) -> None:
@@ -242,8 +263,10 @@ def test_the_console_shows_the_pool_s_health_and_changes_rules_through_a_diff(
     assert page.text_content("#health-cover") == "¥0.01"
     assert page.text_content("#health-withdrawn") == "¥2.66 / ¥10.50"  # half of 21.00
     assert page.text_content("#health-top") == "100.0%"  # two holders, both in the top 10
+    assert RULE_LABELS["exit_multiple"].en in page.text_content("label[for=rule-exit_multiple]")
     page.fill("#rule-exit_multiple", "2.5")
     page.click("#review")
+    assert RULE_LABELS["exit_multiple"].en in page.text_content("#diff td")
     assert page.text_content("#diff .old") == "3"
     assert page.text_content("#diff .new") == "2.5"
     screenshot(page, "console-rules-diff")

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from profitpool.rules import RULE_LABELS
 from profitpool.sim.analysis import analyse, histogram_median, max_drawdown_ppm, months_fell
 from profitpool.sim.display import cny, months_text, pct, signed_pct
 from profitpool.sim.report import write_report
@@ -221,6 +222,17 @@ def test_withdrawal_attempts_paid_locked_and_capped() -> None:
     assert "41.6% were refused by the daily cap" in tried.en
     assert "48 次" in tried.zh and "16.6%" in tried.zh
     assert not [v for v in found if v.point == "vendor" and v.key == "withdrawals"]
+    # the rules name no gain gate (the default): the verdict does not invent one
+    assert "there is no gain gate" in tried.en and "不设增值门槛" in tried.zh
+    assert "(1 + " not in tried.en
+
+
+def test_withdrawal_refusals_name_the_gain_gate_when_one_is_set() -> None:
+    gated = [replace(run, rules={**run.rules, "withdraw_min_gain": "0.5"})
+             for run in simulation().runs]
+    tried = said(verdicts(simulation(runs=gated)), "origin", "withdrawals")
+    assert "at least (1 + 0.5) times its value at mint" in tried.en
+    assert "(1 + 0.5)" in tried.zh
 
 
 def test_red_lines_measure_each_line_per_point() -> None:
@@ -302,6 +314,10 @@ def test_report_html_is_self_contained_bilingual_and_says_the_rules(
     assert "Facts and figures, not legal advice" in html
     assert "At the end of month 6, 1 run had no points left" in html   # RULES.md section 2
     assert "In 25.0% of runs (1 of 4)" in html and "在 25.0% 的模拟中" in html
+    for name in ORIGIN_RULES:   # each rule by its name for people, in both languages
+        label = RULE_LABELS[name]
+        assert f'<span class="zh" lang="zh-CN">{label.zh}</span>' in html
+        assert f'<span class="en" lang="en">{label.en}</span> <code>{name}</code>' in html
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids))                     # many SVGs, no clashing ids
 

@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..money import group_thousands
+from ..rules import RULE_LABELS
 
 
 class Bi(NamedTuple):
@@ -165,28 +166,8 @@ INDUSTRY = Bi("行业", "Industry")
 TIME = Bi("时间", "Time")
 NONE_THIS_MONTH = Bi("本月没有。", "None this month.")
 
-RULE_NAMES: dict[str, Bi] = {
-    "points_per_yuan": Bi("每元消费所得积分", "Points per yuan spent"),
-    "pool_share_of_profit": Bi("订单利润注入收益池的比例",
-                               "Share of profit injected into the pool"),
-    "withdraw_payout_rate": Bi("提现支付比例", "Share of a withdrawal paid"),
-    "exit_payout_rate": Bi("出局支付比例", "Share of a forced exit paid"),
-    "pay_rate": Bi("抵现支付给商家的比例", "Share of spent points' value paid to the merchant"),
-    "burn_rate": Bi("每月销毁比例", "Share of every holding burned each month"),
-    "exit_multiple": Bi("出局倍数", "Exit multiple"),
-    "withdraw_min_gain": Bi("提现所需最低增值幅度", "Gain needed before a withdrawal"),
-    "min_hold_days": Bi("提现前最短持有天数", "Days held before a withdrawal"),
-    "daily_withdraw_cap_rate": Bi("每日提现上限（占日初收益池）",
-                                  "Daily withdrawal cap (share of the pool)"),
-    "settle_days": Bi("结算天数（退款期）", "Days to settle (refund window)"),
-    "transfers_enabled": Bi("允许用户间转赠", "Transfers between members"),
-    "max_order_amount": Bi("单笔订单上限（元）", "Largest order (CNY)"),
-    "mint_mode": Bi("积分发放方式", "Mint mode"),
-    "mint_value_rate": Bi("按价发放时发放的注入比例", "Share of the injection issued (at_price)"),
-    "initial_price": Bi("按价发放的初始价格", "Initial price (at_price)"),
-    "exit_basis": Bi("出局基准", "Exit basis"),
-}
-"""RULES.md section 3, in its order."""
+RULE_NAMES: dict[str, Bi] = {name: Bi(label.zh, label.en) for name, label in RULE_LABELS.items()}
+"""The rules' names for people (rules.RULE_LABELS), in docs/rules.md section 3's order."""
 
 
 def _rule_order(names: Mapping[str, Any]) -> list[str]:

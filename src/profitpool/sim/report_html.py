@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from ..rules import RULE_LABELS
 from .analysis import PointAnalysis
 from .display import DASH, cny, number, pct, price
 from .redlines import DISCLAIMER, RedLine
@@ -203,15 +204,28 @@ def _red_lines(lines: list[RedLine], analyses: list[PointAnalysis]) -> str:
 
 
 def _rules(sim: Simulation, analyses: list[PointAnalysis]) -> str:
-    import json
-
     rules = "".join(
-        f"<details><summary>{escape(a.label)}</summary>"
-        f"<pre>{escape(json.dumps(a.rules, ensure_ascii=False, indent=2, sort_keys=True))}"
-        "</pre></details>" for a in analyses)
+        f"<details><summary>{escape(a.label)}</summary>{_rules_table(a.rules)}</details>"
+        for a in analyses)
     return (heading("情景与规则", "Scenario and rules", "scenario") + rules
             + f"<details><summary>{text('情景文件', 'Scenario file')}</summary>"
             f"<pre>{escape(sim.source)}</pre></details>")
+
+
+def _rules_table(rules: dict[str, object]) -> str:
+    """The rules of one point: each one's name for people (both languages), name, value."""
+    names = [name for name in RULE_LABELS if name in rules]
+    names += sorted(name for name in rules if name not in RULE_LABELS)
+    rows = []
+    for name in names:
+        label = RULE_LABELS.get(name)
+        shown = text(label.zh, label.en) if label is not None else ""
+        value = rules[name]
+        value_text = ("—" if value is None else str(value).lower() if isinstance(value, bool)
+                      else str(value))
+        rows.append(f"<tr><th>{shown} <code>{escape(name)}</code></th>"
+                    f"<td>{escape(value_text)}</td></tr>")
+    return f'<table class="rules">{"".join(rows)}</table>'
 
 
 def page(sim: Simulation, analyses: list[PointAnalysis], verdicts: list[Verdict],

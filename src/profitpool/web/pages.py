@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ..money import INDEX_SCALE, format_fen, group_thousands, points_for_shares, price_micro
+from ..rules import rule_label
 from ..service.deps import ContextDep
 from ..service.readmodel import head_json, member_json
 from ..store.attestations import AttestationStore
@@ -44,7 +45,8 @@ def render(request: Request, template: str, lang: str | None, cookie: str | None
     language = choose(lang, cookie)
     response = templates.TemplateResponse(
         request, template, {"t": translator(language), "lang": language,
-                            "refusal": lambda code: message(code, language), **values},
+                            "refusal": lambda code: message(code, language),
+                            "rule_label": lambda name: rule_label(name, language), **values},
         status_code=status)
     if lang is not None and lang == language:
         response.set_cookie("lang", language, max_age=365 * 86_400, samesite="lax")
