@@ -1,8 +1,8 @@
 """RFC 9162 Merkle hashing, proofs and the Frontier, against the RFC 6962 vectors.
 
-The vectors of ``shared/vectors/rfc6962.json`` are copied here so the tests run
-on a clean clone; ``test_embedded_vectors_are_the_shared_ones`` checks the copy
-against the file whenever it is present.
+The vectors are written out below so each test reads plainly;
+``test_embedded_vectors_are_the_published_ones`` checks them against
+``tests/vectors/rfc6962.json``, the published vector file kept byte for byte.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from profitpool.chain.merkle import (
     verify_inclusion,
 )
 
-SHARED_VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "rfc6962.json"
+VECTOR_FILE = Path(__file__).resolve().parents[1] / "vectors" / "rfc6962.json"
 
 VECTORS: dict[str, Any] = {
     "leaves_hex": ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
@@ -110,12 +110,10 @@ def _leaves(count: int, salt: int = 0) -> list[bytes]:
 
 # --- vectors ---------------------------------------------------------------------------------
 
-def test_embedded_vectors_are_the_shared_ones() -> None:
-    if not SHARED_VECTORS.exists():
-        pytest.skip("shared/vectors is not next to this clone")
-    shared = json.loads(SHARED_VECTORS.read_text(encoding="utf-8"))
+def test_embedded_vectors_are_the_published_ones() -> None:
+    published = json.loads(VECTOR_FILE.read_text(encoding="utf-8"))
     for key, value in VECTORS.items():
-        assert shared[key] == value, key
+        assert published[key] == value, key
 
 
 def test_empty_root_is_sha256_of_nothing() -> None:

@@ -1,8 +1,8 @@
 """Signed notes and checkpoints: the C2SP / Go reference vectors, and strict parsing.
 
-The vectors of ``shared/vectors/signed-note.json`` are copied here so the tests
-run on a clean clone; ``test_embedded_vectors_are_the_shared_ones`` checks the
-copy against the file whenever it is present.
+The vectors are written out below so each test reads plainly;
+``test_embedded_vectors_are_the_published_ones`` checks them against
+``tests/vectors/signed-note.json``, the published vector file kept byte for byte.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from profitpool.chain.note import (
     sign_checkpoint,
 )
 
-SHARED_VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "signed-note.json"
+VECTOR_FILE = Path(__file__).resolve().parents[1] / "vectors" / "signed-note.json"
 
 SIGNER_KEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 PETER = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -72,10 +72,8 @@ PETER_KEY_ID = 0xC74F20A3
 ENOCH_KEY_ID = 0xAF0CFE78
 
 
-def test_embedded_vectors_are_the_shared_ones() -> None:
-    if not SHARED_VECTORS.exists():
-        pytest.skip("shared/vectors is not next to this clone")
-    vectors = json.loads(SHARED_VECTORS.read_text(encoding="utf-8"))
+def test_embedded_vectors_are_the_published_ones() -> None:
+    vectors = json.loads(VECTOR_FILE.read_text(encoding="utf-8"))
     assert vectors["signer_key"] == SIGNER_KEY
     assert vectors["verifier_keys"] == {"PeterNeumann": PETER, "EnochRoot": ENOCH}
     assert vectors["text"] == TEXT

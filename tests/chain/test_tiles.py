@@ -1,9 +1,8 @@
 """C2SP tlog-tiles: paths, entry bundles, the spec's 70,000-entry log, restore and proofs.
 
-The vectors of ``shared/vectors/tlog-tiles.json`` (checked with the Go
-reference code) are copied here so the tests run on a clean clone;
-``test_embedded_vectors_are_the_shared_ones`` checks the copy against the file
-whenever it is present.
+The vectors (checked with the Go reference code) are written out below so each
+test reads plainly; ``test_embedded_vectors_are_the_published_ones`` checks them
+against ``tests/vectors/tlog-tiles.json``, the published vector file kept byte for byte.
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ from profitpool.chain.tiles import (
     tiles_for_size,
 )
 
-SHARED_VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "tlog-tiles.json"
+VECTOR_FILE = Path(__file__).resolve().parents[1] / "vectors" / "tlog-tiles.json"
 
 LOG_SIZE = 70_000
 ROOT_BASE64 = "o5IPun8jmgcam9EHIfE0Gt3vuu3ttBx+JEN6nRa98Ao="
@@ -105,16 +104,14 @@ def _served(store: Store, path: str) -> bytes:
     return store[(level, index)][:width * 32]
 
 
-def test_embedded_vectors_are_the_shared_ones() -> None:
-    if not SHARED_VECTORS.exists():
-        pytest.skip("shared/vectors is not next to this clone")
-    shared: dict[str, Any] = json.loads(SHARED_VECTORS.read_text(encoding="utf-8"))
-    assert shared["size"] == LOG_SIZE
-    assert shared["root_base64"] == ROOT_BASE64
-    assert shared["tile_paths"] == TILE_PATHS
-    assert shared["entry_bundle_paths_first_last"] == ENTRY_BUNDLE_PATHS_FIRST_LAST
-    assert shared["sha256_of_tiles"] == SHA256_OF_TILES
-    assert shared["bytes_of_tiles"] == BYTES_OF_TILES
+def test_embedded_vectors_are_the_published_ones() -> None:
+    published: dict[str, Any] = json.loads(VECTOR_FILE.read_text(encoding="utf-8"))
+    assert published["size"] == LOG_SIZE
+    assert published["root_base64"] == ROOT_BASE64
+    assert published["tile_paths"] == TILE_PATHS
+    assert published["entry_bundle_paths_first_last"] == ENTRY_BUNDLE_PATHS_FIRST_LAST
+    assert published["sha256_of_tiles"] == SHA256_OF_TILES
+    assert published["bytes_of_tiles"] == BYTES_OF_TILES
 
 
 # --- the 70,000-entry log ---------------------------------------------------------------------
