@@ -320,9 +320,8 @@ def _witnessed(store: LogStore, notes: list[str], witness_keys: tuple[str, ...],
     """Check that ``required`` of the trusted witnesses cosigned each --checkpoint and some
     checkpoint stored with this log (the newest such one is returned, for the replay to
     check the log contains it)."""
-    from .chain.cosign import CosignatureVerifier, count_cosignatures
-    from .store.attestations import AttestationStore
-    from .witness.collector import cosigned_note
+    from .chain.cosign import CosignatureVerifier
+    from .witness.quorum import Quorum, check_quorum, newest_quorum
 
     try:
         verifiers = [CosignatureVerifier.parse(key) for key in witness_keys]
@@ -332,41 +331,19 @@ def _witnessed(store: LogStore, notes: list[str], witness_keys: tuple[str, ...],
     if need > len(verifiers):
         raise click.UsageError(f"--min-witnesses {need} but only {len(verifiers)} "
                                "--witness-key given")
+
+    def report(quorum: Quorum) -> None:
+        click.echo(f"witnessed: tree size {quorum.tree_size} cosigned by "
+                   f"{len(quorum.witnesses)} of {quorum.trusted} trusted witnesses "
+                   f"({', '.join(quorum.witnesses)})", err=True)
+
     for note in notes:  # checkpoints the user brought: each must carry enough cosignatures
-        _count_witnesses(note, verifiers, need)
-    attestations = AttestationStore(store.engine)
-    sizes = attestations.cosigned_sizes()
-    if not sizes and not notes:
-        raise click.ClickException("no cosigned checkpoint: this log holds no witness's "
-                                   "cosignature, and no --checkpoint was given")
-    best: tuple[int, str] | None = None
-    for size in sizes:  # the newest checkpoint enough trusted witnesses cosigned
-        stored = cosigned_note(store, attestations, size)
-        if stored is None:
-            continue
-        count = len(count_cosignatures(stored, verifiers))
-        if count >= need:
-            _count_witnesses(stored, verifiers, need)
-            return [stored]
-        if best is None or count > best[0]:
-            best = (count, stored)
-    if best is not None:
-        _count_witnesses(best[1], verifiers, need)  # the best there is falls short: fail
-    return []
-
-
-def _count_witnesses(note: str, verifiers: list[Any], need: int) -> None:
-    from .chain.cosign import count_cosignatures
-
-    size = note.split("\n", 2)[1] if note.count("\n") > 2 else "?"
-    names = count_cosignatures(note, verifiers)
-    if len(names) < need:
-        got = ", ".join(sorted(names)) or "none"
-        raise click.ClickException(
-            f"the checkpoint of tree size {size} carries {len(names)} valid cosignature(s) "
-            f"of the trusted witnesses ({got}); {need} are required")
-    click.echo(f"witnessed: tree size {size} cosigned by {len(names)} of "
-               f"{len(verifiers)} trusted witnesses ({', '.join(sorted(names))})", err=True)
+        report(check_quorum(note, verifiers, need))
+    stored = newest_quorum(store, verifiers, need, required=not notes)
+    if stored is None:
+        return []
+    report(stored)
+    return [stored.note]
 
 
 def _verify_anchors(store: LogStore, rpc: str, contract: str | None, chain_id: int | None,
