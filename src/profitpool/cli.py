@@ -27,8 +27,9 @@ from .disclosure.pol_command import pol_group
 from .engine import view
 from .errors import ProfitpoolError
 from .events.command import events_group
-from .log.keys import OperatorKeyError, create_key, default_key_path, load_key
+from .log.keys import default_key_path
 from .log.reader import LogReader
+from .log.setup import DEFAULT_ORIGIN, Initialised, initialise
 from .log.verify import verify_log
 from .log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY, LogWriter
 from .sim.command import simulate_command
@@ -36,13 +37,11 @@ from .store.database import (
     connect,
     default_url,
     describe_error,
-    migrate,
     require_schema,
 )
 from .store.repository import LogStore
 from .witness.command import witness_group
 
-DEFAULT_ORIGIN = "profitpool.local/log"
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 BURN_NOTE = "A burn raises the price per point but does not change any holding's value."
@@ -120,45 +119,22 @@ def init_command(db: str, key_path: Path, origin: str | None) -> None:
     against it with `profitpool verify --public-key`. Running init again on an
     initialised log changes nothing but a schema upgrade.
     """
-    initialise(db, key_path, origin)
+    report_initialised(initialise(db, key_path, origin), db, key_path)
 
 
-def initialise(db: str, key_path: Path, origin: str | None, quiet_if_done: bool = False) -> None:
-    """What `init` does (`serve` does it too, so a fresh machine needs no init)."""
-    engine = connect(db, create=True)
-    try:
-        migrate(engine)
-        store = LogStore(engine)
-        meta = store.meta()
-        if "verifier_key" in meta:
-            if key_path.exists():
-                signer = load_key(key_path)
-                if signer.verifier.key_string() != meta["verifier_key"]:
-                    raise OperatorKeyError(
-                        f"{key_path} does not sign the log in this database "
-                        f"({meta['verifier_key']})"
-                    )
-            if not quiet_if_done:
-                click.echo(f"already initialised: {db}")
-                click.echo(f"public key: {meta['verifier_key']}")
-            return
-        if key_path.exists():
-            signer = load_key(key_path)
-            if origin is not None and origin != signer.name:
-                raise OperatorKeyError(
-                    f"{key_path} is the key of {signer.name!r}, not {origin!r}"
-                )
-            made = "using the key"
-        else:
-            signer = create_key(key_path, origin or DEFAULT_ORIGIN)
-            made = "created the key"
-        public = signer.verifier.key_string()
-        store.set_meta({"origin": signer.name, "verifier_key": public})
-    finally:
-        engine.dispose()
+def report_initialised(done: Initialised, db: str, key_path: Path,
+                       quiet_if_done: bool = False) -> None:
+    """Print what :func:`~profitpool.log.setup.initialise` did (``serve`` and ``demo`` say
+    nothing about a log that was there already)."""
+    if not done.created_log:
+        if not quiet_if_done:
+            click.echo(f"already initialised: {db}")
+            click.echo(f"public key: {done.public_key}")
+        return
+    made = "created the key" if done.created_key else "using the key"
     click.echo(f"initialised the log in {db}")
     click.echo(f"{made} {key_path} (keep it secret; mode 0600)")
-    click.echo(f"public key: {public}")
+    click.echo(f"public key: {done.public_key}")
     click.echo("publish the public key: `profitpool verify --public-key '…'` checks the log "
                "against it")
 
@@ -440,7 +416,7 @@ def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: 
                                     for c in events_stream):
         raise click.BadParameter(f"{events_stream!r} is not a stream name (letters, digits, "
                                  "_ and - only)", param_hint="--events-stream")
-    initialise(db, key_path, None, quiet_if_done=True)
+    report_initialised(initialise(db, key_path, None), db, key_path, quiet_if_done=True)
     engine = connect(db)
     try:
         require_schema(engine)
@@ -509,7 +485,8 @@ def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, 
     from .service import Settings
     from .store.apikeys import KeyStore
 
-    initialise(db, key_path, "profitpool.demo/log", quiet_if_done=True)
+    report_initialised(initialise(db, key_path, "profitpool.demo/log"), db, key_path,
+                       quiet_if_done=True)
     with open_store(db) as store:
         empty = store.last_block() is None
     if empty:
