@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 from typing import IO, Any, TypeVar
@@ -39,7 +38,7 @@ from .store.database import (
     describe_error,
     require_schema,
 )
-from .store.repository import LogStore
+from .store.repository import LogStore, open_store
 from .witness.command import witness_group
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -91,16 +90,6 @@ def key_option() -> Callable[[_F], _F]:
         default=default_key_path, show_default="$PROFITPOOL_KEY or ./profitpool.key",
         help="The operator's signing key file (created by `profitpool init`, mode 0600).",
     )
-
-
-@contextmanager
-def open_store(url: str) -> Iterator[LogStore]:
-    engine = connect(url)
-    try:
-        require_schema(engine)
-        yield LogStore(engine)
-    finally:
-        engine.dispose()
 
 
 @main.command("init")
