@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import click
 import orjson
 
-from .domain import ADMIN, EVENT_TYPES
+from ..errors import ProfitpoolError
+from .domain import EVENT_TYPES
 
 
 @click.group("events")
@@ -49,102 +47,24 @@ def tail_command(url: str | None, api_key: str | None, db: str | None,
         if name not in EVENT_TYPES:
             raise click.BadParameter(f"{name!r} is not an event type (known: "
                                      f"{', '.join(EVENT_TYPES)})", param_hint="--type")
+    from .feed import DatabaseFeed, Feed, ServiceFeed, follow
+
     start = 0 if from_start else after
-    closers: list[Callable[[], object]] = []
     try:
-        source = (_from_service(url, api_key, types, party, start, closers)
-                  if url is not None else _from_database(db or "", types, party, start, closers))
-        for seq, body in _follow(source, once):
+        feed: Feed = (ServiceFeed(url, api_key, types, party, start) if url is not None
+                      else DatabaseFeed(db or "", types, party, start))
+    except ProfitpoolError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        for seq, body in follow(feed.fetch, once):
             click.echo(body.decode() if as_json else _line(seq, body))
             sys.stdout.flush()
     except KeyboardInterrupt:
         pass
-    finally:
-        for close in closers:
-            close()
-
-
-Batch = list[tuple[int, bytes]]
-
-
-def _follow(fetch: Callable[[bool], Batch], once: bool) -> Iterator[tuple[int, bytes]]:
-    first = True
-    while True:
-        batch = fetch(not first and not once)
-        first = False
-        yield from batch
-        if once and not batch:
-            return
-
-
-def _from_database(db: str, types: tuple[str, ...], party: str | None, after: int | None,
-                   closers: list[Callable[[], object]]) -> Callable[[bool], Batch]:
-    from ..store.database import StoreError, connect, require_schema
-    from .outbox import Outbox
-
-    try:
-        engine = connect(db)
-        closers.append(engine.dispose)
-        require_schema(engine)
-    except StoreError as error:
+    except ProfitpoolError as error:
         raise click.ClickException(str(error)) from None
-    outbox = Outbox(engine)
-    cursor = outbox.last_seq() if after is None else after
-
-    def fetch(wait: bool) -> Batch:
-        nonlocal cursor
-        while True:
-            found = outbox.read(cursor, 500, types=types or None, owner=party or ADMIN)
-            if found or not wait:
-                break
-            time.sleep(0.2)
-        if found:
-            cursor = found[-1].seq
-        return [(event.seq, event.body) for event in found]
-
-    return fetch
-
-
-def _from_service(url: str, api_key: str | None, types: tuple[str, ...], party: str | None,
-                  after: int | None,
-                  closers: list[Callable[[], object]]) -> Callable[[bool], Batch]:
-    import httpx
-
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60)
-    closers.append(client.close)
-    cursor = after
-
-    def get(path: str, params: dict[str, Any]) -> Any:
-        try:
-            response = client.get(path, params=params)
-        except httpx.HTTPError as error:
-            raise click.ClickException(f"cannot reach {url}: {error}") from None
-        if response.status_code != 200:
-            try:
-                message = response.json()["message"]
-            except (ValueError, KeyError, TypeError):
-                message = response.text[:200]
-            raise click.ClickException(f"{url} answered {response.status_code}: {message}")
-        return response.json()
-
-    def fetch(wait: bool) -> Batch:
-        nonlocal cursor
-        params: dict[str, Any] = {"limit": 1000, "wait": 20 if wait else 0}
-        if types:
-            params["type"] = list(types)
-        if party:
-            params["party"] = party
-        if cursor is None:  # only new events: start after the newest one now
-            cursor = int(get("/v1/events", {"after": 0, "limit": 1})["newest"])
-        params["after"] = cursor
-        page = get("/v1/events", params)
-        batch = [(item["seq"], orjson.dumps(item["event"], option=orjson.OPT_SORT_KEYS))
-                 for item in page["data"]]
-        cursor = page["next"]
-        return batch
-
-    return fetch
+    finally:
+        feed.close()
 
 
 def _line(seq: int, body: bytes) -> str:
