@@ -13,7 +13,7 @@ from typing import Final
 import click
 
 from ..errors import ProfitpoolError
-from .keys import build_witness, create_witness_key
+from ..witness.keys import build_witness, create_witness_key
 
 DEFAULT_KEY_PATH: Final = "witness.key"
 DEFAULT_STATE_PATH: Final = "witness.db"
@@ -70,7 +70,7 @@ def serve_command(key_path: Path, log_keys: tuple[str, ...], state_path: Path, h
     import uvicorn
 
     from ..service.logs import configure_logging
-    from .server import create_app
+    from ..witness.server import create_app
 
     click.echo(f"witness {witness.cosigner.name}")
     click.echo(f"vkey: {witness.cosigner.verifier.key_string()}")

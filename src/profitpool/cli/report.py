@@ -50,8 +50,8 @@ def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
     SHA-256 the log records), HTML (Chinese first) and PDF; members' proofs
     of inclusion are stored for the API, the wallet and `profitpool pol verify`.
     """
-    from .record import disclose_month
-    from .render import render_html, render_pdf
+    from ..disclosure.record import disclose_month
+    from ..disclosure.render import render_html, render_pdf
 
     try:
         prepared = disclose_month(db, None if no_publish else key_path, period,
@@ -78,8 +78,8 @@ def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
 @click.option("--db", default=None, metavar="URL", help="The log's database.")
 def verify_command(period: str, file: Any, db: str | None) -> None:
     """Check that a report's JSON twin (FILE) is the one the log recorded for PERIOD."""
+    from ..disclosure.record import check_report
     from ..store.database import default_url
-    from .record import check_report
 
     try:
         recorded = check_report(db or default_url(), period, file.read())
@@ -102,8 +102,8 @@ def custody_group() -> None:
 def record_command(amount: str, reference: str, record_id: str | None, db: str,
                    key_path: Path) -> None:
     """Record the custody account's balance beside the pool (a shortfall shows in red)."""
+    from ..disclosure.record import record_custody
     from ..money import format_fen
-    from .record import record_custody
 
     try:
         effect = record_custody(db, key_path, amount, reference, record_id,

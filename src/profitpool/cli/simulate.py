@@ -48,7 +48,7 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
     The report (report.html, charts/*.png, monthly.csv, monthly.parquet,
     cohorts.csv, summary.json) states what happened; it promises nothing.
     """
-    from .scenario import ScenarioError, bundled_names, load_scenario
+    from ..sim.scenario import ScenarioError, bundled_names, load_scenario
 
     if list_bundled:
         for name in bundled_names():
@@ -57,7 +57,7 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
         return
     if scenario is None:
         raise click.UsageError("give a scenario file or a bundled name (see --list)")
-    from .montecarlo import parse_sweep, plan, require_invariants, simulate, write_commands
+    from ..sim.montecarlo import parse_sweep, plan, require_invariants, simulate, write_commands
 
     try:
         loaded = load_scenario(scenario)
@@ -87,8 +87,8 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
         raise click.ClickException(str(error)) from None
     simulation = simulate(loaded, tasks, results, [key for key, _ in parsed])
 
-    from .report import write_report
-    from .verdicts import verdicts
+    from ..sim.report import write_report
+    from ..sim.verdicts import verdicts
 
     folder = out_dir or Path(f"simulation-{loaded.name}")
     written = write_report(simulation, folder)
@@ -105,7 +105,7 @@ def _run_with_progress(tasks: list[Any], workers: int | None, cluster: str | Non
                        quiet: bool) -> list[Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from .montecarlo import execute_tasks
+    from ..sim.montecarlo import execute_tasks
 
     if quiet or not sys.stderr.isatty():
         return execute_tasks(tasks, workers, cluster)

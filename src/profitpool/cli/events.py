@@ -8,7 +8,7 @@ import click
 import orjson
 
 from ..errors import ProfitpoolError
-from .domain import EVENT_TYPES
+from ..events.domain import EVENT_TYPES
 
 
 @click.group("events")
@@ -47,7 +47,7 @@ def tail_command(url: str | None, api_key: str | None, db: str | None,
         if name not in EVENT_TYPES:
             raise click.BadParameter(f"{name!r} is not an event type (known: "
                                      f"{', '.join(EVENT_TYPES)})", param_hint="--type")
-    from .feed import DatabaseFeed, Feed, ServiceFeed, follow
+    from ..events.feed import DatabaseFeed, Feed, ServiceFeed, follow
 
     start = 0 if from_start else after
     try:
