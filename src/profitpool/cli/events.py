@@ -7,8 +7,8 @@ import sys
 import click
 import orjson
 
-from ..errors import ProfitpoolError
 from ..events.domain import EVENT_TYPES
+from .common import clean_errors
 
 
 @click.group("events")
@@ -33,6 +33,7 @@ def events_group() -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Print each event's body exactly as delivered, one per line.")
 @click.option("--once", is_flag=True, help="Print what is there and stop instead of following.")
+@clean_errors
 def tail_command(url: str | None, api_key: str | None, db: str | None,
                  types: tuple[str, ...], party: str | None, after: int | None,
                  from_start: bool, as_json: bool, once: bool) -> None:
@@ -50,19 +51,14 @@ def tail_command(url: str | None, api_key: str | None, db: str | None,
     from ..events.feed import DatabaseFeed, Feed, ServiceFeed, follow
 
     start = 0 if from_start else after
-    try:
-        feed: Feed = (ServiceFeed(url, api_key, types, party, start) if url is not None
-                      else DatabaseFeed(db or "", types, party, start))
-    except ProfitpoolError as error:
-        raise click.ClickException(str(error)) from None
+    feed: Feed = (ServiceFeed(url, api_key, types, party, start) if url is not None
+                  else DatabaseFeed(db or "", types, party, start))
     try:
         for seq, body in follow(feed.fetch, once):
             click.echo(body.decode() if as_json else _line(seq, body))
             sys.stdout.flush()
     except KeyboardInterrupt:
         pass
-    except ProfitpoolError as error:
-        raise click.ClickException(str(error)) from None
     finally:
         feed.close()
 

@@ -1,7 +1,8 @@
-"""``profitpool report month`` and ``profitpool custody record``: disclosures from the CLI.
+"""``profitpool report month | verify`` and ``profitpool custody record``: disclosures.
 
-Both append to the log through the operator's writer, like ``apply --db``;
-while ``profitpool serve`` runs, use its API instead (one writer at a time).
+``report month`` and ``custody record`` append to the log through the
+operator's writer, like ``apply --db`` (disclosure/record.py); while
+``profitpool serve`` runs, use its API instead (one writer at a time).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..errors import ProfitpoolError
+from .common import clean_errors
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -42,6 +43,7 @@ def report_group() -> None:
                                  "disclosure-PERIOD].")
 @click.option("--no-publish", is_flag=True,
               help="Write the files only; do not record the report in the log.")
+@clean_errors
 def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
                   no_publish: bool) -> None:
     """Report the month PERIOD (YYYY-MM) and record its SHA-256 and PoL root in the log.
@@ -53,11 +55,8 @@ def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
     from ..disclosure.record import disclose_month
     from ..disclosure.render import render_html, render_pdf
 
-    try:
-        prepared = disclose_month(db, None if no_publish else key_path, period,
-                                  time.time_ns() // 1000)
-    except ProfitpoolError as error:
-        raise click.ClickException(str(error)) from None
+    prepared = disclose_month(db, None if no_publish else key_path, period,
+                              time.time_ns() // 1000)
     folder = out_dir or Path(f"disclosure-{period}")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.json").write_bytes(prepared.report_json)
@@ -76,15 +75,13 @@ def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
 @click.argument("period")
 @click.argument("file", type=click.File("rb"))
 @click.option("--db", default=None, metavar="URL", help="The log's database.")
+@clean_errors
 def verify_command(period: str, file: Any, db: str | None) -> None:
     """Check that a report's JSON twin (FILE) is the one the log recorded for PERIOD."""
     from ..disclosure.record import check_report
     from ..store.database import default_url
 
-    try:
-        recorded = check_report(db or default_url(), period, file.read())
-    except ProfitpoolError as error:
-        raise click.ClickException(str(error)) from None
+    recorded = check_report(db or default_url(), period, file.read())
     click.echo(f"OK: the report is the one recorded for {period} in entry {recorded['index']} "
                f"(PoL root {recorded['pol_root']}, total {recorded['pol_total']})")
 
@@ -99,17 +96,14 @@ def custody_group() -> None:
 @click.option("--reference", required=True, help="The statement it is read from.")
 @click.option("--id", "record_id", default=None, help="[default: custody-<time>]")
 @_options
+@clean_errors
 def record_command(amount: str, reference: str, record_id: str | None, db: str,
                    key_path: Path) -> None:
     """Record the custody account's balance beside the pool (a shortfall shows in red)."""
     from ..disclosure.record import record_custody
     from ..money import format_fen
 
-    try:
-        effect = record_custody(db, key_path, amount, reference, record_id,
-                                time.time_ns() // 1000)
-    except ProfitpoolError as error:
-        raise click.ClickException(str(error)) from None
+    effect = record_custody(db, key_path, amount, reference, record_id, time.time_ns() // 1000)
     if effect is None:
         click.echo("already recorded (the same id and figures)")
         return
