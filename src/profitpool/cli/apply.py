@@ -23,7 +23,7 @@ BURN_NOTE = "A burn raises the price per point but does not change any holding's
 @click.argument("file", type=click.File("rb"))
 @click.option(
     "--json", "as_json", is_flag=True,
-    help="Print the final state as JSON (RULES.md section 8).",
+    help="Print the final state as JSON (docs/rules.md section 8).",
 )
 @click.option(
     "--limit", default=20, show_default=True, type=click.IntRange(min=0),

@@ -139,7 +139,7 @@ def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, 
     double-points clearance, a hotpot chain, a scenic area), MEMBERS members
     over MONTHS months of orders, withdrawals, payments with points, monthly
     burns and a pledge to a bank, ending now; then a key for each role. The
-    figures are invented; the rules are RULES.md's defaults. If DB already
+    figures are invented; the rules are docs/rules.md's defaults. If DB already
     holds a log it is served as it is, with new keys.
     """
     from time import time_ns
