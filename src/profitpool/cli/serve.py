@@ -1,106 +1,172 @@
-"""``profitpool serve`` and ``profitpool demo``: the REST API, the explorer and the pages."""
+"""``profitpool serve`` and ``profitpool demo``: the REST API, the explorer and the pages.
+
+The service's settings come from one place, :class:`~profitpool.service.settings.Settings`:
+a flag the user gave, else its ``PROFITPOOL_*`` environment variable, else
+the default declared there. So a flag's default is read from Settings (for
+``--help`` too), and only the flags given on the command line are passed on.
+Settings loads pydantic, so it is imported only when a default or a value
+is needed, not by ``profitpool --help``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from ..log.setup import initialise
 from .common import clean_errors, db_option, key_option, open_store
 from .init import report_initialised
 
+if TYPE_CHECKING:
+    from ..service.settings import Settings
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_SHARED_OPTIONS = {"db": "db", "key_path": "key"}
+"""The shared --db and --key options (common.py) are the db and key settings."""
+
+
+class SettingOption(click.Option):
+    """An option for a field of Settings: its default is that field's default."""
+
+    def __init__(self, *args: Any, setting: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setting = setting
+
+    def get_default(self, ctx: click.Context, call: bool = True) -> Any:
+        from ..service.settings import Settings
+
+        return Settings.model_fields[self.setting].default
+
+
+def setting(*decls: str, field: str, **kwargs: Any) -> Callable[[_F], _F]:
+    """A click option for the Settings field ``field`` (declare no default: it is Settings')."""
+    return click.option(*decls, cls=SettingOption, setting=field, **kwargs)
+
+
+def _settings(**fixed: Any) -> Settings:
+    """The command's Settings: ``fixed``, then the flags given, then the environment, then
+    the defaults.
+
+    Raises:
+        click.ClickException: an environment variable holds a value the setting refuses.
+    """
+    from pydantic import ValidationError
+
+    from ..service.settings import Settings
+
+    ctx = click.get_current_context()
+    given: dict[str, Any] = {}
+    for param in ctx.command.params:
+        name = param.name or ""
+        field = getattr(param, "setting", None) or _SHARED_OPTIONS.get(name)
+        if field is not None and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            value = ctx.params[name]
+            given[field] = list(value) if isinstance(value, tuple) else value
+    try:
+        return Settings(**{**given, **fixed})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"PROFITPOOL_{'_'.join(str(part) for part in problem['loc'][:1]).upper()}="
+            f"{problem['input']!r}: {problem['msg']}" for problem in error.errors())
+        raise click.ClickException(f"invalid setting in the environment: {problems}") from None
+
+
+def _hint(name: str) -> str:
+    """How the user gave the parameter ``name``: its flag, or its environment variable."""
+    ctx = click.get_current_context()
+    param = next(param for param in ctx.command.params if param.name == name)
+    if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+        return param.opts[0]
+    return f"PROFITPOOL_{getattr(param, 'setting', name).upper()}"
+
 
 @click.command("serve")
 @db_option()
 @key_option()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--block-entries", default=1000, show_default=True, type=click.IntRange(min=1),
-              help="Group commit: seal a block at this many entries ...")
-@click.option("--block-wait-ms", default=2.0, show_default=True, type=click.FloatRange(min=0),
-              help="... or this long after its first request arrived.")
-@click.option("--rate", default=200.0, show_default=True, type=click.FloatRange(min=0),
-              help="Requests per second per API key (0: unlimited) ...")
-@click.option("--burst", default=400.0, show_default=True, type=click.FloatRange(min=1),
-              help="... with bursts of up to this many.")
-@click.option("--auto-burn/--no-auto-burn", default=True, show_default=True,
-              help="Burn at 00:00 Asia/Shanghai on the 1st for the month that ended.")
-@click.option("--anchor-rpc", default=None, metavar="URL",
-              help="Publish checkpoints on this chain (run `profitpool anchor deploy` first).")
-@click.option("--anchor-eth-key", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="The publisher's key file [default: $PROFITPOOL_ANCHOR_KEY].")
-@click.option("--anchor-chain-id", type=int, default=None,
-              help="Refuse an endpoint serving another chain.")
-@click.option("--anchor-every-blocks", default=100, show_default=True,
-              type=click.IntRange(min=1), help="Anchor after this many blocks ...")
-@click.option("--anchor-every-minutes", default=60.0, show_default=True,
-              type=click.FloatRange(min=0), help="... or this long since the last anchor.")
-@click.option("--disclose/--no-disclose", default=True, show_default=True,
-              help="Report each month once it is over, and record it in the log.")
-@click.option("--witness", "witnesses", multiple=True, metavar="'URL VKEY'",
-              help="Ask this witness (c2sp.org/tlog-witness) to cosign each new checkpoint; "
-              "repeatable.")
-@click.option("--webhooks/--no-webhooks", default=True, show_default=True,
-              help="Deliver events to the registered webhook endpoints (a process of its own).")
-@click.option("--events", "events_url", default=None, metavar="nats://HOST:PORT",
-              help="Also publish every event to NATS JetStream there ...")
-@click.option("--events-stream", default="PROFITPOOL", show_default=True, metavar="NAME",
-              help="... to this stream, subjects NAME.<event type> in lower case (one "
-              "stream per log).")
-@click.option("--production", is_flag=True,
-              help="Production mode: webhooks may go only to public addresses.")
-@click.option("--webhook-timeout", default=10.0, show_default=True,
-              type=click.FloatRange(min=0.1), help="Seconds a receiver has to answer.")
-@click.option("--webhook-retry-hours", default=72.0, show_default=True,
-              type=click.FloatRange(min=0), help="Retry a failing event this long, then "
-              "disable its endpoint (and tell the admin).")
+@setting("--host", field="host", show_default=True, help="Address to listen on.")
+@setting("--port", field="port", show_default=True, type=click.IntRange(0, 65535))
+@setting("--block-entries", field="block_entries", show_default=True,
+         type=click.IntRange(min=1), help="Group commit: seal a block at this many entries ...")
+@setting("--block-wait-ms", field="block_wait_ms", show_default=True,
+         type=click.FloatRange(min=0), help="... or this long after its first request arrived.")
+@setting("--rate", field="rate", show_default=True, type=click.FloatRange(min=0),
+         help="Requests per second per API key (0: unlimited) ...")
+@setting("--burst", field="burst", show_default=True, type=click.FloatRange(min=1),
+         help="... with bursts of up to this many.")
+@setting("--auto-burn/--no-auto-burn", field="auto_burn", show_default=True,
+         help="Burn at 00:00 Asia/Shanghai on the 1st for the month that ended.")
+@setting("--anchor-rpc", field="anchor_rpc", metavar="URL",
+         help="Publish checkpoints on this chain (run `profitpool anchor deploy` first).")
+@setting("--anchor-eth-key", field="anchor_eth_key",
+         type=click.Path(dir_okay=False, path_type=Path),
+         help="The publisher's key file [default: $PROFITPOOL_ANCHOR_KEY].")
+@setting("--anchor-chain-id", field="anchor_chain_id", type=int,
+         help="Refuse an endpoint serving another chain.")
+@setting("--anchor-every-blocks", field="anchor_every_blocks", show_default=True,
+         type=click.IntRange(min=1), help="Anchor after this many blocks ...")
+@setting("--anchor-every-minutes", field="anchor_every_minutes", show_default=True,
+         type=click.FloatRange(min=0), help="... or this long since the last anchor.")
+@setting("--disclose/--no-disclose", field="disclose", show_default=True,
+         help="Report each month once it is over, and record it in the log.")
+@setting("--witness", "witnesses", field="witnesses", multiple=True, metavar="'URL VKEY'",
+         help="Ask this witness (c2sp.org/tlog-witness) to cosign each new checkpoint; "
+         "repeatable.")
+@setting("--webhooks/--no-webhooks", field="webhooks", show_default=True,
+         help="Deliver events to the registered webhook endpoints (a process of its own).")
+@setting("--events", "events_url", field="events", metavar="nats://HOST:PORT",
+         help="Also publish every event to NATS JetStream there ...")
+@setting("--events-stream", field="events_stream", show_default=True, metavar="NAME",
+         help="... to this stream, subjects NAME.<event type> in lower case (one "
+         "stream per log).")
+@setting("--production", field="production", is_flag=True,
+         help="Production mode: webhooks may go only to public addresses.")
+@setting("--webhook-timeout", field="webhook_timeout_seconds", show_default=True,
+         type=click.FloatRange(min=0.1), help="Seconds a receiver has to answer.")
+@setting("--webhook-retry-hours", field="webhook_retry_hours", show_default=True,
+         type=click.FloatRange(min=0), help="Retry a failing event this long, then "
+         "disable its endpoint (and tell the admin).")
 @clean_errors
-def serve_command(db: str, key_path: Path, host: str, port: int, block_entries: int,
-                  block_wait_ms: float, rate: float, burst: float, auto_burn: bool,
-                  anchor_rpc: str | None, anchor_eth_key: Path | None,
-                  anchor_chain_id: int | None, anchor_every_blocks: int,
-                  anchor_every_minutes: float, disclose: bool,
-                  witnesses: tuple[str, ...], webhooks: bool, events_url: str | None,
-                  events_stream: str, production: bool, webhook_timeout: float,
-                  webhook_retry_hours: float) -> None:
+def serve_command(**flags: object) -> None:
     """Serve the REST API (and the log as C2SP tlog-tiles) over HTTP.
 
     On a fresh machine this creates the log (as `init` does) and a first admin
     key, which it prints once: keep it. The API's documentation is at /docs.
+
+    Every setting is also read from its PROFITPOOL_* environment variable
+    (PROFITPOOL_PORT, PROFITPOOL_WEBHOOK_TIMEOUT_SECONDS, PROFITPOOL_WITNESSES=
+    '["URL VKEY"]', …: see src/profitpool/service/settings.py); a flag given
+    overrides it.
     """
-    from ..service import Settings
     from ..store.apikeys import KeyStore
     from ..witness.collector import WitnessEndpoint
 
-    for witness in witnesses:
+    settings = _settings()
+    for witness in settings.witnesses:
         WitnessEndpoint.parse(witness)  # a bad one is one line, before anything starts
-    if events_url is not None and not events_url.startswith(("nats://", "tls://")):
-        raise click.BadParameter(f"{events_url!r} is not a NATS URL (nats://host:port)",
-                                 param_hint="--events")
-    if not events_stream or not all(c.isascii() and (c.isalnum() or c in "_-")
-                                    for c in events_stream):
-        raise click.BadParameter(f"{events_stream!r} is not a stream name (letters, digits, "
-                                 "_ and - only)", param_hint="--events-stream")
-    report_initialised(initialise(db, key_path, None), db, key_path, quiet_if_done=True)
-    with open_store(db) as store:
+    events, stream = settings.events, settings.events_stream
+    if events is not None and not events.startswith(("nats://", "tls://")):
+        raise click.BadParameter(f"{events!r} is not a NATS URL (nats://host:port)",
+                                 param_hint=_hint("events_url"))
+    if not stream or not all(c.isascii() and (c.isalnum() or c in "_-") for c in stream):
+        raise click.BadParameter(f"{stream!r} is not a stream name (letters, digits, "
+                                 "_ and - only)", param_hint=_hint("events_stream"))
+    origin = settings.origin if "origin" in settings.model_fields_set else None
+    report_initialised(initialise(settings.db, settings.key, origin), settings.db,
+                       settings.key, quiet_if_done=True)
+    with open_store(settings.db) as store:
         keys = KeyStore(store.engine)
         if not keys.any_admin():
             key, record = keys.create("admin", label="created by the first serve")
             click.echo(f"admin key (shown once, keep it): {key}")
-    _serve(Settings(db=db, key=key_path, host=host, port=port, block_entries=block_entries,
-                     block_wait_ms=block_wait_ms, rate=rate, burst=burst, auto_burn=auto_burn,
-                     anchor_rpc=anchor_rpc, anchor_eth_key=anchor_eth_key,
-                     anchor_chain_id=anchor_chain_id, anchor_every_blocks=anchor_every_blocks,
-                     anchor_every_minutes=anchor_every_minutes, witnesses=list(witnesses),
-                     disclose=disclose, webhooks=webhooks, events=events_url,
-                     events_stream=events_stream,
-                     production=production, webhook_timeout_seconds=webhook_timeout,
-                     webhook_retry_hours=webhook_retry_hours))
+    _serve(settings)
 
 
-def _serve(settings: Any) -> None:
+def _serve(settings: Settings) -> None:
     """Print where the service is, then serve until interrupted."""
     import uvicorn
 
@@ -128,8 +194,8 @@ def _serve(settings: Any) -> None:
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="Serve the demonstration once it is built.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@setting("--host", field="host", show_default=True)
+@setting("--port", field="port", show_default=True, type=click.IntRange(0, 65535))
 @clean_errors
 def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, serve: bool,
                  host: str, port: int) -> None:
@@ -145,7 +211,6 @@ def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, 
     from time import time_ns
 
     from ..demo import build_demo, demo_keys
-    from ..service import Settings
     from ..store.apikeys import KeyStore
 
     report_initialised(initialise(db, key_path, "profitpool.demo/log"), db, key_path,
@@ -164,5 +229,5 @@ def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, 
         keys = demo_keys(KeyStore(store.engine))
     for role, key in keys.items():
         click.echo(f"{role:>16} key: {key}")
-    if serve:
-        _serve(Settings(db=db, key=key_path, host=host, port=port))
+    if serve:  # the demonstration's own log; the other settings as for serve
+        _serve(_settings(db=db, key=key_path))
