@@ -85,6 +85,48 @@ def test_apply_db_keeps_exactly_the_state_of_apply_in_memory(log: Log) -> None:
     assert verified.stdout.startswith(f"OK: {store.block_count()} blocks, {len(kept)} entries")
 
 
+def test_apply_strict_with_db_commits_the_accepted_lines_and_exits_3(log: Log) -> None:
+    log.init()
+    result = log.cli("apply", str(WORKED), "--strict", "--block-size", "3")
+    assert result.exit_code == 3
+    commands = [json.loads(line) for line in WORKED.read_text().splitlines() if line.strip()]
+    kept, _ = entry_lines(commands)
+    assert f"log {log.url}: {len(kept)} entries in 3 blocks" in result.stdout
+    assert "Rejected lines" in result.stdout
+    store = log.store()
+    assert store.entry_count() == len(kept) < len(commands)
+    verified = log.cli("verify")
+    assert verified.exit_code == 0, verified.output
+    assert verified.stdout.startswith(f"OK: 3 blocks, {len(kept)} entries")
+    again = log.cli("apply", str(WORKED), "--strict")  # every accepted line is a retry now
+    assert again.exit_code == 3 and store.entry_count() == len(kept)
+
+
+def test_apply_strict_with_db_exits_0_when_every_line_is_accepted(log: Log) -> None:
+    log.init()
+    accepted = WORKED.read_bytes().splitlines()[:7]  # lines 8 and 9 are refused
+    result = log.cli("apply", "-", "--strict", input=b"\n".join(accepted))
+    assert result.exit_code == 0, result.output
+    assert log.store().entry_count() == 7
+
+
+def test_apply_with_db_exits_1_in_one_line_when_the_log_cannot_be_opened(log: Log) -> None:
+    other = log.sibling("other")
+    other.init()
+    never_initialised = log.cli("apply", str(WORKED), "--strict", "--key", str(other.key))
+    assert never_initialised.exit_code == 1 and never_initialised.stdout == ""
+    assert never_initialised.stderr.startswith("Error: ")  # no file (SQLite), no schema
+    assert never_initialised.stderr.endswith(": run `profitpool init` first\n")
+    assert never_initialised.stderr.count("\n") == 1
+    no_key = log.cli("apply", str(WORKED), "--strict", "--key", str(log.tmp / "absent.key"))
+    assert no_key.exit_code == 1 and no_key.stderr.startswith("Error: no key at ")
+    log.init()
+    wrong_key = log.cli("apply", str(WORKED), "--strict", "--key", str(other.key))
+    assert wrong_key.exit_code == 1 and wrong_key.stderr.count("\n") == 1
+    assert "does not sign this log" in wrong_key.stderr
+    assert log.store().entry_count() == 0
+
+
 def test_a_log_built_in_several_runs_equals_one_built_in_one(log: Log) -> None:
     lines = lines_of(1500, seed=7)
     one = log.sibling("one")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Final
 
 import click
 from rich.console import Console
@@ -17,10 +18,12 @@ from ..log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY, LogWriter
 from .common import KEEP_UNTIL_EXIT, clean_errors, count, db_option, key_option
 
 BURN_NOTE = "A burn raises the price per point but does not change any holding's value."
+REJECTED_STATUS: Final = 3
+"""The exit status of ``apply --strict`` when a line was rejected."""
 
 
 @click.command("apply")
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=click.Path(allow_dash=True))
 @click.option(
     "--json", "as_json", is_flag=True,
     help="Print the final state as JSON (docs/rules.md section 8).",
@@ -38,10 +41,13 @@ BURN_NOTE = "A burn raises the price per point but does not change any holding's
               help="Store a signed snapshot of the ledger every N entries (with --db).")
 @click.option("--progress", is_flag=True,
               help="Print a line to stderr after each block is committed (with --db).")
+@click.option("--strict", is_flag=True,
+              help=f"Exit with status {REJECTED_STATUS} if any line was rejected (the "
+              "accepted ones are applied all the same).")
 @clean_errors
 def apply_command(
-    file: IO[bytes], as_json: bool, limit: int, db: str | None, key_path: Path,
-    block_size: int, snapshot_every: int, progress: bool,
+    file: str, as_json: bool, limit: int, db: str | None, key_path: Path,
+    block_size: int, snapshot_every: int, progress: bool, strict: bool,
 ) -> None:
     """Apply FILE, one JSON command per line.
 
@@ -55,32 +61,73 @@ def apply_command(
     FILE may be '-' for standard input. The file is streamed, so it can be
     any length. Lines that are not JSON or that the rules refuse are listed
     with their line number and error code and change nothing; the run still
-    succeeds (exit status 0).
+    succeeds, unless --strict is given.
+
+    \b
+    Exit status:
+      0  every line was accepted (or some were rejected, without --strict)
+      1  the run failed: FILE cannot be read, the log cannot be opened, a
+         database error (one line on standard error)
+      2  usage error: a bad option or argument
+      3  with --strict: one or more lines were rejected (after the output in
+         full; the accepted lines stay applied, and with --db committed)
     """
-    if db is None:
-        result = apply_lines(file)
-    else:
-        on_commit = _report_block if progress else None
-        writer = LogWriter.open(db, key_path, block_size=block_size,
-                                snapshot_every=snapshot_every, on_commit=on_commit)
-        start_size, start_height = writer.size, writer.height
-        try:
-            result = apply_lines(file, writer.ledger, writer.submit)
-        except BaseException:
-            writer.discard()  # only whole blocks: the pending entries are not kept
-            raise
-        writer.close()
-        click.echo(
-            f"log {db}: {count(writer.size, 'entry', 'entries')} in "
-            f"{count(writer.height, 'block')} (+{writer.size - start_size:,} entries, "
-            f"+{writer.height - start_height:,} blocks); root {writer.tiles.root().hex()}",
-            err=as_json,
-        )
+    with _open(file) as source:
+        lines = _lines(source, file)
+        if db is None:
+            result = apply_lines(lines)
+        else:
+            result = _apply_to_log(lines, db, key_path, block_size, snapshot_every, progress,
+                                   as_json)
     KEEP_UNTIL_EXIT.append(result)
     if as_json:
         write_json(result, sys.stdout)
     else:
         _print_summary(result, limit)
+    if strict and result.rejected:
+        raise SystemExit(REJECTED_STATUS)
+
+
+def _open(path: str) -> IO[bytes]:
+    """The file at ``path`` ('-': standard input), open for reading.
+
+    Raises:
+        click.ClickException: it cannot be opened (exit status 1).
+    """
+    try:
+        return click.open_file(path, "rb")
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _lines(source: IO[bytes], path: str) -> Iterator[bytes]:
+    """The lines of ``source``; a read that fails is one line, exit status 1."""
+    try:
+        yield from source
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _apply_to_log(lines: Iterator[bytes], db: str, key_path: Path, block_size: int,
+                  snapshot_every: int, progress: bool, as_json: bool) -> BatchResult:
+    """Apply ``lines`` through the log's writer: only whole blocks are kept."""
+    on_commit = _report_block if progress else None
+    writer = LogWriter.open(db, key_path, block_size=block_size,
+                            snapshot_every=snapshot_every, on_commit=on_commit)
+    start_size, start_height = writer.size, writer.height
+    try:
+        result = apply_lines(lines, writer.ledger, writer.submit)
+    except BaseException:
+        writer.discard()  # only whole blocks: the pending entries are not kept
+        raise
+    writer.close()
+    click.echo(
+        f"log {db}: {count(writer.size, 'entry', 'entries')} in "
+        f"{count(writer.height, 'block')} (+{writer.size - start_size:,} entries, "
+        f"+{writer.height - start_height:,} blocks); root {writer.tiles.root().hex()}",
+        err=as_json,
+    )
+    return result
 
 
 def _report_block(header: BlockHeader) -> None:
