@@ -13,19 +13,20 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from loghelpers import EXAMPLES, Log, entry_lines  # type: ignore[attr-defined]
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from profitpool.chain import merkle
-from profitpool.chain.canonical import command_json
+from profitpool.chain.canonical import command_json, dumps
 from profitpool.chain.note import Verifier, open_checkpoint
 from profitpool.cli import main
 from profitpool.engine import dump_state, parse_command
 from profitpool.log.keys import load_key, sign_snapshot
 from profitpool.log.verify import verify_log
 from profitpool.log.writer import LogWriter
+from profitpool.rules import Rules
 from profitpool.store.database import StoreError
 from profitpool.store.repository import LogStore
-from profitpool.store.schema import snapshots
+from profitpool.store.schema import log_meta, snapshots
 from profitpool.workload import realistic
 
 WORKED = EXAMPLES / "worked.jsonl"
@@ -47,11 +48,36 @@ def test_init_creates_a_private_key_and_publishes_its_public_half(log: Log) -> N
     assert stat.S_IMODE(os.stat(log.key).st_mode) == 0o600
     verifier = Verifier.parse(public)
     assert verifier.name == "profitpool.local/log"
-    assert log.store().meta() == {"origin": "profitpool.local/log", "verifier_key": public}
+    assert log.store().meta() == {"origin": "profitpool.local/log", "verifier_key": public,
+                                  "format": "2", "genesis_rules": dumps(Rules().to_json()).decode()}
     again = log.cli("init")
     assert again.exit_code == 0 and "already initialised" in again.output
     assert public in again.output
     assert log.store().meta()["verifier_key"] == public
+
+
+def test_a_fresh_log_records_its_format_and_the_rules_it_starts_from(log: Log) -> None:
+    log.init()
+    meta = log.store().meta()
+    assert meta["format"] == "2"
+    assert json.loads(meta["genesis_rules"]) == Rules().to_json()
+    assert meta["genesis_rules"] == json.dumps(Rules().to_json(), sort_keys=True,
+                                               separators=(",", ":"), ensure_ascii=False)
+
+
+def test_init_again_leaves_the_recorded_rules_alone_and_adds_none_to_an_old_log(
+        log: Log) -> None:
+    log.init()
+    store = log.store()
+    older = dumps({**Rules().to_json(), "burn_rate": "0.05"}).decode()  # older defaults
+    store.set_meta({"genesis_rules": older})
+    assert log.cli("init").exit_code == 0
+    assert (store.meta()["format"], store.meta()["genesis_rules"]) == ("2", older)
+    with store.engine.begin() as connection:  # a log made before they were recorded
+        connection.execute(delete(log_meta).where(log_meta.c.key.in_(["format",
+                                                                     "genesis_rules"])))
+    assert log.cli("init").exit_code == 0
+    assert "format" not in store.meta() and "genesis_rules" not in store.meta()
 
 
 def test_init_refuses_a_key_that_does_not_sign_the_log(log: Log) -> None:

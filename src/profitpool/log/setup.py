@@ -4,6 +4,12 @@
 ``demo``, so a fresh machine needs no separate init. It is idempotent: on a
 log that exists it upgrades the schema and checks the key, and changes
 nothing else.
+
+A new log also records, in its ``log_meta`` table, the rules it starts
+from: ``genesis_rules`` holds the canonical JSON of the default rules of
+the profitpool that created it, and ``format`` is ``"2"``. A log without
+them (made before they were recorded) is format 1. They are written once,
+with the key, and never added to a log that exists.
 """
 
 from __future__ import annotations
@@ -12,12 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from ..chain.canonical import dumps
+from ..rules import Rules
 from ..store.database import connect, migrate
 from ..store.repository import LogStore
 from .keys import OperatorKeyError, create_key, load_key
 
 DEFAULT_ORIGIN: Final = "profitpool.local/log"
 """The log's name in its checkpoints when neither the caller nor an existing key names it."""
+LOG_FORMAT: Final = "2"
+"""The ``format`` a new log records: 2, its meta holds ``genesis_rules``."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +42,19 @@ class Initialised:
     """True if the key file was created now; False if an existing one was used."""
 
 
+def genesis_rules() -> str:
+    """The canonical JSON text of the default rules, which a new log starts from."""
+    return dumps(Rules().to_json()).decode()
+
+
 def initialise(db: str, key_path: Path, origin: str | None) -> Initialised:
     """Create (or upgrade) the log's database and, for a new log, the operator's key.
 
     A new log takes the key at ``key_path``, created (mode 0600) for ``origin``
     (default :data:`DEFAULT_ORIGIN`) unless a key file is there already, and
-    records the key's public half in the database. An existing log keeps its
-    key: the file at ``key_path``, if there is one, must be that key.
+    records the key's public half in the database, with its format and
+    genesis rules. An existing log keeps its key (the file at ``key_path``,
+    if there is one, must be that key) and its meta.
 
     Raises:
         OperatorKeyError: the key file is not the log's key, is unreadable, or names
@@ -70,7 +86,8 @@ def initialise(db: str, key_path: Path, origin: str | None) -> Initialised:
             signer = create_key(key_path, origin or DEFAULT_ORIGIN)
             created_key = True
         public_key = signer.verifier.key_string()
-        store.set_meta({"origin": signer.name, "verifier_key": public_key})
+        store.set_meta({"origin": signer.name, "verifier_key": public_key,
+                        "format": LOG_FORMAT, "genesis_rules": genesis_rules()})
     finally:
         engine.dispose()
     return Initialised(public_key, created_log=True, created_key=created_key)
