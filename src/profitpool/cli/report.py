@@ -53,15 +53,12 @@ def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
     of inclusion are stored for the API, the wallet and `profitpool pol verify`.
     """
     from ..disclosure.record import disclose_month
-    from ..disclosure.render import render_html, render_pdf
+    from ..disclosure.render import write_report_files
 
     prepared = disclose_month(db, None if no_publish else key_path, period,
                               time.time_ns() // 1000)
     folder = out_dir or Path(f"disclosure-{period}")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.json").write_bytes(prepared.report_json)
-    (folder / "report.html").write_text(render_html(prepared.report), encoding="utf-8")
-    (folder / "report.pdf").write_bytes(render_pdf(prepared.report))
+    write_report_files(folder, prepared.report, prepared.report_json)
     tree = prepared.tree
     click.echo(f"{period}: report SHA-256 {prepared.sha256}")
     click.echo(f"proof of liabilities: root {tree.root.hex()}, total "
