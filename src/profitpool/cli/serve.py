@@ -159,10 +159,9 @@ def serve_command(**flags: object) -> None:
     report_initialised(initialise(settings.db, settings.key, origin), settings.db,
                        settings.key, quiet_if_done=True)
     with open_store(settings.db) as store:
-        keys = KeyStore(store.engine)
-        if not keys.any_admin():
-            key, record = keys.create("admin", label="created by the first serve")
-            click.echo(f"admin key (shown once, keep it): {key}")
+        admin_key = KeyStore(store.engine).first_admin(label="created by the first serve")
+    if admin_key is not None:
+        click.echo(f"admin key (shown once, keep it): {admin_key}")
     _serve(settings)
 
 
