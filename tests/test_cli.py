@@ -196,6 +196,16 @@ def test_every_command_has_help() -> None:
     assert sub.exit_code == 0 and "--json" in sub.output and "standard input" in sub.output
 
 
+def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> None:
+    """`profitpool --help` starts fast: the service, the simulator and anchoring load lazily."""
+    heavy = ("pydantic", "fastapi", "starlette", "uvicorn", "httpx", "numpy", "matplotlib",
+             "web3", "jinja2", "reportlab")
+    code = (f"import sys, profitpool.cli; print(sorted(m for m in sys.modules if m in {heavy}))")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert output.strip() == "[]"
+
+
 def test_python_dash_m_profitpool_runs_the_command() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "profitpool", "apply", str(EXAMPLES / "vendor-variant.jsonl"),
