@@ -20,8 +20,8 @@ import httpx
 import uvicorn
 
 from common import cpu_model
-from profitpool.cli import initialise
 from profitpool.demo import build_demo
+from profitpool.log.setup import initialise
 from profitpool.service import Settings, create_app
 from profitpool.store.apikeys import KeyStore
 from profitpool.store.database import connect
@@ -45,7 +45,7 @@ def main() -> None:
     print(f"{cpu_model()}; demo of {members:,} members over {months} months; {rounds} rounds")
     with tempfile.TemporaryDirectory(prefix="profitpool-bench-web-") as folder:
         db, key = f"sqlite:///{folder}/demo.db", Path(folder) / "demo.key"
-        initialise(db, key, "profitpool.demo/log", quiet_if_done=True)
+        initialise(db, key, "profitpool.demo/log")
         start = time.perf_counter()
         accepted, _ = build_demo(db, key, end=time.time_ns() // 1000, months=months,
                                  members=members, seed=1)

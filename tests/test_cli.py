@@ -122,12 +122,88 @@ def test_streamed_json_is_exactly_what_json_dumps_gives() -> None:
     assert out.getvalue() == json.dumps(whole) + "\n"
 
 
+def test_apply_exits_0_when_lines_are_rejected_without_strict() -> None:
+    result = CliRunner().invoke(main, ["apply", str(EXAMPLES / "worked.jsonl"), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["rejected"]
+
+
+def test_apply_strict_exits_0_when_every_line_is_accepted() -> None:
+    accepted = (EXAMPLES / "worked.jsonl").read_bytes().splitlines()[:7]  # lines 8, 9 fail
+    result = CliRunner().invoke(main, ["apply", "-", "--strict", "--json"],
+                                input=b"\n".join(accepted))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rejected"] == []
+
+
+def test_apply_strict_exits_3_after_printing_the_whole_output() -> None:
+    worked = str(EXAMPLES / "worked.jsonl")
+    as_json = CliRunner().invoke(main, ["apply", worked, "--strict", "--json"])
+    assert as_json.exit_code == 3
+    assert json.loads(as_json.stdout) == RULES_SECTION_8_FINAL
+    readable = CliRunner().invoke(main, ["apply", worked, "--strict"])
+    assert readable.exit_code == 3
+    assert readable.stdout == CliRunner().invoke(main, ["apply", worked]).stdout
+    assert "Rejected lines" in readable.stdout and "already_burned" in readable.stdout
+
+
+def test_the_console_script_exits_with_the_status_of_apply_strict() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "profitpool", "apply", str(EXAMPLES / "worked.jsonl"), "--json",
+         "--strict"], capture_output=True, text=True)
+    assert completed.returncode == 3
+    assert json.loads(completed.stdout) == RULES_SECTION_8_FINAL
+
+
+def test_apply_exits_1_with_one_line_when_the_file_cannot_be_read(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jsonl"
+    for path, reason in ((missing, "No such file or directory"), (tmp_path, "Is a directory")):
+        result = CliRunner().invoke(main, ["apply", str(path), "--strict"])
+        assert result.exit_code == 1
+        assert (result.stdout, result.stderr) == ("", f"Error: cannot read {path}: {reason}\n")
+
+
+def test_apply_exits_1_with_one_line_when_the_log_cannot_be_opened(tmp_path: Path) -> None:
+    worked = str(EXAMPLES / "worked.jsonl")
+    for url in (f"sqlite:///{tmp_path / 'absent.db'}", "postgresql://nobody@127.0.0.1:9/none"):
+        result = CliRunner().invoke(main, ["apply", worked, "--db", url, "--strict",
+                                           "--key", str(tmp_path / "operator.key")])
+        assert result.exit_code == 1, result.output
+        assert result.stdout == "" and result.stderr.count("\n") == 1
+        assert result.stderr.startswith("Error: ")
+
+
+def test_apply_exits_2_on_a_usage_error() -> None:
+    worked = str(EXAMPLES / "worked.jsonl")
+    for args in (["apply"], ["apply", worked, "--limit", "-1"], ["apply", worked, "--no-such"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, args
+        assert result.stdout == "" and "Usage: " in result.stderr
+
+
+def test_apply_help_documents_its_exit_statuses() -> None:
+    text = " ".join(CliRunner().invoke(main, ["apply", "--help"]).output.split())
+    for status in ("0 every line was accepted", "1 the run failed", "2 usage error",
+                   "3 with --strict: one or more lines were rejected"):
+        assert status in text, status
+    assert "docs/rules.md section 8" in text and "RULES.md" not in text
+
+
 def test_every_command_has_help() -> None:
     runner = CliRunner()
     top = runner.invoke(main, ["--help"])
     assert top.exit_code == 0 and "apply" in top.output
     sub = runner.invoke(main, ["apply", "--help"])
     assert sub.exit_code == 0 and "--json" in sub.output and "standard input" in sub.output
+
+
+def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> None:
+    """`profitpool --help` starts fast: the service, the simulator and anchoring load lazily."""
+    heavy = ("pydantic", "fastapi", "starlette", "uvicorn", "httpx", "numpy", "matplotlib",
+             "web3", "jinja2", "reportlab")
+    code = (f"import sys, profitpool.cli; print(sorted(m for m in sys.modules if m in {heavy}))")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert output.strip() == "[]"
 
 
 def test_python_dash_m_profitpool_runs_the_command() -> None:

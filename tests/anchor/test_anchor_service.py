@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from servicehelpers import Service, wait_for
 
 from profitpool.anchor.devchain import DevChain
-from profitpool.cli import initialise, main
+from profitpool.cli import main
+from profitpool.log.setup import initialise
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def test_orders_go_on_while_the_chain_is_down_and_anchors_follow_when_it_is_back
     eth_key = tmp_path / "publisher.eth"
     eth_key.write_text(chain.funded_key()[0])
     eth_key.chmod(0o600)
-    initialise(db, key, None, quiet_if_done=True)
+    initialise(db, key, None)
     deployed = CliRunner().invoke(main, ["anchor", "deploy", "--db", db, "--rpc", chain.url,
                                          "--eth-key", str(eth_key)])
     assert deployed.exit_code == 0, deployed.output

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from polhelpers import PERIOD, SECRET
 
+from profitpool.cli.pol import pol_group
 from profitpool.disclosure import pol
-from profitpool.disclosure.pol_command import pol_group
 
 MEMBERS = [("u1", "alice", 1_234_567), ("u2", "bob", 0), ("u3", "carol", 99_999)]
 

@@ -13,10 +13,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from loghelpers import EXAMPLES, Log, entry_lines  # type: ignore[attr-defined]
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from profitpool.chain import merkle
-from profitpool.chain.canonical import command_json
+from profitpool.chain.canonical import command_json, dumps
 from profitpool.chain.note import Verifier, open_checkpoint
 from profitpool.cli import main
 from profitpool.engine import dump_state, parse_command
@@ -24,9 +24,10 @@ from profitpool.log.genesis import genesis_meta
 from profitpool.log.keys import load_key, sign_snapshot
 from profitpool.log.verify import verify_log
 from profitpool.log.writer import LogWriter
+from profitpool.rules import Rules
 from profitpool.store.database import StoreError
 from profitpool.store.repository import LogStore
-from profitpool.store.schema import snapshots
+from profitpool.store.schema import log_meta, snapshots
 from profitpool.workload import realistic
 
 WORKED = EXAMPLES / "worked.jsonl"
@@ -54,6 +55,30 @@ def test_init_creates_a_private_key_and_publishes_its_public_half(log: Log) -> N
     assert again.exit_code == 0 and "already initialised" in again.output
     assert public in again.output
     assert log.store().meta()["verifier_key"] == public
+
+
+def test_a_fresh_log_records_its_format_and_the_rules_it_starts_from(log: Log) -> None:
+    log.init()
+    meta = log.store().meta()
+    assert meta["format"] == "2"
+    assert json.loads(meta["genesis_rules"]) == Rules().to_json()
+    assert meta["genesis_rules"] == json.dumps(Rules().to_json(), sort_keys=True,
+                                               separators=(",", ":"), ensure_ascii=False)
+
+
+def test_init_again_leaves_the_recorded_rules_alone_and_adds_none_to_an_old_log(
+        log: Log) -> None:
+    log.init()
+    store = log.store()
+    older = dumps({**Rules().to_json(), "burn_rate": "0.05"}).decode()  # older defaults
+    store.set_meta({"genesis_rules": older})
+    assert log.cli("init").exit_code == 0
+    assert (store.meta()["format"], store.meta()["genesis_rules"]) == ("2", older)
+    with store.engine.begin() as connection:  # a log made before they were recorded
+        connection.execute(delete(log_meta).where(log_meta.c.key.in_(["format",
+                                                                     "genesis_rules"])))
+    assert log.cli("init").exit_code == 0
+    assert "format" not in store.meta() and "genesis_rules" not in store.meta()
 
 
 def test_init_refuses_a_key_that_does_not_sign_the_log(log: Log) -> None:
@@ -85,6 +110,48 @@ def test_apply_db_keeps_exactly_the_state_of_apply_in_memory(log: Log) -> None:
     verified = log.cli("verify")
     assert verified.exit_code == 0, verified.output
     assert verified.stdout.startswith(f"OK: {store.block_count()} blocks, {len(kept)} entries")
+
+
+def test_apply_strict_with_db_commits_the_accepted_lines_and_exits_3(log: Log) -> None:
+    log.init()
+    result = log.cli("apply", str(WORKED), "--strict", "--block-size", "3")
+    assert result.exit_code == 3
+    commands = [json.loads(line) for line in WORKED.read_text().splitlines() if line.strip()]
+    kept, _ = entry_lines(commands)
+    assert f"log {log.url}: {len(kept)} entries in 3 blocks" in result.stdout
+    assert "Rejected lines" in result.stdout
+    store = log.store()
+    assert store.entry_count() == len(kept) < len(commands)
+    verified = log.cli("verify")
+    assert verified.exit_code == 0, verified.output
+    assert verified.stdout.startswith(f"OK: 3 blocks, {len(kept)} entries")
+    again = log.cli("apply", str(WORKED), "--strict")  # every accepted line is a retry now
+    assert again.exit_code == 3 and store.entry_count() == len(kept)
+
+
+def test_apply_strict_with_db_exits_0_when_every_line_is_accepted(log: Log) -> None:
+    log.init()
+    accepted = WORKED.read_bytes().splitlines()[:7]  # lines 8 and 9 are refused
+    result = log.cli("apply", "-", "--strict", input=b"\n".join(accepted))
+    assert result.exit_code == 0, result.output
+    assert log.store().entry_count() == 7
+
+
+def test_apply_with_db_exits_1_in_one_line_when_the_log_cannot_be_opened(log: Log) -> None:
+    other = log.sibling("other")
+    other.init()
+    never_initialised = log.cli("apply", str(WORKED), "--strict", "--key", str(other.key))
+    assert never_initialised.exit_code == 1 and never_initialised.stdout == ""
+    assert never_initialised.stderr.startswith("Error: ")  # no file (SQLite), no schema
+    assert never_initialised.stderr.endswith(": run `profitpool init` first\n")
+    assert never_initialised.stderr.count("\n") == 1
+    no_key = log.cli("apply", str(WORKED), "--strict", "--key", str(log.tmp / "absent.key"))
+    assert no_key.exit_code == 1 and no_key.stderr.startswith("Error: no key at ")
+    log.init()
+    wrong_key = log.cli("apply", str(WORKED), "--strict", "--key", str(other.key))
+    assert wrong_key.exit_code == 1 and wrong_key.stderr.count("\n") == 1
+    assert "does not sign this log" in wrong_key.stderr
+    assert log.store().entry_count() == 0
 
 
 def test_a_log_built_in_several_runs_equals_one_built_in_one(log: Log) -> None:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from databases import BACKENDS, fresh_database
-from profitpool.cli import initialise
+from profitpool.log.setup import initialise
 from profitpool.service import Settings, create_app
 from profitpool.store.apikeys import KeyStore
 from profitpool.store.database import connect
@@ -56,7 +56,7 @@ class Service:
     _clients: list[httpx.Client] = field(default_factory=list)
 
     def setup(self) -> Service:
-        initialise(self.db, self.key_path, None, quiet_if_done=True)
+        initialise(self.db, self.key_path, None)
         engine = connect(self.db)
         try:
             self.admin_key, _ = KeyStore(engine).create("admin", label="tests")

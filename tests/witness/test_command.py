@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from witnesshelpers import TreeLog
 
 from profitpool.chain.cosign import CosignatureVerifier, CosignerKey, note_text
+from profitpool.cli.witness import witness_group
 from profitpool.witness.client import add_cosignatures, request_cosignature
-from profitpool.witness.command import witness_group
 
-SERVE_SCRIPT = "from profitpool.witness.command import witness_group; witness_group()"
+SERVE_SCRIPT = "from profitpool.cli.witness import witness_group; witness_group()"
 
 
 def _init(key_path: Path, name: str = "witness.example/w1") -> str:

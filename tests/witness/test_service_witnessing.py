@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from witnesshelpers import RunningWitness, fixed_cosigner
 
 from profitpool.chain.cosign import count_cosignatures
-from profitpool.cli import initialise, main
+from profitpool.cli import main
+from profitpool.log.setup import initialise
 from profitpool.store.database import connect
 from profitpool.store.repository import LogStore
 
@@ -20,7 +21,7 @@ from servicehelpers import Service, wait_for  # noqa: E402
 
 def test_cosignatures_are_collected_served_and_required_by_verify(tmp_path: Path) -> None:
     db, key = f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "operator.key"
-    initialise(db, key, None, quiet_if_done=True)
+    initialise(db, key, None)
     engine = connect(db)
     verifier_key = LogStore(engine).meta()["verifier_key"]
     engine.dispose()

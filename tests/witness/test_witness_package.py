@@ -21,7 +21,7 @@ def test_every_exported_name_exists_and_is_public() -> None:
 
 def test_importing_the_command_loads_neither_server_nor_client() -> None:
     """`profitpool --help` must not pay for Starlette, uvicorn or httpx (a dev dependency)."""
-    code = ("import sys, profitpool.witness.command; "
+    code = ("import sys, profitpool.cli.witness; "
             "print(sorted(m for m in sys.modules if m in ('httpx', 'starlette', 'uvicorn')))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout

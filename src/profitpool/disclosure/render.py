@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
@@ -691,3 +692,12 @@ def render_pdf(report: dict[str, Any]) -> bytes:
         pageCompression=1)
     doc.build(story, onFirstPage=page, onLaterPages=page)
     return out.getvalue()
+
+
+def write_report_files(folder: Path, report: dict[str, Any], report_json: bytes) -> None:
+    """Write a month's report into ``folder`` (made if need be): ``report.json`` (the twin,
+    byte for byte as the log hashes it), ``report.html`` and ``report.pdf``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_bytes(report_json)
+    (folder / "report.html").write_text(render_html(report), encoding="utf-8")
+    (folder / "report.pdf").write_bytes(render_pdf(report))

@@ -1,14 +1,23 @@
-"""The service's settings: ``PROFITPOOL_*`` environment variables, overridden by flags."""
+"""The service's settings, from one place: flags given, then ``PROFITPOOL_*``, then defaults.
+
+Each field is read from the environment variable ``PROFITPOOL_<FIELD>``
+(e.g. ``PROFITPOOL_PORT``, ``PROFITPOOL_WITNESSES='["URL VKEY"]'``), and the
+defaults are declared here only: ``profitpool serve`` passes to
+:class:`Settings` just the flags the user gave, and its ``--help`` shows
+these defaults. Values from the environment meet the same bounds as the
+flags'.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ..log.keys import default_key_path
+from ..log.keys import DEFAULT_KEY_PATH
+from ..log.setup import DEFAULT_ORIGIN
 from ..store.database import DEFAULT_URL
 
 
@@ -17,23 +26,23 @@ class Settings(BaseSettings):
 
     db: str = DEFAULT_URL
     """Database URL: sqlite:///FILE (default ./profitpool.db) or postgresql://…"""
-    key: Path = default_key_path()
+    key: Path = Path(DEFAULT_KEY_PATH)
     """The operator's signing key (created by init, or by serve on first start)."""
-    origin: str = "profitpool.local/log"
+    origin: str = DEFAULT_ORIGIN
     """The log's origin line, used when serve creates a fresh log."""
     host: str = "127.0.0.1"
-    port: int = 8000
-    block_entries: int = 1000
+    port: int = Field(8000, ge=0, le=65535)
+    block_entries: int = Field(1000, ge=1)
     """Group commit: a block is sealed at this many entries ..."""
-    block_wait_ms: float = 2.0
+    block_wait_ms: float = Field(2.0, ge=0)
     """... or this many milliseconds after its first request arrived."""
-    rate: float = 200.0
+    rate: float = Field(200.0, ge=0)
     """Requests per second per API key (0: no limit) ..."""
-    burst: float = 400.0
+    burst: float = Field(400.0, ge=1)
     """... with bursts of up to this many."""
-    snapshot_every: int = 250_000
+    snapshot_every: int = Field(250_000, ge=1)
     """Entries between signed snapshots (taken by a forked child, so writes go on)."""
-    max_body_bytes: int = 1_048_576
+    max_body_bytes: int = Field(1_048_576, ge=1)
     auto_burn: bool = True
     """Burn at 00:00 Asia/Shanghai on the 1st for the month that ended."""
     anchor_rpc: str | None = None
@@ -41,9 +50,9 @@ class Settings(BaseSettings):
     anchor_eth_key: Path | None = None
     """The publisher's key file (default: $PROFITPOOL_ANCHOR_KEY holds the key itself)."""
     anchor_chain_id: int | None = None
-    anchor_every_blocks: int = 100
+    anchor_every_blocks: int = Field(100, ge=1)
     """Anchor after this many blocks ..."""
-    anchor_every_minutes: float = 60.0
+    anchor_every_minutes: float = Field(60.0, ge=0)
     """... or this many minutes since the last anchor, whichever comes first."""
     anchor_poll_seconds: float = 1.0
     """How often the anchoring thread looks for a new block (and the first retry delay)."""
@@ -65,9 +74,9 @@ class Settings(BaseSettings):
     """The longest ``GET /v1/events?wait=`` holds a request (proxies may cut long ones)."""
     production: bool = False
     """Production mode: webhooks may go only to public addresses."""
-    webhook_timeout_seconds: float = 10.0
+    webhook_timeout_seconds: float = Field(10.0, ge=0.1)
     """A receiver that has not answered in this long has failed the attempt."""
-    webhook_retry_hours: float = 72.0
+    webhook_retry_hours: float = Field(72.0, ge=0)
     """A failing event is retried with backoff this long; then its endpoint is disabled."""
 
     def url_policy(self) -> Any:
@@ -87,7 +96,3 @@ class Settings(BaseSettings):
                              timeout_s=self.webhook_timeout_seconds,
                              retry_for_s=self.webhook_retry_hours * 3600)
 
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

@@ -20,8 +20,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
+import orjson
+
+from ..errors import ProfitpoolError
 from .model import simulate_run
 from .results import RunResult, Simulation, point_label
 from .scenario import Scenario, ScenarioError, with_override
@@ -38,6 +42,10 @@ class Task:
     run: int
     order: int
     """Position of the point, for ordering results."""
+
+
+class BrokenInvariant(ProfitpoolError):
+    """A run broke an invariant of the engine: a bug (the engine's tests say it never does)."""
 
 
 def run_task(task: Task) -> RunResult:
@@ -126,6 +134,26 @@ def execute_tasks(tasks: list[Task], workers: int | None = None, cluster: str | 
     for result, task in results:
         ordered[position[(task.order, task.run)]] = result
     return [result for result in ordered if result is not None]
+
+
+def require_invariants(results: Sequence[RunResult]) -> None:
+    """Raises: BrokenInvariant: some run broke an invariant of docs/rules.md section 7."""
+    broken = [result for result in results if not result.invariants_ok]
+    if broken:  # the engine's invariants held in every test; say so loudly if not
+        raise BrokenInvariant(f"{len(broken)} run(s) broke an invariant of docs/rules.md "
+                              "section 7; please report this")
+
+
+def write_commands(task: Task, path: Path) -> None:
+    """Run ``task`` once more, writing its commands to ``path`` as the JSONL `apply` reads."""
+    from ..chain.canonical import command_json
+
+    with path.open("wb") as out:
+
+        def record(command: Any) -> None:
+            out.write(orjson.dumps(command_json(command)) + b"\n")
+
+        simulate_run(task.scenario, task.variant, task.seed, task.run, task.point, record)
 
 
 def _on_processes(tasks: list[Task], workers: int,

@@ -132,6 +132,12 @@ class KeyStore:
             raise KeyError_(f"there is no key {key_id!r}")
         return record
 
+    def first_admin(self, label: str) -> str | None:
+        """A new admin key if there is no live one (a fresh service's first key), else None."""
+        if self.any_admin():
+            return None
+        return self.create("admin", label=label)[0]
+
     def any_admin(self) -> bool:
         with self.engine.connect() as connection:
             return connection.execute(

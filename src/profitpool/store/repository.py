@@ -8,6 +8,7 @@ transaction. Readers stream entries in index order without loading the log.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..chain.block import BlockHeader
 from ..events.domain import OutboxRow
 from ..events.outbox import Outbox
-from .database import StoreError, describe_error, driver_insert
+from .database import StoreError, connect, describe_error, driver_insert, require_schema
 from .schema import (
     block_stats,
     blocks,
@@ -314,6 +315,21 @@ class LogStore:
         if row is None:
             return None
         return StoredSnapshot(row.height, row.tree_size, bytes(row.signature), bytes(row.data))
+
+
+@contextmanager
+def open_store(url: str) -> Iterator[LogStore]:
+    """The store of the log at ``url`` (a URL as ``--db`` takes), its engine disposed of after.
+
+    Raises:
+        StoreError: unreachable, or no profitpool schema of this version there.
+    """
+    engine = connect(url)
+    try:
+        require_schema(engine)
+        yield LogStore(engine)
+    finally:
+        engine.dispose()
 
 
 def _block_row(block: StoredBlock) -> dict[str, Any]:

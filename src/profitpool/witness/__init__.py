@@ -8,7 +8,8 @@ the same witnesses' cosignatures. See docs/witness.md.
     state.py    the latest cosigned checkpoint per log (SQLite), advanced atomically
     server.py   the Witness and its ASGI app: POST /add-checkpoint (c2sp.org/tlog-witness)
     client.py   request_cosignature and add_cosignatures, for the log's side
-    command.py  ``profitpool witness init`` and ``profitpool witness serve``
+    keys.py     the witness's key file, and the Witness built from it for ``witness serve``
+    quorum.py   k of n: how many trusted witnesses cosigned a checkpoint (for ``verify``)
 
 Names are imported lazily: the client needs httpx and the server Starlette,
 and neither should slow down ``profitpool --help``.
@@ -33,7 +34,10 @@ _EXPORTS = {
     "MalformedRequestError": "client", "LogSignatureRejectedError": "client",
     "UnknownLogError": "client", "OldSizeMismatchError": "client", "ConflictError": "client",
     "InconsistentProofError": "client",
-    "witness_group": "command", "WitnessKeyError": "command",
+    "WitnessKeyError": "keys", "create_witness_key": "keys", "load_witness_key": "keys",
+    "build_witness": "keys",
+    "Quorum": "quorum", "QuorumError": "quorum", "check_quorum": "quorum",
+    "newest_quorum": "quorum",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -14,9 +14,9 @@ from typing import BinaryIO
 
 import click
 
+from ..disclosure.pol import HASH_BYTES, MemberProof, PolError, verify_proof
 from ..errors import Rejected
 from ..money import format_fen, parse_money
-from .pol import HASH_BYTES, MemberProof, PolError, verify_proof
 
 
 @click.group(name="pol")

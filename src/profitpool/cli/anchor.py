@@ -47,9 +47,9 @@ def _db_option(function: _F) -> _F:
 def deploy_command(db: str, rpc: str, chain_id: int | None, eth_key: Path | None,
                    contract: str | None) -> None:
     """Deploy the anchor contract (or use --contract) and register this log."""
-    from ..cli import open_store
-    from .chain import AnchorError, Chain, load_eth_key
-    from .publisher import deploy
+    from ..anchor.chain import AnchorError, Chain, load_eth_key
+    from ..anchor.publisher import deploy
+    from ..store.repository import open_store
 
     try:
         account = load_eth_key(eth_key)
@@ -68,10 +68,10 @@ def deploy_command(db: str, rpc: str, chain_id: int | None, eth_key: Path | None
 @chain_options
 def publish_command(db: str, rpc: str, chain_id: int | None, eth_key: Path | None) -> None:
     """Anchor the newest signed checkpoint (nothing if the chain already has it)."""
-    from ..cli import open_store
+    from ..anchor.chain import AnchorError, Chain, load_eth_key
+    from ..anchor.publisher import publish_latest
     from ..store.attestations import AttestationStore
-    from .chain import AnchorError, Chain, load_eth_key
-    from .publisher import publish_latest
+    from ..store.repository import open_store
 
     try:
         account = load_eth_key(eth_key)
@@ -92,8 +92,8 @@ def publish_command(db: str, rpc: str, chain_id: int | None, eth_key: Path | Non
 @_db_option
 def list_command(db: str) -> None:
     """The anchors this log recorded (newest last)."""
-    from ..cli import open_store
     from ..store.attestations import AttestationStore
+    from ..store.repository import open_store
 
     with open_store(db) as store:
         records = AttestationStore(store.engine).anchors()
@@ -116,7 +116,7 @@ def devchain_command(host: str, port: int) -> None:
     """
     import threading
 
-    from .devchain import DevChain
+    from ..anchor.devchain import DevChain
 
     try:
         chain = DevChain(host, port)

@@ -1,7 +1,8 @@
-"""``profitpool report month`` and ``profitpool custody record``: disclosures from the CLI.
+"""``profitpool report month | verify`` and ``profitpool custody record``: disclosures.
 
-Both append to the log through the operator's writer, like ``apply --db``;
-while ``profitpool serve`` runs, use its API instead (one writer at a time).
+``report month`` and ``custody record`` append to the log through the
+operator's writer, like ``apply --db`` (disclosure/record.py); while
+``profitpool serve`` runs, use its API instead (one writer at a time).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from .common import clean_errors
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -40,6 +43,7 @@ def report_group() -> None:
                                  "disclosure-PERIOD].")
 @click.option("--no-publish", is_flag=True,
               help="Write the files only; do not record the report in the log.")
+@clean_errors
 def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
                   no_publish: bool) -> None:
     """Report the month PERIOD (YYYY-MM) and record its SHA-256 and PoL root in the log.
@@ -48,52 +52,13 @@ def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
     SHA-256 the log records), HTML (Chinese first) and PDF; members' proofs
     of inclusion are stored for the API, the wallet and `profitpool pol verify`.
     """
-    from ..cli import open_store
-    from ..errors import ProfitpoolError
-    from ..log.writer import LogWriter
-    from ..times import format_time, parse_period
-    from .month import MonthError
-    from .publish import prepare, save, stored_report
-    from .render import render_html, render_pdf
+    from ..disclosure.record import disclose_month
+    from ..disclosure.render import write_report_files
 
-    try:
-        parsed = parse_period(period)
-    except ProfitpoolError as error:
-        raise click.ClickException(str(error)) from None
-    now = time.time_ns() // 1000
-    with open_store(db) as store:
-        try:
-            prepared = prepare(store, parsed, now)
-        except MonthError as error:
-            raise click.ClickException(str(error)) from None
-        stored = stored_report(store, period)
-    if no_publish:
-        if stored is None:
-            with open_store(db) as store:
-                save(store, prepared)
-    else:
-        writer = LogWriter.open(db, key_path)
-        try:
-            recorded = writer.ledger.disclosures.get(parsed)
-            if recorded is not None and recorded[1] != prepared.sha256:  # report_sha256
-                raise click.ClickException(
-                    f"{period} was disclosed already with SHA-256 {recorded[1]}; "
-                    "the report in the log cannot be replaced")
-            with open_store(db) as store:
-                save(store, prepared)
-            writer.submit(prepared.command(format_time(max(now, writer.ledger.now))))
-            writer.close()
-        except ProfitpoolError as error:
-            writer.discard()
-            raise click.ClickException(str(error)) from None
-        except click.ClickException:
-            writer.discard()
-            raise
+    prepared = disclose_month(db, None if no_publish else key_path, period,
+                              time.time_ns() // 1000)
     folder = out_dir or Path(f"disclosure-{period}")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.json").write_bytes(prepared.report_json)
-    (folder / "report.html").write_text(render_html(prepared.report), encoding="utf-8")
-    (folder / "report.pdf").write_bytes(render_pdf(prepared.report))
+    write_report_files(folder, prepared.report, prepared.report_json)
     tree = prepared.tree
     click.echo(f"{period}: report SHA-256 {prepared.sha256}")
     click.echo(f"proof of liabilities: root {tree.root.hex()}, total "
@@ -107,24 +72,13 @@ def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
 @click.argument("period")
 @click.argument("file", type=click.File("rb"))
 @click.option("--db", default=None, metavar="URL", help="The log's database.")
+@clean_errors
 def verify_command(period: str, file: Any, db: str | None) -> None:
     """Check that a report's JSON twin (FILE) is the one the log recorded for PERIOD."""
-    import hashlib
-
-    from ..cli import open_store
+    from ..disclosure.record import check_report
     from ..store.database import default_url
-    from .publish import recorded_disclosure
 
-    digest = hashlib.sha256(file.read()).hexdigest()
-    with open_store(db or default_url()) as store:
-        recorded = recorded_disclosure(store, period)
-    if recorded is None:
-        raise click.ClickException(f"the log records no disclosure of {period}")
-    if recorded["report_sha256"] != digest:
-        raise click.ClickException(
-            f"MISMATCH: this report's SHA-256 is {digest}, but the log's entry "
-            f"{recorded['index']} recorded {recorded['report_sha256']} for {period}: the "
-            "report was changed after it was disclosed")
+    recorded = check_report(db or default_url(), period, file.read())
     click.echo(f"OK: the report is the one recorded for {period} in entry {recorded['index']} "
                f"(PoL root {recorded['pol_root']}, total {recorded['pol_total']})")
 
@@ -139,30 +93,17 @@ def custody_group() -> None:
 @click.option("--reference", required=True, help="The statement it is read from.")
 @click.option("--id", "record_id", default=None, help="[default: custody-<time>]")
 @_options
+@clean_errors
 def record_command(amount: str, reference: str, record_id: str | None, db: str,
                    key_path: Path) -> None:
     """Record the custody account's balance beside the pool (a shortfall shows in red)."""
-    from ..engine.effects import CustodyRecorded
-    from ..errors import ProfitpoolError
-    from ..log.writer import LogWriter
+    from ..disclosure.record import record_custody
     from ..money import format_fen
-    from ..times import format_time
 
-    now = time.time_ns() // 1000
-    writer = LogWriter.open(db, key_path)
-    try:
-        at = format_time(max(now, writer.ledger.now))
-        applied = writer.submit({"op": "custody", "id": record_id or f"custody-{now}",
-                                 "amount": amount, "reference": reference, "at": at})
-        writer.close()
-    except ProfitpoolError as error:
-        writer.discard()
-        raise click.ClickException(str(error)) from None
-    if not applied.effects:
+    effect = record_custody(db, key_path, amount, reference, record_id, time.time_ns() // 1000)
+    if effect is None:
         click.echo("already recorded (the same id and figures)")
         return
-    effect = applied.effects[0]
-    assert isinstance(effect, CustodyRecorded)
     click.echo(f"custody {format_fen(effect.amount)} against a pool of "
                f"{format_fen(effect.pool_after)}: " + (
                    f"SHORTFALL {format_fen(effect.shortfall)}" if effect.shortfall

@@ -12,7 +12,8 @@ from time import perf_counter
 from typing import Any
 
 import click
-import orjson
+
+from ..errors import ProfitpoolError
 
 
 @click.command("simulate")
@@ -21,7 +22,7 @@ import orjson
               help="Runs per point (seeds SEED, SEED+1, ...).")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the first run.")
 @click.option("--sweep", "sweeps", multiple=True, metavar="KEY=V1,V2,...",
-              help="Run every value of a rule (RULES.md section 3) or a scenario key "
+              help="Run every value of a rule (docs/rules.md section 3) or a scenario key "
                    "(e.g. behaviour.withdraw_probability); repeat for a grid.")
 @click.option("--variant", default=None, metavar="NAME",
               help="Run only this [[variants]] entry (default: all, side by side).")
@@ -47,7 +48,7 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
     The report (report.html, charts/*.png, monthly.csv, monthly.parquet,
     cohorts.csv, summary.json) states what happened; it promises nothing.
     """
-    from .scenario import ScenarioError, bundled_names, load_scenario
+    from ..sim.scenario import ScenarioError, bundled_names, load_scenario
 
     if list_bundled:
         for name in bundled_names():
@@ -56,7 +57,7 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
         return
     if scenario is None:
         raise click.UsageError("give a scenario file or a bundled name (see --list)")
-    from .montecarlo import parse_sweep, plan, simulate
+    from ..sim.montecarlo import parse_sweep, plan, require_invariants, simulate, write_commands
 
     try:
         loaded = load_scenario(scenario)
@@ -67,7 +68,7 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     if commands_file is not None:
-        _write_commands(tasks[0], commands_file)
+        write_commands(tasks[0], commands_file)
     points = len({task.order for task in tasks})
     click.echo(f"{loaded.title}: {points} point(s) x {runs} run(s), {loaded.months} months",
                err=True)
@@ -80,14 +81,14 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
     orders = sum(result.final["orders"] for result in results)
     click.echo(f"{len(results)} runs, {orders:,} simulated orders in {elapsed:.1f} s "
                f"({orders / elapsed:,.0f} orders/s)", err=True)
-    broken = [result for result in results if not result.invariants_ok]
-    if broken:  # the engine's invariants held in every test; say so loudly if not
-        raise click.ClickException(f"{len(broken)} run(s) broke an invariant of RULES.md "
-                                   "section 7; please report this")
+    try:
+        require_invariants(results)
+    except ProfitpoolError as error:
+        raise click.ClickException(str(error)) from None
     simulation = simulate(loaded, tasks, results, [key for key, _ in parsed])
 
-    from .report import write_report
-    from .verdicts import verdicts
+    from ..sim.report import write_report
+    from ..sim.verdicts import verdicts
 
     folder = out_dir or Path(f"simulation-{loaded.name}")
     written = write_report(simulation, folder)
@@ -104,7 +105,7 @@ def _run_with_progress(tasks: list[Any], workers: int | None, cluster: str | Non
                        quiet: bool) -> list[Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from .montecarlo import execute_tasks
+    from ..sim.montecarlo import execute_tasks
 
     if quiet or not sys.stderr.isatty():
         return execute_tasks(tasks, workers, cluster)
@@ -114,16 +115,3 @@ def _run_with_progress(tasks: list[Any], workers: int | None, cluster: str | Non
         bar = progress.add_task("simulating", total=len(tasks))
         return execute_tasks(tasks, workers, cluster,
                              lambda count: progress.advance(bar, count))
-
-
-def _write_commands(task: Any, path: Path) -> None:
-    """Write the first run's commands, each as the canonical JSON `apply` reads."""
-    from ..chain.canonical import command_json
-    from .model import simulate_run
-
-    with path.open("wb") as out:
-
-        def record(command: Any) -> None:
-            out.write(orjson.dumps(command_json(command)) + b"\n")
-
-        simulate_run(task.scenario, task.variant, task.seed, task.run, task.point, record)

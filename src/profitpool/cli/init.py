@@ -1,0 +1,46 @@
+"""``profitpool init``: create (or upgrade) the log and the operator's key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..log.setup import DEFAULT_ORIGIN, Initialised, initialise
+from .common import clean_errors, db_option, key_option
+
+
+@click.command("init")
+@db_option()
+@key_option()
+@click.option("--origin", default=None, metavar="NAME",
+              help=f"The log's name in its checkpoints, e.g. shop.example/points "
+              f"(default {DEFAULT_ORIGIN}, or the name of an existing key).")
+@clean_errors
+def init_command(db: str, key_path: Path, origin: str | None) -> None:
+    """Create (or upgrade) the log's database and the operator's signing key.
+
+    Creates the schema in DB (or upgrades it), creates an Ed25519 key at KEY
+    with mode 0600 unless one is there already, records the key's public half
+    in the database and prints it. Publish that line: verifiers check the log
+    against it with `profitpool verify --public-key`. Running init again on an
+    initialised log changes nothing but a schema upgrade.
+    """
+    report_initialised(initialise(db, key_path, origin), db, key_path)
+
+
+def report_initialised(done: Initialised, db: str, key_path: Path,
+                       quiet_if_done: bool = False) -> None:
+    """Print what :func:`~profitpool.log.setup.initialise` did (``serve`` and ``demo`` say
+    nothing about a log that was there already)."""
+    if not done.created_log:
+        if not quiet_if_done:
+            click.echo(f"already initialised: {db}")
+            click.echo(f"public key: {done.public_key}")
+        return
+    made = "created the key" if done.created_key else "using the key"
+    click.echo(f"initialised the log in {db}")
+    click.echo(f"{made} {key_path} (keep it secret; mode 0600)")
+    click.echo(f"public key: {done.public_key}")
+    click.echo("publish the public key: `profitpool verify --public-key '…'` checks the log "
+               "against it")
