@@ -36,6 +36,14 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
+def test_ci_runs_the_test_command_in_a_virtual_environment_it_creates() -> None:
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    created = next(i for i, line in enumerate(lines) if line.startswith("python3 -m venv "))
+    activated = next(i for i, line in enumerate(lines) if line.startswith(". ")
+                     and "bin/activate" in line)
+    assert created < activated < lines.index(readme_test_command())
+
+
 def test_both_quick_start_installs_use_the_constraints_file() -> None:
     installs = [line for line in readme_commands()
                 if line.startswith("python3 -m pip install -c constraints.txt -e ")]
