@@ -206,7 +206,6 @@ def _stream_cursor(service: Service) -> int:
 async def _pull(url: str, stream: str, durable: str, count: int) -> list[tuple[str, bytes]]:
     """Up to ``count`` messages for a durable pull consumer, acknowledged: (msg id, body)."""
     import nats
-    from nats.errors import TimeoutError as NatsTimeout
 
     connection = await nats.connect(url)
     try:
@@ -216,7 +215,9 @@ async def _pull(url: str, stream: str, durable: str, count: int) -> list[tuple[s
         while len(got) < count:
             try:
                 batch = await subscription.fetch(count - len(got), timeout=2)
-            except NatsTimeout:
+            except TimeoutError:
+                # nats.errors.TimeoutError, and the plain asyncio.TimeoutError nats-py (2.15,
+                # 2.16) raises when its time is up before it sends its second pull request
                 break
             for message in batch:
                 got.append(((message.headers or {})["Nats-Msg-Id"], message.data))
