@@ -32,6 +32,7 @@ from ..witness.collector import CosignLoop, WitnessEndpoint
 from .auth import Authenticator, RateLimiter
 from .deps import Context
 from .errors import error_response, install
+from .logs import configure_logging
 from .readmodel import ReadModel
 from .responses import Json
 from .routes import ROUTERS
@@ -153,7 +154,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             for job in (anchoring, witnessing, disclosing):
                 if job is not None:
                     job.start()
-            events = (EventsWorker(settings.db, settings.events_options())
+            events = (EventsWorker(settings.db, settings.events_options(), configure_logging)
                       if settings.webhooks or settings.events else None)
             if events is not None:
                 events.start()
