@@ -148,7 +148,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             anchoring = _anchoring(settings, store)
             witnessing = _witnessing(settings, store)
             sequencer.start()
-            disclosing = (DisclosureJob(store, sequencer, clock,
+            disclosing = (DisclosureJob(store, sequencer.write, clock,
                                         poll_s=settings.disclose_poll_seconds)
                           if settings.disclose else None)
             for job in (anchoring, witnessing, disclosing):
