@@ -12,7 +12,8 @@ endpoint; a failing event is retried (events/webhooks.py) and the ones after
 it wait, so a receiver never sees them out of order. A new endpoint hears what
 happens from its creation on; :meth:`EndpointStore.replay` sends any range again.
 
-URLs are checked when registered and again before every delivery
+The tables are store/webhooks.py's; :class:`EndpointStore` checks what goes
+into them. URLs are checked when registered and again before every delivery
 (:class:`UrlPolicy`): http or https only, no user or password in them, never
 the service itself, and in production mode never an address that is not
 public (loopback, private, link-local, carrier-grade NAT, multicast,

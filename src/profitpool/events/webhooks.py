@@ -18,9 +18,10 @@ Each pass (:meth:`WebhookDispatcher.step`):
    and a lane outlives the pass that started it: the pass waits only until
    the first lane ends or ``poll_s`` has passed, so a hanging receiver holds
    up its own endpoint and no other;
-4. records, in one transaction, every attempt made since the last pass (one
-   ``webhook_deliveries`` row each, lanes still running included) with each
-   endpoint's new state (cursor, replay pointer, failures). An endpoint gets
+4. records, in one transaction (``WebhookStore.record``, store/webhooks.py),
+   every attempt made since the last pass (one ``webhook_deliveries`` row
+   each, lanes still running included) with each endpoint's new state
+   (cursor, replay pointer, failures). An endpoint gets
    no new lane until its last one has ended and been recorded, so the state
    a lane starts from is never stale.
 
