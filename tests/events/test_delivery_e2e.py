@@ -206,7 +206,6 @@ def _stream_cursor(service: Service) -> int:
 async def _pull(url: str, stream: str, durable: str, count: int) -> list[tuple[str, bytes]]:
     """Up to ``count`` messages for a durable pull consumer, acknowledged: (msg id, body)."""
     import nats
-    from nats.errors import TimeoutError as NatsTimeout
 
     connection = await nats.connect(url)
     try:
@@ -216,8 +215,8 @@ async def _pull(url: str, stream: str, durable: str, count: int) -> list[tuple[s
         while len(got) < count:
             try:
                 batch = await subscription.fetch(count - len(got), timeout=2)
-            except NatsTimeout:
-                break
+            except TimeoutError:  # nothing more: nats-py raises its own or, when the
+                break  # server is slow to say so, asyncio's (nats' subclasses it)
             for message in batch:
                 got.append(((message.headers or {})["Nats-Msg-Id"], message.data))
                 await message.ack()
