@@ -45,6 +45,9 @@ SIDEWAYS: frozenset[tuple[str, str]] = frozenset({
     ("anchor", "background"), ("disclosure", "background"), ("witness", "background"),
     ("anchor", "events"),  # the anchor's checkpoint.anchored event, stored with it
     ("demo", "workload"),
+    # The composition root (bootstrap.py, on its way from the log branch) hands the
+    # writer events' block_events; the demo opens its writer through it.
+    ("bootstrap", "events"), ("demo", "bootstrap"),
     ("__main__", "cli"),
 })
 """Imports allowed between packages of one layer (from, to)."""
