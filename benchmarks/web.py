@@ -22,9 +22,10 @@ import uvicorn
 from common import cpu_model
 from profitpool.demo import build_demo
 from profitpool.log.setup import initialise
-from profitpool.service import Settings, create_app
+from profitpool.service import Settings
 from profitpool.store.apikeys import KeyStore
 from profitpool.store.database import connect
+from profitpool.web import create_app
 
 
 def timed(client: httpx.Client, path: str, rounds: int) -> list[float]:

@@ -17,10 +17,11 @@ import pytest
 
 from databases import BACKENDS, fresh_database
 from profitpool.log.setup import initialise
-from profitpool.service import Settings, create_app
+from profitpool.service import Settings
 from profitpool.store.apikeys import KeyStore
 from profitpool.store.database import connect
 from profitpool.times import parse_time
+from profitpool.web import create_app
 from servers import ThreadServer
 
 START = "2026-03-10T10:00:00+08:00"

@@ -22,9 +22,10 @@ import httpx
 import pytest
 from servicehelpers import Service
 
-from profitpool.service import Settings, create_app
+from profitpool.service import Settings
 from profitpool.store.apikeys import KeyStore
 from profitpool.store.database import connect
+from profitpool.web import create_app
 
 ROLES = ("anonymous", "admin", "auditor", "merchant_own", "merchant_other", "member_own",
          "member_other", "lender_own", "lender_other")

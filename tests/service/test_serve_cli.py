@@ -82,6 +82,21 @@ def test_serve_on_a_fresh_machine_creates_the_log_and_prints_an_admin_key_once(
     assert not any(line.startswith("admin key") for line in lines)
 
 
+def test_serve_shows_the_pages_and_their_static_files_beside_the_api(tmp_path: Path) -> None:
+    port = _free_port()
+    process, _lines = _serve(tmp_path, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for path in ("/", "/wallet", "/merchant", "/console"):
+            page = httpx.get(base + path)
+            assert page.status_code == 200, path
+            assert page.headers["content-type"].startswith("text/html"), path
+        assert httpx.get(f"{base}/static/site.css").status_code == 200
+        assert httpx.get(f"{base}/v1/pool").status_code == 200
+    finally:
+        _stop(process)
+
+
 def test_keys_from_the_cli_are_shown_once_listed_by_id_and_revocable(
         sqlite_service: Service) -> None:
     runner = CliRunner()

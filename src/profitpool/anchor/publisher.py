@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..background import Job
+from ..events.domain import anchor_event
 from ..log.reader import LogReader
 from ..store.attestations import AnchorRecord, AttestationStore
 from ..store.repository import LogStore
@@ -133,10 +134,11 @@ def sync_anchors(store: LogStore, attestations: AttestationStore, chain: Chain) 
                 f"match this log at tree size {found.tree_size:,}: this is not the log that "
                 "was anchored; run `profitpool verify --rpc` to see where it differs")
         receipt = chain.call(lambda tx=found.tx_hash: chain.w3.eth.get_transaction_receipt(tx))
-        attestations.add_anchor(AnchorRecord(
+        record = AnchorRecord(
             config.chain_id, config.contract, found.number, found.tree_size, found.root,
             found.block_height, found.tx_hash, found.chain_block, int(receipt.gasUsed),
-            time.time_ns() // 1000))
+            time.time_ns() // 1000)
+        attestations.add_anchor(record, anchor_event(record))
         added += 1
     return added
 
@@ -163,7 +165,7 @@ def publish_latest(store: LogStore, attestations: AttestationStore, chain: Chain
     record = AnchorRecord(config.chain_id, config.contract, number, header.tree_size,
                           header.root, header.height, sent.tx_hash, sent.chain_block,
                           sent.gas_used, time.time_ns() // 1000)
-    attestations.add_anchor(record)
+    attestations.add_anchor(record, anchor_event(record))
     return record
 
 

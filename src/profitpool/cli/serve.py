@@ -169,8 +169,8 @@ def _serve(settings: Settings) -> None:
     """Print where the service is, then serve until interrupted."""
     import uvicorn
 
-    from ..service import create_app
     from ..service.logs import configure_logging
+    from ..web import create_app
 
     host, port = settings.host, settings.port
     base = f"http://{host}:{port}"

@@ -4,13 +4,13 @@ A :class:`~profitpool.background.RetryingLoop` of its own: when the month
 before the current one (Asia/Shanghai, by the service's clock) has ended,
 the program existed before its end and no report of it is stored, it
 replays the log to the month's end, stores the report and its proof of
-liabilities, and submits the ``disclosure`` command to the sequencer like
-any other write. A failure is retried with backoff; orders never wait.
+liabilities, and writes the ``disclosure`` command through the service's
+single writer like any other write (``submit``, given by the service). A
+failure is retried with backoff; orders never wait.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,12 +23,15 @@ from .publish import prepare, save, stored_report, unsave
 SETTLE_US = 60_000_000
 """Wait a minute past the month's end, so the burn the service runs at 00:00 comes first."""
 
+Submit = Callable[[dict[str, Any]], tuple[int, Any]]
+"""Writes one command and waits for its answer: (HTTP status, body). May raise TimeoutError."""
+
 
 class DisclosureJob(Job):
-    def __init__(self, store: LogStore, sequencer: Any, clock: Callable[[], int],
+    def __init__(self, store: LogStore, submit: Submit, clock: Callable[[], int],
                  poll_s: float = 60.0, max_backoff_s: float = 3600.0) -> None:
         self.store = store
-        self.sequencer = sequencer
+        self.submit = submit
         self.clock = clock
         super().__init__("disclosure", poll_s, max_backoff_s)
 
@@ -45,22 +48,11 @@ class DisclosureJob(Job):
         return stored_report(self.store, text) is None
 
     def run_once(self) -> str | None:
-        from ..service.sequencer import Request
-
         prepared = prepare(self.store, self._last_month(), self.clock())
         save(self.store, prepared)
         command = {key: value for key, value in prepared.command("").items() if key != "at"}
-        done = threading.Event()
-        outcomes: list[Any] = []
-
-        def deliver(result: list[Any]) -> None:
-            outcomes.extend(result)
-            done.set()
-
-        self.sequencer.put(Request([command], [None], deliver))
-        if not done.wait(60):
-            raise TimeoutError("the sequencer did not answer within 60 s")
-        if outcomes[0].status >= 400:
+        status, body = self.submit(command)
+        if status >= 400:
             unsave(self.store, prepared.period)  # keep nothing the log did not take; retry
-            raise RuntimeError(f"the log refused the disclosure: {outcomes[0].body!r}")
+            raise RuntimeError(f"the log refused the disclosure: {body!r}")
         return prepared.period

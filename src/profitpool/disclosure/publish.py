@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
 
 from ..gcpause import paused_gc
 from ..money import format_fen
 from ..store.attestations import AttestationStore
-from ..store.database import driver_insert
+from ..store.disclosures import (
+    DisclosureStore,
+    PolTileRow,
+    ReportSummary,
+    StoredReport,
+)
 from ..store.repository import LogStore
-from ..store.schema import disclosures, pol_members, pol_tiles
 from . import pol
 from .month import MonthFigures, holders_figures, holdings, ledger_head, month_figures
 
@@ -165,47 +168,26 @@ def assemble(store: LogStore, figures: MonthFigures, tree: pol.PolTree) -> dict[
 def save(store: LogStore, prepared: Prepared) -> None:
     """Store the report and its tree (replacing an unpublished earlier version)."""
     tree, period = prepared.tree, prepared.period
-    with store.engine.begin() as connection:
-        for table in (disclosures, pol_tiles, pol_members):
-            connection.execute(delete(table).where(table.c.period == period))
-        connection.execute(disclosures.insert().values(
-            period=period, report=prepared.report_json, sha256=prepared.sha256,
-            pol_root=tree.root.hex(), pol_total=tree.total_fen, pol_leaves=tree.leaf_count,
-            created_us=time.time_ns() // 1000))
-        # Straight to the driver: a million member rows through SQLAlchemy's insert()
-        # cost 17 s of a 1M-member month; executemany with tuples a fraction of that.
-        tiles = [(period, level, index, data) for level, index, data in pol.tree_rows(tree)]
-        if tiles:
-            connection.exec_driver_sql(driver_insert(
-                store.engine, "pol_tiles", ("period", "tile_level", "tile_index", "data")), tiles)
-        members = [(period, member_id, pseudonym, salt, first, second)
-                   for member_id, pseudonym, salt, first, second in pol.member_rows(tree)]
-        if members:
-            members.sort(key=lambda row: row[1])  # key order: appends to the B-tree
-            connection.exec_driver_sql(driver_insert(
-                store.engine, "pol_members", ("period", "member", "pseudonym", "salt",
-                                              "position_a", "position_b")), members)
+    DisclosureStore(store.engine).replace(
+        StoredReport(period, prepared.report_json, prepared.sha256, tree.root.hex(),
+                     tree.total_fen, tree.leaf_count, time.time_ns() // 1000),
+        [PolTileRow(level, index, data) for level, index, data in pol.tree_rows(tree)],
+        pol.member_rows(tree))
 
 
 def unsave(store: LogStore, period: str) -> None:
     """Remove a stored report and tree whose ``disclosure`` entry the log refused."""
-    with store.engine.begin() as connection:
-        for table in (disclosures, pol_tiles, pol_members):
-            connection.execute(delete(table).where(table.c.period == period))
+    DisclosureStore(store.engine).remove(period)
 
 
-def stored_report(store: LogStore, period: str) -> Any:
+def stored_report(store: LogStore, period: str) -> StoredReport | None:
     """The stored row of a month's report (None if there is none)."""
-    with store.engine.connect() as connection:
-        return connection.execute(select(disclosures).where(
-            disclosures.c.period == period)).first()
+    return DisclosureStore(store.engine).report(period)
 
 
-def stored_periods(store: LogStore) -> list[Any]:
-    with store.engine.connect() as connection:
-        return list(connection.execute(select(
-            disclosures.c.period, disclosures.c.sha256, disclosures.c.pol_root,
-            disclosures.c.pol_total).order_by(disclosures.c.period.desc())))
+def stored_periods(store: LogStore) -> list[ReportSummary]:
+    """Every stored month's period, report hash and tree root and total, newest first."""
+    return DisclosureStore(store.engine).periods()
 
 
 def member_proof(store: LogStore, period: str, member_id: str) -> pol.MemberProof | None:
@@ -214,23 +196,16 @@ def member_proof(store: LogStore, period: str, member_id: str) -> pol.MemberProo
     Raises:
         PolError: the stored tree does not give a proof of the stored root and total.
     """
-    report = stored_report(store, period)
+    stored = DisclosureStore(store.engine)
+    report = stored.report(period)
     if report is None:
         return None
-    with store.engine.connect() as connection:
-        member = connection.execute(select(pol_members).where(
-            pol_members.c.period == period, pol_members.c.member == member_id)).first()
+    with stored.tree(period) as tree:
+        member = tree.member(member_id)
         if member is None:
             return None
-
-        def row(tile_level: int, tile_index: int) -> bytes:
-            found = connection.execute(select(pol_tiles.c.data).where(
-                pol_tiles.c.period == period, pol_tiles.c.tile_level == tile_level,
-                pol_tiles.c.tile_index == tile_index)).scalar()
-            return bytes(found) if found is not None else b""
-
         return pol.member_proof_from_rows(
-            row, period=period, pseudonym=member.pseudonym, salt=bytes(member.salt),
+            tree.tile, period=period, pseudonym=member.pseudonym, salt=member.salt,
             positions=(member.position_a, member.position_b), leaf_count=report.pol_leaves,
             root=bytes.fromhex(report.pol_root), total_fen=report.pol_total)
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple, get_type_hints
+from typing import Any, Final, get_type_hints
 
 import orjson
 
@@ -39,6 +39,8 @@ from ..chain.block import BlockHeader
 from ..engine import Command, Effect, Ledger
 from ..engine import effects as fx
 from ..engine.effects import own_parties, party_fields
+from ..store.attestations import AnchorRecord
+from ..store.outbox import PUBLIC_PARTIES, OutboxRow
 from ..times import format_time
 
 EFFECT_TYPES: Final[dict[type, str]] = {
@@ -68,26 +70,12 @@ ENDPOINT_DISABLED: Final = "endpoint.disabled"
 EVENT_TYPES: Final[tuple[str, ...]] = (
     *EFFECT_TYPES.values(), BLOCK_COMMITTED, CHECKPOINT_ANCHORED, ENDPOINT_DISABLED)
 
-PUBLIC: Final = ""
+PUBLIC: Final = PUBLIC_PARTIES
 """The ``parties`` of an event about the whole program."""
 OPERATOR: Final = " operator "
 """The ``parties`` of an event for the admin alone."""
 ADMIN: Final = "admin"
 """The owner of an endpoint that hears every event."""
-
-
-class OutboxRow(NamedTuple):
-    """One event as the outbox stores it (``body`` None: rebuilt from its entry)."""
-
-    id: str
-    type: str
-    time_us: int
-    log_index: int | None
-    position: int | None
-    block: int | None
-    tree_size: int | None
-    parties: str
-    body: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +174,9 @@ def _party_writer(kind: type) -> Callable[[Any], str]:
 _KINDS: Final = {kind: (name, _party_writer(kind)) for kind, name in EFFECT_TYPES.items()}
 
 
-def anchor_event(record: Any) -> OutboxRow:
-    """The ``checkpoint.anchored`` event of an anchor record (store/attestations.py)."""
+def anchor_event(record: AnchorRecord) -> OutboxRow:
+    """The ``checkpoint.anchored`` event of an anchor record, stored with it
+    (``AttestationStore.add_anchor``)."""
     event_id = f"ev_anchor_{record.chain_id}_{record.contract.lower()}_{record.number}"
     log = {"block": record.block_height, "index": record.tree_size - 1,
            "tree_size": record.tree_size}

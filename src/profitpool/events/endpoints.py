@@ -12,7 +12,8 @@ endpoint; a failing event is retried (events/webhooks.py) and the ones after
 it wait, so a receiver never sees them out of order. A new endpoint hears what
 happens from its creation on; :meth:`EndpointStore.replay` sends any range again.
 
-URLs are checked when registered and again before every delivery
+The tables are store/webhooks.py's; :class:`EndpointStore` checks what goes
+into them. URLs are checked when registered and again before every delivery
 (:class:`UrlPolicy`): http or https only, no user or password in them, never
 the service itself, and in production mode never an address that is not
 public (loopback, private, link-local, carrier-grade NAT, multicast,
@@ -31,13 +32,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import orjson
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine
 
 from ..errors import ProfitpoolError
-from ..store.schema import webhook_deliveries, webhook_endpoints
+from ..store.outbox import OutboxStore
+from ..store.webhooks import Endpoint, WebhookStore
 from .domain import ADMIN, check_patterns
-from .outbox import Outbox
 from .signing import new_secret
 
 MAX_URL: Final = 2000
@@ -152,37 +152,6 @@ def _local_addresses() -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     return {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in names}
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    id: str
-    owner: str
-    url: str
-    secret: str
-    types: tuple[str, ...]
-    description: str
-    enabled: bool
-    disabled_reason: str | None
-    cursor: int
-    replay_next: int | None
-    replay_end: int | None
-    failing_since_us: int | None
-    attempts: int
-    next_attempt_us: int | None
-    created_us: int
-
-    def public(self) -> dict[str, Any]:
-        """What the API shows (never the secret)."""
-        return {
-            "id": self.id, "owner": self.owner, "url": self.url, "types": list(self.types),
-            "description": self.description, "enabled": self.enabled,
-            "disabled_reason": self.disabled_reason, "cursor": self.cursor,
-            "replaying": None if self.replay_next is None else
-            {"next": self.replay_next, "end": self.replay_end},
-            "failing_since_us": self.failing_since_us, "attempts": self.attempts,
-            "next_attempt_us": self.next_attempt_us, "created_us": self.created_us,
-        }
-
-
 def check_owner(owner: str) -> str:
     """``admin``, ``merchant:<id>`` or ``lender:<id>``.
 
@@ -199,11 +168,12 @@ def check_owner(owner: str) -> str:
 
 
 class EndpointStore:
-    """The ``webhook_endpoints`` and ``webhook_deliveries`` tables."""
+    """Registering, changing and listing endpoints, checked (store/webhooks.py stores them)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.outbox = Outbox(engine)
+        self.rows = WebhookStore(engine)
+        self.outbox = OutboxStore(engine)
 
     # registration -------------------------------------------------------------
     def create(self, owner: str, url: str, types: Iterable[str] = (), description: str = "",
@@ -222,22 +192,17 @@ class EndpointStore:
         secret = new_secret()
         endpoint_id = "wh_" + secrets.token_hex(8)
         cursor = self.outbox.last_seq() if after is None else max(0, after)
-        with self.engine.begin() as connection:
-            connection.execute(webhook_endpoints.insert().values(
-                id=endpoint_id, owner=owner, url=url, secret=secret,
-                types=orjson.dumps(filters).decode(), description=description, enabled=1,
-                disabled_reason=None, cursor=cursor, replay_next=None, replay_end=None,
-                failing_since_us=None, attempts=0, next_attempt_us=None,
-                created_us=_now()))
+        self.rows.add(Endpoint(
+            id=endpoint_id, owner=owner, url=url, secret=secret, types=tuple(filters),
+            description=description, enabled=True, disabled_reason=None, cursor=cursor,
+            replay_next=None, replay_end=None, failing_since_us=None, attempts=0,
+            next_attempt_us=None, created_us=_now()))
         endpoint = self.get(endpoint_id)
         assert endpoint is not None
         return endpoint, secret
 
     def get(self, endpoint_id: str) -> Endpoint | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(select(webhook_endpoints).where(
-                webhook_endpoints.c.id == endpoint_id)).first()
-        return None if row is None else _endpoint(row)
+        return self.rows.get(endpoint_id)
 
     def require(self, endpoint_id: str, owner: str | None = None) -> Endpoint:
         """The endpoint, if it exists and (for a party) is the owner's.
@@ -252,12 +217,7 @@ class EndpointStore:
 
     def list(self, owner: str | None = None) -> list[Endpoint]:
         """Every endpoint, or one owner's (``admin`` lists all)."""
-        query = select(webhook_endpoints).order_by(webhook_endpoints.c.created_us,
-                                                   webhook_endpoints.c.id)
-        if owner not in (None, ADMIN):
-            query = query.where(webhook_endpoints.c.owner == owner)
-        with self.engine.connect() as connection:
-            return [_endpoint(row) for row in connection.execute(query)]
+        return self.rows.list(None if owner in (None, ADMIN) else owner)
 
     def update(self, endpoint_id: str, *, policy: UrlPolicy, owner: str | None = None,
                url: str | None = None, types: Iterable[str] | None = None,
@@ -272,11 +232,11 @@ class EndpointStore:
         if url is not None:
             values["url"] = policy.check(url)
         if types is not None:
-            values["types"] = orjson.dumps(_filters(types)).decode()
+            values["types"] = tuple(_filters(types))
         if description is not None:
             values["description"] = _description(description)
         if enabled is not None:
-            values["enabled"] = int(enabled)
+            values["enabled"] = enabled
             if enabled:
                 values.update(disabled_reason=None, failing_since_us=None, attempts=0,
                               next_attempt_us=None)
@@ -288,11 +248,7 @@ class EndpointStore:
 
     def delete(self, endpoint_id: str, owner: str | None = None) -> None:
         self.require(endpoint_id, owner)
-        with self.engine.begin() as connection:
-            connection.execute(delete(webhook_deliveries).where(
-                webhook_deliveries.c.endpoint == endpoint_id))
-            connection.execute(delete(webhook_endpoints).where(
-                webhook_endpoints.c.id == endpoint_id))
+        self.rows.delete(endpoint_id)
 
     def rotate_secret(self, endpoint_id: str, owner: str | None = None) -> str:
         """A new secret for the endpoint (the old one stops signing at once)."""
@@ -321,25 +277,16 @@ class EndpointStore:
     def deliveries(self, endpoint_id: str, *, before_us: int | None = None,
                    seq: int | None = None, limit: int = 100) -> builtins.list[dict[str, Any]]:
         """The delivery log, newest attempt first (only event ``seq`` if given)."""
-        query = (select(webhook_deliveries)
-                 .where(webhook_deliveries.c.endpoint == endpoint_id)
-                 .order_by(webhook_deliveries.c.attempt_us.desc()).limit(limit))
-        if before_us is not None:
-            query = query.where(webhook_deliveries.c.attempt_us < before_us)
-        if seq is not None:
-            query = query.where(webhook_deliveries.c.seq == seq)
-        with self.engine.connect() as connection:
-            return [{
-                "seq": row.seq, "event_id": row.event_id, "attempt": row.attempt,
-                "attempt_us": row.attempt_us, "outcome": row.outcome,
-                "http_status": row.http_status, "detail": row.detail,
-                "duration_ms": row.duration_ms,
-            } for row in connection.execute(query)]
+        return [{
+            "seq": row.seq, "event_id": row.event_id, "attempt": row.attempt,
+            "attempt_us": row.attempt_us, "outcome": row.outcome,
+            "http_status": row.http_status, "detail": row.detail,
+            "duration_ms": row.duration_ms,
+        } for row in self.rows.deliveries(endpoint_id, before_us=before_us, seq=seq,
+                                          limit=limit)]
 
     def _set(self, endpoint_id: str, values: dict[str, Any]) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(update(webhook_endpoints)
-                               .where(webhook_endpoints.c.id == endpoint_id).values(**values))
+        self.rows.change(endpoint_id, **values)
 
 
 def _filters(types: Iterable[str]) -> list[str]:
@@ -356,16 +303,6 @@ def _description(text: str) -> str:
         raise EndpointError("invalid_command",
                             f"a description is text of at most {MAX_DESCRIPTION} characters")
     return text
-
-
-def _endpoint(row: Any) -> Endpoint:
-    return Endpoint(
-        id=row.id, owner=row.owner, url=row.url, secret=row.secret,
-        types=tuple(orjson.loads(row.types)), description=row.description,
-        enabled=bool(row.enabled), disabled_reason=row.disabled_reason, cursor=int(row.cursor),
-        replay_next=row.replay_next, replay_end=row.replay_end,
-        failing_since_us=row.failing_since_us, attempts=int(row.attempts),
-        next_attempt_us=row.next_attempt_us, created_us=int(row.created_us))
 
 
 def _now() -> int:

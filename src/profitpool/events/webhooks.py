@@ -18,9 +18,10 @@ Each pass (:meth:`WebhookDispatcher.step`):
    and a lane outlives the pass that started it: the pass waits only until
    the first lane ends or ``poll_s`` has passed, so a hanging receiver holds
    up its own endpoint and no other;
-4. records, in one transaction, every attempt made since the last pass (one
-   ``webhook_deliveries`` row each, lanes still running included) with each
-   endpoint's new state (cursor, replay pointer, failures). An endpoint gets
+4. records, in one transaction (``WebhookStore.record``, store/webhooks.py),
+   every attempt made since the last pass (one ``webhook_deliveries`` row
+   each, lanes still running included) with each endpoint's new state
+   (cursor, replay pointer, failures). An endpoint gets
    no new lane until its last one has ended and been recorded, so the state
    a lane starts from is never stale.
 
@@ -65,15 +66,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Engine, bindparam, delete, select, update
+from sqlalchemy import Engine
 
-from ..store.database import driver_insert
-from ..store.schema import webhook_deliveries, webhook_endpoints
+from ..store.outbox import OutboxRow
+from ..store.webhooks import DeliveryRow, DeliveryState, Endpoint, EndpointProgress, WebhookStore
 from ..times import format_time
-from .domain import ENDPOINT_DISABLED, OPERATOR, Event, OutboxRow, envelope, matches, visible_to
-from .endpoints import Endpoint, EndpointStore
+from .domain import ENDPOINT_DISABLED, OPERATOR, Event, envelope, matches, visible_to
+from .endpoints import EndpointStore
 from .http import Poster
 from .options import EventsOptions
 from .outbox import Outbox
@@ -94,20 +95,6 @@ log = logging.getLogger("profitpool.events")
 def epoch_us() -> int:
     """Now, in microseconds since the epoch."""
     return time.time_ns() // 1000
-
-
-class DeliveryRow(NamedTuple):
-    """One attempt as the delivery log stores it (``webhook_deliveries``, in column order)."""
-
-    endpoint: str
-    attempt_us: int
-    seq: int
-    event_id: str
-    attempt: int
-    outcome: str
-    http_status: int | None
-    detail: str
-    duration_ms: int
 
 
 @dataclass
@@ -157,21 +144,9 @@ class _Lane:
         self.replay = None
         self.version += 1
 
-    def state(self) -> dict[str, Any]:
-        return {"cursor": self.cursor, "attempts": self.attempts,
-                "failing_since_us": self.failing_since_us,
-                "next_attempt_us": self.next_attempt_us}
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    """One lane's part of a pass's transaction."""
-
-    endpoint: str
-    state: dict[str, Any]
-    replay: tuple[tuple[int | None, int | None], tuple[int | None, int | None]] | None
-    rows: list[DeliveryRow]
-    disable: tuple[str, OutboxRow] | None
+    def state(self) -> DeliveryState:
+        return DeliveryState(self.cursor, self.attempts, self.failing_since_us,
+                             self.next_attempt_us)
 
 
 class WebhookDispatcher:
@@ -183,6 +158,7 @@ class WebhookDispatcher:
         self.options = options
         self.clock = clock
         self.store = EndpointStore(engine)
+        self.rows = WebhookStore(engine)
         self.outbox = Outbox(engine)
         self._lanes: dict[str, _Lane] = {}
         self._last_attempt_us: dict[str, int] = {}
@@ -194,7 +170,6 @@ class WebhookDispatcher:
         self._last_error: str | None = None
         self._endpoint_ids: list[str] = []
         self._recent: tuple[int, list[Event]] = (0, [])
-        self._insert_deliveries = _insert_sql(engine)
 
     @property
     def in_flight(self) -> int:
@@ -374,7 +349,7 @@ class WebhookDispatcher:
     # recording -------------------------------------------------------------------
     async def _record(self) -> int:
         """Store every lane's new attempts and state in one transaction; returns the attempts."""
-        pending: list[tuple[_Lane, _Pending, int, int]] = []
+        pending: list[tuple[_Lane, EndpointProgress, int, int]] = []
         for lane in self._lanes.values():
             if lane.rows or lane.version != lane.recorded_version:
                 pending.append((lane, self._pending(lane), len(lane.rows), lane.version))
@@ -387,11 +362,12 @@ class WebhookDispatcher:
         conflicts: set[str] = set()
         if pending:
             gone, conflicts = await asyncio.to_thread(
-                self._write, [item for _, item, _, _ in pending])
+                self.rows.record, [item for _, item, _, _ in pending])
         if prune_before is not None:
             self._next_prune_us = now + PRUNE_EVERY_US
             try:
-                await asyncio.to_thread(self._prune, prune_before)
+                await asyncio.to_thread(self.rows.prune, list(self._endpoint_ids),
+                                        prune_before, DELIVERED)
             except Exception as error:  # pruning can wait for its next turn
                 log.warning("webhooks: could not prune the delivery log: %s", error)
         self._progressed = bool(pending)
@@ -416,73 +392,21 @@ class WebhookDispatcher:
                 del self._lanes[endpoint_id]
         return made
 
-    def _pending(self, lane: _Lane) -> _Pending:
+    def _pending(self, lane: _Lane) -> EndpointProgress:
         replay = None
         current: tuple[int | None, int | None] = lane.replay or (None, None)
         if current != lane.stored_replay:
             replay = (lane.stored_replay, current)
-        return _Pending(lane.endpoint.id, lane.state(), replay, list(lane.rows), lane.disable)
+        return EndpointProgress(lane.endpoint.id, lane.state(), replay, list(lane.rows),
+                                lane.disable)
 
-    def _count(self, item: _Pending) -> None:
+    def _count(self, item: EndpointProgress) -> None:
         totals = self._totals
         delivered = sum(1 for row in item.rows if row.outcome == DELIVERED)
         totals["attempts"] += len(item.rows)
         totals["delivered"] += delivered
         totals["failed"] += len(item.rows) - delivered
         totals["disabled"] += item.disable is not None
-
-    def _write(self, pending: list[_Pending]) -> tuple[set[str], set[str]]:
-        """One transaction: each endpoint's state, its attempts, any ``endpoint.disabled``.
-
-        Returns:
-            The endpoints that are gone (nothing of theirs is written) and those
-            whose replay was changed meanwhile by their owner (theirs stands).
-        """
-        gone: set[str] = set()
-        conflicts: set[str] = set()
-        rows: list[DeliveryRow] = []
-        notices: list[OutboxRow] = []
-        table = webhook_endpoints
-        with self.engine.begin() as connection:
-            # Few statements whatever the number of endpoints: each one waits for the
-            # interpreter's lock while the lanes run, so a statement per endpoint is slow.
-            if pending:
-                connection.execute(_SET_STATE, [
-                    {"endpoint_id": item.endpoint, **item.state} for item in pending])
-                present = set(connection.execute(select(table.c.id).where(
-                    table.c.id.in_([item.endpoint for item in pending]))).scalars())
-            for item in pending:
-                this = table.c.id == item.endpoint
-                if item.endpoint not in present:
-                    gone.add(item.endpoint)
-                    continue
-                if item.replay is not None:
-                    (old_next, old_end), (new_next, new_end) = item.replay
-                    if connection.execute(update(table).where(
-                            this, _same(table.c.replay_next, old_next),
-                            _same(table.c.replay_end, old_end)).values(
-                            replay_next=new_next, replay_end=new_end)).rowcount == 0:
-                        conflicts.add(item.endpoint)
-                rows.extend(item.rows)
-                if item.disable is not None:
-                    reason, notice = item.disable
-                    if connection.execute(update(table).where(this, table.c.enabled == 1).values(
-                            enabled=0, disabled_reason=reason)).rowcount:
-                        notices.append(notice)
-            if rows:
-                connection.exec_driver_sql(self._insert_deliveries, rows)
-            self.outbox.insert(connection, notices)
-        return gone, conflicts
-
-    def _prune(self, before_us: int) -> None:
-        """Forget successful attempts made before ``before_us`` (one endpoint at a time,
-        along the primary key); failures stay."""
-        deliveries = webhook_deliveries.c
-        with self.engine.begin() as connection:
-            for endpoint_id in self._endpoint_ids:
-                connection.execute(delete(webhook_deliveries).where(
-                    deliveries.endpoint == endpoint_id, deliveries.attempt_us < before_us,
-                    deliveries.outcome == DELIVERED))
 
     # the loop --------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -543,20 +467,6 @@ class WebhookDispatcher:
             await poster.close()
 
 
-def _insert_sql(engine: Engine) -> str:
-    """The INSERT of delivery rows; a row stored already is skipped (a commit that
-    succeeded but was reported failed is written again by the next pass)."""
-    return driver_insert(engine, "webhook_deliveries", DeliveryRow._fields, skip_existing=True)
-
-
-_SET_STATE: Final = update(webhook_endpoints).where(
-    webhook_endpoints.c.id == bindparam("endpoint_id")).values(
-    cursor=bindparam("cursor"), attempts=bindparam("attempts"),
-    failing_since_us=bindparam("failing_since_us"),
-    next_attempt_us=bindparam("next_attempt_us"))
-"""An endpoint's delivery state, for many endpoints in one statement."""
-
-
 def _start(endpoint: Endpoint) -> int:
     """The seq after which an endpoint's next events are."""
     return endpoint.replay_next - 1 if endpoint.replay_next is not None else endpoint.cursor
@@ -565,10 +475,6 @@ def _start(endpoint: Endpoint) -> int:
 def _after(events: list[Event], seq: int) -> list[Event]:
     """The events after ``seq`` (``events`` in ``seq`` order)."""
     return events[bisect.bisect_right(events, seq, key=lambda event: event.seq):]
-
-
-def _same(column: ColumnElement[Any], value: int | None) -> ColumnElement[bool]:
-    return column.is_(None) if value is None else column == value
 
 
 def _elapsed_ms(started: float) -> int:

@@ -20,6 +20,9 @@ The child stops when told (SIGTERM, :meth:`EventsWorker.stop`) and by
 itself when its parent is gone (a ``kill -9`` of the service leaves no
 orphan delivering on its own). Every few seconds it writes what it is doing
 to ``log_meta`` (key ``events.status``), which ``GET /v1/events/status`` shows.
+
+How the child logs is the starter's to say: the service passes its own setup
+(service/logs.py, one JSON object a line), so events/ need not know the service.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 import orjson
@@ -47,15 +51,19 @@ log = logging.getLogger("profitpool.events")
 class EventsWorker:
     """The child process that sends events out (see the module docstring)."""
 
-    def __init__(self, db_url: str, options: EventsOptions) -> None:
+    def __init__(self, db_url: str, options: EventsOptions,
+                 configure_logging: Callable[[], None]) -> None:
+        """``configure_logging`` runs first in the child: a module-level function, since
+        the child is spawned and gets it by name."""
         self.db_url = db_url
         self.options = options
+        self.configure_logging = configure_logging
         self.process: multiprocessing.process.BaseProcess | None = None
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
         self.process = context.Process(target=main, args=(self.db_url, self.options,
-                                                          os.getpid()),
+                                                          os.getpid(), self.configure_logging),
                                        name="profitpool-events", daemon=True)
         self.process.start()
 
@@ -78,10 +86,9 @@ class EventsWorker:
         process.close()
 
 
-def main(db_url: str, options: EventsOptions, parent: int) -> None:
+def main(db_url: str, options: EventsOptions, parent: int,
+         configure_logging: Callable[[], None]) -> None:
     """The child's entry point."""
-    from ..service.logs import configure_logging
-
     configure_logging()
     # Order-taking comes first: under a burst the events wait, durable in the outbox,
     # and catch up; the service does not slow down to send them.

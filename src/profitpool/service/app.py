@@ -1,8 +1,9 @@
 """The FastAPI application: wiring, lifespan, the body limit, the error handlers.
 
-:func:`create_app` builds the one app the CLI serves and the tests run; the
-log is opened (restart checks included) when the app starts and closed, with
-its last block stored, when it stops.
+:func:`create_app` builds the API; the log is opened (restart checks
+included) when the app starts and closed, with its last block stored, when it
+stops. The pages are a layer above (web/): ``profitpool.web.create_app`` is
+this app with the pages beside the API, the one ``profitpool serve`` runs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
@@ -26,12 +26,11 @@ from ..log.writer import LogWriter
 from ..store.apikeys import KeyStore
 from ..store.database import connect, require_schema
 from ..store.repository import LogStore
-from ..web import STATIC
-from ..web import router as pages
 from ..witness.collector import CosignLoop, WitnessEndpoint
 from .auth import Authenticator, RateLimiter
 from .deps import Context
 from .errors import error_response, install
+from .logs import configure_logging
 from .readmodel import ReadModel
 from .responses import Json
 from .routes import ROUTERS
@@ -130,7 +129,7 @@ def _witnessing(settings: Settings, store: LogStore) -> CosignLoop | None:
 
 
 def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -> FastAPI:
-    """The service for the log at ``settings.db``, signed with ``settings.key``."""
+    """The API for the log at ``settings.db``, signed with ``settings.key`` (no pages)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,13 +146,13 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             anchoring = _anchoring(settings, store)
             witnessing = _witnessing(settings, store)
             sequencer.start()
-            disclosing = (DisclosureJob(store, sequencer, clock,
+            disclosing = (DisclosureJob(store, sequencer.write, clock,
                                         poll_s=settings.disclose_poll_seconds)
                           if settings.disclose else None)
             for job in (anchoring, witnessing, disclosing):
                 if job is not None:
                     job.start()
-            events = (EventsWorker(settings.db, settings.events_options())
+            events = (EventsWorker(settings.db, settings.events_options(), configure_logging)
                       if settings.webhooks or settings.events else None)
             if events is not None:
                 events.start()
@@ -189,8 +188,6 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
 
     for router in ROUTERS:
         app.include_router(router)
-    app.include_router(pages)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     add_event_docs(app)
     return app

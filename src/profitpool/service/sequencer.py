@@ -181,6 +181,25 @@ class Sequencer:
     def put(self, request: Request) -> None:
         self._queue.put(request)
 
+    def write(self, command: dict[str, Any], timeout: float = 60.0) -> Outcome:
+        """Write one command from another thread (a background job), like any request,
+        and wait for its answer: once its block is durable, or its refusal.
+
+        Raises:
+            TimeoutError: no answer within ``timeout`` seconds.
+        """
+        done = threading.Event()
+        outcomes: list[Outcome] = []
+
+        def deliver(result: list[Outcome]) -> None:
+            outcomes.extend(result)
+            done.set()
+
+        self.put(Request([command], [None], deliver))
+        if not done.wait(timeout):
+            raise TimeoutError(f"the sequencer did not answer within {timeout:g} s")
+        return outcomes[0]
+
     # the thread --------------------------------------------------------------
     def _run(self) -> None:
         while True:

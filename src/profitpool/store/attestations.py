@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from ..events.domain import anchor_event
-from ..events.outbox import Outbox
+from .outbox import OutboxRow, OutboxStore
 from .schema import anchors, cosignatures
 
 
@@ -51,13 +50,14 @@ class AttestationStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._outbox = Outbox(engine)
+        self._outbox = OutboxStore(engine)
 
-    def add_anchor(self, record: AnchorRecord) -> None:
-        """Record an anchor and, in the same transaction, its ``checkpoint.anchored`` event."""
+    def add_anchor(self, record: AnchorRecord, event: OutboxRow) -> None:
+        """Record an anchor and, in the same transaction, its ``checkpoint.anchored`` event
+        (``events.domain.anchor_event(record)``)."""
         with self.engine.begin() as connection:
             connection.execute(anchors.insert().values(**_fields(record)))
-            self._outbox.insert(connection, [anchor_event(record)])
+            self._outbox.insert(connection, [event])
 
     def anchors(self, limit: int | None = None, newest_first: bool = False) -> list[AnchorRecord]:
         order = anchors.c.tree_size.desc() if newest_first else anchors.c.tree_size

@@ -17,9 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..chain.block import BlockHeader
-from ..events.domain import OutboxRow
-from ..events.outbox import Outbox
 from .database import StoreError, connect, describe_error, driver_insert, require_schema
+from .outbox import OutboxRow, OutboxStore
 from .schema import (
     block_stats,
     blocks,
@@ -48,7 +47,7 @@ class BlockExtras:
     ``parties`` are (party, entry index) pairs; ``stats`` is the pool, total
     shares, index and exits so far after the block; ``answers`` are the service's first
     answers to idempotent requests (scope, key, request hash, status, body); ``events``
-    are the block's domain events, for the outbox (events/).
+    are the block's domain events, for the outbox (built by events/domain.py).
     """
 
     parties: list[tuple[str, int]]
@@ -74,7 +73,7 @@ class LogStore:
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self._insert_entries = driver_insert(engine, "entries", ("idx", "data"))
         self._insert_parties = driver_insert(engine, "entry_parties", ("party", "idx"))
-        self.outbox = Outbox(engine)
+        self.outbox = OutboxStore(engine)
 
     # meta ---------------------------------------------------------------
     def meta(self) -> dict[str, str]:

@@ -15,7 +15,7 @@ The service keeps ``api_keys`` (hashes only) and ``idempotency`` (the first
 answer to each idempotent request, stored with the block that made it).
 ``anchors`` and ``cosignatures`` record what others attested about the log:
 checkpoints published on a chain, and witnesses' cosignatures.
-``events`` is the outbox of domain events (events/), written in the same
+``events`` is the outbox of domain events (built by events/), written in the same
 transaction as the block (or the anchor) they tell of; ``webhook_endpoints``
 and ``webhook_deliveries`` are who hears of them and every attempt to tell them.
 
@@ -169,7 +169,8 @@ pol_tiles = Table(
     Column("tile_index", BigInteger, primary_key=True, autoincrement=False),
     Column("data", LargeBinary, nullable=False),
 )
-"""A month's proof-of-liabilities tree, as tiles of 256 records (disclosure/pol.py)."""
+"""A month's proof-of-liabilities tree, as tiles of 256 records (disclosure/pol.py lays
+them out, store/disclosures.py stores them)."""
 
 pol_members = Table(
     "pol_members", metadata,
@@ -196,7 +197,8 @@ events = Table(
     Column("parties", Text, nullable=False),
     Column("body", LargeBinary, nullable=True),
 )
-"""The outbox (events/outbox.py): one row per domain event, in commit order (``seq``).
+"""The outbox (store/outbox.py; events/ builds its rows and reads them back as events):
+one row per domain event, in commit order (``seq``).
 ``parties`` is " party party " ("" for a public event); ``body`` is null for an event
 told by a log entry's effect (it is rebuilt from the entry, byte for byte)."""
 
@@ -218,9 +220,9 @@ webhook_endpoints = Table(
     Column("next_attempt_us", BigInteger, nullable=True),
     Column("created_us", BigInteger, nullable=False),
 )
-"""Webhook endpoints (events/endpoints.py). ``owner`` is "admin" or the party
-("merchant:<id>", "lender:<id>"); ``types`` a JSON list of event types or patterns;
-``cursor`` the last event seq delivered (or passed over by the filter)."""
+"""Webhook endpoints (store/webhooks.py; events/endpoints.py checks them). ``owner`` is
+"admin" or the party ("merchant:<id>", "lender:<id>"); ``types`` a JSON list of event
+types or patterns; ``cursor`` the last event seq delivered (or passed over by the filter)."""
 
 webhook_deliveries = Table(
     "webhook_deliveries", metadata,

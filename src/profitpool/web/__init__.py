@@ -1,16 +1,10 @@
-"""The web pages, served by ``profitpool serve`` beside the API (no network at run time)."""
+"""The web pages, served by ``profitpool serve`` beside the API (no network at run time).
 
-from fastapi import APIRouter
+    from profitpool.service import Settings
+    from profitpool.web import create_app
+    app = create_app(Settings(db="sqlite:///profitpool.db"))  # the API and the pages
+"""
 
-from . import console, merchant, pages, wallet
-from .pages import HERE
+from .app import STATIC, create_app, router
 
-STATIC = HERE / "static"
-
-router = APIRouter()
-router.include_router(pages.router)
-router.include_router(wallet.router)
-router.include_router(merchant.router)
-router.include_router(console.router)
-
-__all__ = ["STATIC", "router"]
+__all__ = ["STATIC", "create_app", "router"]
