@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from profitpool.batch import apply_lines, write_json
 from profitpool.cli import main
 from profitpool.engine import summary
+from profitpool.texts import BURN_NOTE
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -50,7 +51,7 @@ def test_readable_summary_shows_tables_rejections_and_the_burn_note() -> None:
     result = CliRunner().invoke(main, ["apply", str(EXAMPLES / "worked.jsonl")])
     assert result.exit_code == 0
     for text in ("16.60", "47.4700", "0.349694", "u1", "10.8900", "Rejected lines",
-                 "invalid_amount", "already_burned", "does not change any holding's value"):
+                 "invalid_amount", "already_burned", BURN_NOTE.en):
         assert text in result.output, text
 
 

@@ -23,7 +23,7 @@ LAYERS: dict[str, int] = {
     # units, time, the rule set, errors, small pure utilities; "profitpool" is the
     # package's own __init__ (__version__)
     "profitpool": CORE, "money": CORE, "times": CORE, "rules": CORE, "errors": CORE,
-    "gcpause": CORE,
+    "gcpause": CORE, "texts": CORE,
     "engine": ENGINE,
     "chain": CHAIN,
     "store": STORE,

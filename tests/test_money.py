@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,8 +11,12 @@ from hypothesis import strategies as st
 from profitpool.errors import Rejected
 from profitpool.money import (
     INDEX_SCALE,
+    format_cny,
     format_fen,
+    format_index,
+    format_percent,
     format_points,
+    format_price,
     format_rational,
     parse_decimal,
     parse_money,
@@ -20,6 +26,7 @@ from profitpool.money import (
     round_half_up,
     shares_for_points,
 )
+from profitpool.times import format_period
 
 
 @given(st.integers(min_value=0, max_value=10**18 - 1))
@@ -86,3 +93,25 @@ def test_rationals_print_exactly() -> None:
     assert format_rational(parse_decimal("0.210", "invalid_rules")) == "0.21"
     assert format_rational((1, 3)) == "0.333333333333"
     assert format_rational((3, 1)) == "3"
+
+
+@pytest.mark.parametrize(("value", "shown", "half_up"), [
+    (Fraction(1, 4), "25.0%", "25.0%"), (Fraction(1225, 10_000), "12.2%", "12.3%"),
+    (Fraction(-1, 3), "-33.3%", "-33.3%"), (Fraction(-1225, 10_000), "-12.2%", "-12.3%"),
+    (Fraction(-4, 100_000), "0.0%", "0.0%"), (Fraction(999_951, 1_000_000), "99.9%", "100.0%"),
+    (0, "0.0%", "0.0%"), (3, "300.0%", "300.0%"),
+])
+def test_percentages_truncate_toward_zero_unless_asked_to_round_half_up(
+        value: Fraction | int, shown: str, half_up: str) -> None:
+    assert format_percent(value) == shown
+    assert format_percent(value, half_up=True) == half_up
+
+
+def test_each_unit_has_one_formatter() -> None:
+    assert format_cny(-123_456_789) == "-1,234,567.89" and format_cny(5) == "0.05"
+    assert format_price(349_694) == "0.349694" and format_price(-1_500) == "-0.001500"
+    assert format_index(99 * 10**22) == "0.990000000000"
+    assert format_index(99 * 10**22 + 1, 24) == "0.990000000000000000000001"
+    assert format_period((2026, 1)) == "2026-01"
+    assert format_percent(Fraction(1, 8), 2) == "12.50%"
+    assert format_percent(Fraction(1, 5), 0) == "20%"

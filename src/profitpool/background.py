@@ -1,11 +1,13 @@
 """A job that runs in a thread of its own, on a schedule, retrying with backoff.
 
-Anchoring (anchor/publisher.py) and collecting witnesses' cosignatures
-(witness/collector.py) are such jobs: they talk to other machines that may be
-down, and must never hold up the sequencer. Each gives a ``due`` check and a
-``step``; this runs them every ``poll_s`` seconds, and after a failure waits
-twice as long each time (up to ``max_backoff_s``), logging what failed and
-keeping it in :attr:`RetryingLoop.status` for the API and the console.
+Anchoring (anchor/publisher.py), collecting witnesses' cosignatures
+(witness/collector.py) and the monthly disclosure (disclosure/job.py) are such
+jobs: they talk to other machines that may be down, or take long, and must
+never hold up the sequencer. Each subclasses :class:`Job` with a ``due`` check
+and a ``run_once``; a :class:`RetryingLoop` runs them every ``poll_s``
+seconds, and after a failure waits twice as long each time (up to
+``max_backoff_s``), logging what failed and keeping it in :class:`JobStatus`
+for the API and the console.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 @dataclass
 class JobStatus:
-    """What a background job is doing, for /v1/anchors and the console."""
+    """What a background job is doing, for the API (/v1/anchors, ...) and the console."""
 
     enabled: bool = True
     last_success_us: int | None = None

@@ -20,6 +20,7 @@ checks.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from math import gcd
 from typing import Final
 
@@ -132,6 +133,43 @@ def group_thousands(decimal: str) -> str:
         digits = digits[:-3]
     groups.insert(0, digits)
     return sign + ",".join(groups) + dot + fraction
+
+
+def format_cny(fen: int) -> str:
+    """Fen as CNY with thousands separators, for people: -1234560 -> '-12,345.60'."""
+    return group_thousands(format_fen(fen))
+
+
+def format_price(micro: int) -> str:
+    """A price (CNY per point) in millionths, with 6 decimals: 349694 -> '0.349694'.
+
+    Negative only for a change of price: -1500 -> '-0.001500'.
+    """
+    if micro < 0:
+        return "-" + format_scaled(-micro, 1_000_000, PRICE_DECIMALS)
+    return format_scaled(micro, 1_000_000, PRICE_DECIMALS)
+
+
+def format_index(index_units: int, decimals: int = INDEX_DECIMALS) -> str:
+    """The index (points per share, in 1/10^24), truncated: 12 decimals as shown, 24 exact."""
+    return format_scaled(index_units, INDEX_SCALE, decimals)
+
+
+def format_percent(value: Fraction | int, decimals: int = 1, *, half_up: bool = False) -> str:
+    """A ratio as a percentage: 1/4 -> '25.0%', -1/3 -> '-33.3%'.
+
+    Truncated toward zero, like the figures of the pages and the simulator; with
+    ``half_up`` rounded half away from zero (四舍五入), as the monthly disclosure
+    shows shares of the whole (0.1225 -> '12.3%').
+    """
+    scaled = Fraction(value) * 100 * 10**decimals
+    if half_up:
+        units = int(abs(scaled) + Fraction(1, 2)) * (-1 if scaled < 0 else 1)
+    else:
+        units = int(scaled)  # int() truncates toward zero
+    sign = "-" if units < 0 else ""
+    whole, rest = divmod(abs(units), 10**decimals)
+    return f"{sign}{whole}.{rest:0{decimals}d}%" if decimals else f"{sign}{whole}%"
 
 
 def format_points(point_units: int) -> str:

@@ -75,6 +75,11 @@ def shanghai_month(micros: int) -> tuple[int, int]:
     return local.year, local.month
 
 
+def format_period(period: tuple[int, int]) -> str:
+    """A month (year, month) as ``YYYY-MM``: (2026, 1) -> '2026-01'."""
+    return f"{period[0]:04d}-{period[1]:02d}"
+
+
 def parse_period(text: object) -> tuple[int, int]:
     """Parse a burn period ``YYYY-MM`` into (year, month).
 

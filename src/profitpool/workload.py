@@ -16,6 +16,8 @@ from itertools import islice
 from random import Random
 from typing import Any
 
+from .times import format_period
+
 Command = dict[str, Any]
 SHANGHAI = timezone(timedelta(hours=8))
 START = datetime(2026, 1, 1, tzinfo=SHANGHAI)
@@ -85,7 +87,7 @@ class Stream:
             moment = START + timedelta(seconds=self.seconds)
             at = moment.isoformat()
             if (moment.year, moment.month) != self.month:
-                yield {"op": "burn", "period": "{:04d}-{:02d}".format(*self.month), "at": at}
+                yield {"op": "burn", "period": format_period(self.month), "at": at}
                 self.month = (moment.year, moment.month)
             draw = rng.random()
             if draw < orders or self.members < 2:

@@ -32,15 +32,15 @@ from ..engine import Command, Effect, LotPart
 from ..engine import commands as cmd
 from ..engine import effects as fx
 from ..money import (
-    INDEX_SCALE,
     Rational,
     format_fen,
+    format_index,
     format_points,
+    format_price,
     format_rational,
-    format_scaled,
 )
 from ..rules import Rules
-from ..times import format_time
+from ..times import format_period, format_time
 
 _SORTED: Final = orjson.OPT_SORT_KEYS
 
@@ -137,7 +137,7 @@ _COMMANDS: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {
         "points": _points_or_all(c.points),
     },
     cmd.Burn: lambda c: {
-        "at": _at(c), "op": "burn", "period": "{:04d}-{:02d}".format(*c.period),
+        "at": _at(c), "op": "burn", "period": format_period(c.period),
     },
     cmd.Transfer: lambda c: {
         "at": _at(c), "from": c.sender, "id": c.id, "op": "transfer",
@@ -156,7 +156,7 @@ _COMMANDS: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {
         "reference": c.reference,
     },
     cmd.PublishDisclosure: lambda c: {
-        "at": _at(c), "op": "disclosure", "period": "{:04d}-{:02d}".format(*c.period),
+        "at": _at(c), "op": "disclosure", "period": format_period(c.period),
         "pol_root": c.pol_root, "pol_total": format_fen(c.pol_total),
         "report_sha256": c.report_sha256,
     },
@@ -184,11 +184,7 @@ def _trigger(value: Rational) -> str:
 
 
 def _index(units: int) -> str:
-    return format_scaled(units, INDEX_SCALE, 24)
-
-
-def _price(micro: int) -> str:
-    return format_scaled(micro, 1_000_000, 6)
+    return format_index(units, 24)  # exact: every digit of the fixed point
 
 
 def _parts(parts: tuple[LotPart, ...]) -> list[dict[str, Any]]:
@@ -214,7 +210,7 @@ _FIELD_FORMATS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "payment", "transfer", "sender", "receiver", "name", "industry", "exit_basis",
         "period", "lot", "new_lot", "custody", "reference", "report_sha256", "pol_root")},
     "points": ("points", format_points),
-    "price_micro": ("price", _price),
+    "price_micro": ("price", format_price),
     "trigger": ("trigger", _trigger),
     "parts": ("parts", _parts),
     "lots": ("lots", list),
@@ -278,7 +274,7 @@ _SCHEMA_OF: Final[dict[Any, dict[str, Any]]] = {
                   "description": "ISO 8601, Asia/Shanghai"},
     format_points: {"type": "string", "pattern": r"^[0-9]+\.[0-9]{4}$",
                     "description": "points, exactly 4 decimals"},
-    _price: {"type": "string", "pattern": r"^[0-9]+\.[0-9]{6}$"},
+    format_price: {"type": "string", "pattern": r"^[0-9]+\.[0-9]{6}$"},
     _trigger: {"type": "string", "pattern": "^[0-9]+/[0-9]+$",
                "description": "fen per share at which the lot exits, numerator/denominator"},
     _parts: {"type": "array", "items": {

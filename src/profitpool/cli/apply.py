@@ -15,9 +15,9 @@ from ..batch import BatchResult, apply_lines, write_json
 from ..chain.block import BlockHeader
 from ..engine import view
 from ..log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY, LogWriter
+from ..texts import BURN_NOTE
 from .common import KEEP_UNTIL_EXIT, clean_errors, count, db_option, key_option
 
-BURN_NOTE = "A burn raises the price per point but does not change any holding's value."
 REJECTED_STATUS: Final = 3
 """The exit status of ``apply --strict`` when a line was rejected."""
 
@@ -158,7 +158,7 @@ def _print_summary(result: BatchResult, limit: int) -> None:
     pool.add_row("paid to merchants", totals["paid_merchants"])
     pool.add_row("paid to lenders", totals["paid_lenders"])
     console.print(pool)
-    console.print(f"[dim]{BURN_NOTE}[/]")
+    console.print(f"[dim]{BURN_NOTE.en}[/]")
 
     _print_rows(console, "Members", ("member", "points", "value", "paid"),
                 view.members(ledger), len(ledger.members), limit)

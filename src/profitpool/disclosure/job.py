@@ -16,7 +16,7 @@ from typing import Any
 
 from ..background import Job
 from ..store.repository import LogStore
-from ..times import shanghai_month
+from ..times import format_period, shanghai_month
 from .month import month_range
 from .publish import prepare, save, stored_report, unsave
 
@@ -41,7 +41,7 @@ class DisclosureJob(Job):
 
     def due(self) -> bool:
         period = self._last_month()
-        text = f"{period[0]:04d}-{period[1]:02d}"
+        text = format_period(period)
         first = self.store.block(1)
         if first is None or first.header.time >= month_range(period)[1]:
             return False  # the program started after that month

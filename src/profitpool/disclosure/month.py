@@ -20,11 +20,11 @@ import orjson
 
 from ..engine import Ledger, execute, parse_command
 from ..engine import effects as fx
-from ..engine.view import format_price, head
+from ..engine.view import head
 from ..log.genesis import genesis_ledger
-from ..money import INDEX_SCALE, format_fen, price_micro
+from ..money import INDEX_SCALE, format_fen, format_index, format_price, price_micro
 from ..store.repository import LogStore
-from ..times import format_time, month_start
+from ..times import format_period, format_time, month_start
 
 BANDS_FEN = (100, 1_000, 10_000)
 """Holding-size bands: below 1.00, 1.00-10.00, 10.00-100.00, 100.00 and above (CNY)."""
@@ -72,7 +72,7 @@ def month_figures(store: LogStore, period: tuple[int, int], now_us: int) -> Mont
     Raises:
         MonthError: the month has not ended by ``now_us``, or ends before the log starts.
     """
-    text = f"{period[0]:04d}-{period[1]:02d}"
+    text = format_period(period)
     try:
         start, end = month_range(period)
     except ValueError:  # year 0000, or a December whose next month is past 9999
@@ -152,8 +152,7 @@ def _add(figures: MonthFigures, effects: list[Any], at: int) -> None:
 
 
 def _index(units: int) -> str:
-    whole, rest = divmod(units * 10**12 // INDEX_SCALE, 10**12)
-    return f"{whole}.{rest:012d}"
+    return format_index(units)
 
 
 def holdings(ledger: Ledger) -> list[tuple[str, int]]:

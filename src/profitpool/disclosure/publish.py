@@ -28,12 +28,12 @@ from ..store.disclosures import (
     StoredReport,
 )
 from ..store.repository import LogStore
+from ..texts import BURN_NOTE
 from . import pol
 from .month import MonthFigures, holders_figures, holdings, ledger_head, month_figures
 
 POL_SECRET_META = "pol_secret"
 PSEUDONYM_META = "pseudonym_key"
-BURN_NOTE = "A burn raises the price per point but changes no holding's value."
 NO_PROMISE = "This report states facts and promises no return; the price can fall."
 
 
@@ -161,7 +161,7 @@ def assemble(store: LogStore, figures: MonthFigures, tree: pol.PolTree) -> dict[
             "root": tree.root.hex(), "total": format_fen(tree.total_fen),
             "leaves": tree.leaf_count, "members": len(tree.member_ids),
             "pool": end["pool"], "covered": ledger.pool >= tree.total_fen},
-        "notes": {"burn": BURN_NOTE, "no_promise": NO_PROMISE},
+        "notes": {"burn": BURN_NOTE.en, "no_promise": NO_PROMISE},
     }
 
 

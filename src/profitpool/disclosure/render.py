@@ -11,7 +11,6 @@ the same bytes: the page has no clock in it, and the PDF is written with reportl
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -23,8 +22,9 @@ from xml.sax.saxutils import escape
 import jinja2
 from markupsafe import Markup
 
-from ..money import group_thousands
+from ..money import format_percent, group_thousands
 from ..rules import RULE_LABELS
+from ..texts import BURN_NOTE as BURN_SENTENCE
 
 
 class Bi(NamedTuple):
@@ -96,23 +96,15 @@ def money(text: object, what: str = "money") -> str:
     return group_thousands(str(text))
 
 
-def _tenths_of_percent(value: Fraction) -> tuple[str, int]:
-    """Sign and |value| in tenths of a percent, rounded half up (away from zero)."""
-    tenths = math.floor(abs(value) * 1000 + Fraction(1, 2))
-    return ("-" if value < 0 and tenths else ""), tenths
-
-
 def percent(text: object, what: str = "share") -> str:
-    """A decimal fraction as a percentage with one decimal: ``"0.123456"`` → ``"12.3%"``."""
-    sign, tenths = _tenths_of_percent(_fraction(text, what))
-    return f"{sign}{tenths // 10}.{tenths % 10}%"
+    """A decimal fraction as a percentage with one decimal, rounded half up:
+    ``"0.1225"`` → ``"12.3%"``."""
+    return format_percent(_fraction(text, what), half_up=True)
 
 
 def _rate_percent(value: Fraction) -> str:
     """A rate as a short percentage: 1/5 → ``"20%"``, 0.125 → ``"12.5%"``."""
-    sign, tenths = _tenths_of_percent(value)
-    whole, rest = divmod(tenths, 10)
-    return f"{sign}{whole}%" if rest == 0 else f"{sign}{whole}.{rest}%"
+    return format_percent(value, half_up=True).replace(".0%", "%")
 
 
 def _plain(value: object) -> Text:
@@ -154,8 +146,7 @@ def _text(value: object) -> Cell:
 TITLE = Bi("月度公示", "Monthly disclosure")
 NO_PROMISE = Bi("本报告只陈述事实，不承诺任何收益。",
                 "This report states facts and promises no return.")
-BURN_NOTE = Bi("销毁会抬高积分价格，但不会改变任何持有人的积分价值。",
-               "A burn raises the price per point but changes no holding's value.")
+BURN_NOTE = Bi(*BURN_SENTENCE)
 LANG_SWITCH = Bi("English", "中文")
 
 COUNT = Bi("笔数", "Count")

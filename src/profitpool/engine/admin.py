@@ -7,7 +7,7 @@ API keys), so a lender cannot take a merchant's id: ``duplicate_id``.
 from __future__ import annotations
 
 from ..errors import Rejected
-from ..times import shanghai_month
+from ..times import format_period, shanghai_month
 from .commands import (
     Burn,
     ChangeRules,
@@ -63,8 +63,7 @@ def burn(ledger: Ledger, command: Burn, effects: list[Effect]) -> None:
     no holding's value changes, so a burn never triggers an exit. A period that
     has not started yet cannot be burned.
     """
-    year, month = command.period
-    period = f"{year:04d}-{month:02d}"
+    period = format_period(command.period)
     if command.period > shanghai_month(command.at):
         raise Rejected("invalid_period", f"{period} has not started yet")
     if period in ledger.burned:
@@ -103,5 +102,5 @@ def publish_disclosure(ledger: Ledger, command: PublishDisclosure, effects: list
     """Record a month's report hash and PoL root, once per month; nothing else changes."""
     ledger.disclosures[command.period] = command
     effects.append(DisclosurePublished(
-        "{:04d}-{:02d}".format(*command.period), command.report_sha256, command.pol_root,
+        format_period(command.period), command.report_sha256, command.pol_root,
         command.pol_total, ledger.pool))

@@ -15,15 +15,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..money import (
-    INDEX_DECIMALS,
-    INDEX_SCALE,
     format_fen,
+    format_index,
     format_points,
-    format_scaled,
+    format_price,
     points_for_shares,
     price_micro,
 )
-from ..times import format_time
+from ..times import format_period, format_time
 from .state import NO_TIME, Ledger, Member, OrderRecord
 
 
@@ -34,17 +33,13 @@ def value_of(ledger: Ledger, shares: int) -> int:
     return shares * ledger.pool // ledger.total_shares
 
 
-def format_price(micro: int) -> str:
-    return format_scaled(micro, 1_000_000, 6)
-
-
 def head(ledger: Ledger) -> dict[str, Any]:
     """Pool, supply, price, index and exit count, as displayed."""
     return {
         "pool": format_fen(ledger.pool),
         "supply": format_points(points_for_shares(ledger.total_shares, ledger.index)),
         "price": format_price(price_micro(ledger.pool, ledger.total_shares, ledger.index)),
-        "index": format_scaled(ledger.index, INDEX_SCALE, INDEX_DECIMALS),
+        "index": format_index(ledger.index),
         "exits": ledger.exits,
     }
 
@@ -152,7 +147,7 @@ def dump_state(ledger: Ledger) -> dict[str, Any]:
         "transfers": {key: _plain(value) for key, value in sorted(ledger.transfers.items())},
         "burned": dict(sorted(ledger.burned.items())),
         "custody": {key: _plain(value) for key, value in sorted(ledger.custody.items())},
-        "disclosures": {"{:04d}-{:02d}".format(*key): _plain(value)
+        "disclosures": {format_period(key): _plain(value)
                         for key, value in sorted(ledger.disclosures.items())},
     }
 

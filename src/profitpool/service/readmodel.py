@@ -19,16 +19,18 @@ from typing import Any, NamedTuple
 from ..engine.effects import Effect
 from ..engine.state import Ledger, Lot
 from ..money import (
-    INDEX_DECIMALS,
     INDEX_SCALE,
     SHARE_SCALE,
     format_fen,
+    format_index,
     format_points,
+    format_price,
     format_rational,
     format_scaled,
     points_for_shares,
     price_micro,
 )
+from ..texts import BURN_NOTE
 from ..times import format_time
 
 
@@ -256,10 +258,9 @@ def pool_figures(pool: int, total_shares: int, index_units: int) -> dict[str, st
     return {
         "pool": format_fen(pool),
         "supply": format_points(points_for_shares(total_shares, index_units)),
-        "price": format_scaled(price_micro(pool, total_shares, index_units), 1_000_000, 6),
-        "value_per_point": format_scaled(price_micro(pool, total_shares, INDEX_SCALE),
-                                         1_000_000, 6),
-        "index": format_scaled(index_units, INDEX_SCALE, INDEX_DECIMALS),
+        "price": format_price(price_micro(pool, total_shares, index_units)),
+        "value_per_point": format_price(price_micro(pool, total_shares, INDEX_SCALE)),
+        "index": format_index(index_units),
     }
 
 
@@ -276,7 +277,7 @@ def head_json(head: Head) -> dict[str, Any]:
         "time": None if head.now is None else format_time(head.now),
         "block": head.height,
         "tree_size": head.tree_size,
-        "note": "A burn raises the price per point but changes no holding's value.",
+        "note": BURN_NOTE.en,
     }
 
 

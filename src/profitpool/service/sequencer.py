@@ -45,7 +45,7 @@ from ..engine.effects import Effect
 from ..errors import ProfitpoolError, Rejected
 from ..log.writer import LogWriter
 from ..money import format_fen, format_points, points_for_shares
-from ..times import format_time, parse_time, shanghai_month
+from ..times import format_period, format_time, parse_time, shanghai_month
 from .errors import error_body, status_of
 from .readmodel import ReadModel
 
@@ -397,8 +397,8 @@ class Sequencer:
         now = max(self.clock(), writer.ledger.now)
         commands: list[dict[str, Any]] = []
         if self.auto_burn and self._first_time is not None:
-            commands.extend({"op": "burn", "period": f"{year:04d}-{month:02d}"}
-                            for year, month in self._due_burns(writer, now))
+            commands.extend({"op": "burn", "period": format_period(month)}
+                            for month in self._due_burns(writer, now))
         pending = writer.ledger.pending
         if not commands and pending and pending[0][0] <= now:
             commands.append({"op": "tick"})
@@ -424,7 +424,7 @@ class Sequencer:
         month = shanghai_month(self._first_time)
         due = []
         while month < current:
-            if f"{month[0]:04d}-{month[1]:02d}" not in writer.ledger.burned:
+            if format_period(month) not in writer.ledger.burned:
                 due.append(month)
             month = _next_month(*month)
         return due

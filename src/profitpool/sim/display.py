@@ -1,10 +1,9 @@
 """How the report writes numbers: the same strings in the verdicts, tables and JSON text.
 
-Money is CNY with 2 decimals and thousands separators (from integer fen,
-through :func:`profitpool.money.format_fen`); a price has 6 decimals
-(truncated, as everywhere in profitpool); a percentage has 1 decimal,
-truncated toward zero, like the explorer's analytics. A missing ratio (0/0)
-is an em dash, never a made-up zero.
+Money, prices and percentages are written by profitpool.money's formatters,
+the ones the pages and the disclosure use: money is CNY with 2 decimals and
+thousands separators, a price has 6 decimals, a percentage 1, all truncated.
+A missing ratio (0/0) is an em dash, never a made-up zero.
 """
 
 from __future__ import annotations
@@ -12,23 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from ..money import format_fen, format_scaled
+from ..money import format_cny, format_percent, format_price
 
 DASH = "—"
 
-
-def cny(fen: int) -> str:
-    """Fen as CNY with separators: 1234560 -> '12,345.60'."""
-    text = format_fen(abs(fen))
-    whole, _, cents = text.partition(".")
-    return f"{'-' if fen < 0 else ''}{int(whole):,}.{cents}"
-
-
-def price(micro: int) -> str:
-    """A price (or a launch point's value) in millionths of a CNY: 349694 -> '0.349694'."""
-    if micro < 0:
-        return "-" + format_scaled(-micro, 1_000_000, 6)
-    return format_scaled(micro, 1_000_000, 6)
+cny = format_cny
+"""Fen as CNY with separators: 1234560 -> '12,345.60'."""
+price = format_price
+"""A price (or a launch point's value) in millionths of a CNY: 349694 -> '0.349694'."""
 
 
 def points(units: int) -> str:
@@ -40,9 +30,7 @@ def pct(value: Fraction | float | None) -> str:
     """A ratio as a percentage with one decimal, truncated toward zero: 1/4 -> '25.0%'."""
     if value is None:
         return DASH
-    tenths = int(Fraction(value) * 1000)  # int() truncates toward zero
-    sign = "-" if tenths < 0 else ""
-    return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}%"
+    return format_percent(Fraction(value))
 
 
 def pct_size(value: Fraction | float) -> str:

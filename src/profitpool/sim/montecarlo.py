@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from ..errors import ProfitpoolError
+from ..times import format_period
 from .model import simulate_run
 from .results import RunResult, Simulation, point_label
 from .scenario import Scenario, ScenarioError, with_override
@@ -197,7 +198,7 @@ def simulate(scenario: Scenario, tasks: list[Task], results: list[RunResult],
     return Simulation(
         scenario=scenario.name, title=scenario.title, description=scenario.description,
         source=scenario.source, months=scenario.months,
-        start=f"{scenario.start[0]:04d}-{scenario.start[1]:02d}", points=points, swept=swept,
+        start=format_period(scenario.start), points=points, swept=swept,
         runs=results, collapse_month=scenario.collapse_month,
         bank_run_month=scenario.bank_run_month, advertised_multiple=advertised,
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from ..rules import RULE_LABELS
+from ..texts import BURN_NOTE
 from .analysis import PointAnalysis
 from .display import DASH, cny, number, pct, price
 from .redlines import DISCLAIMER, RedLine
@@ -21,9 +22,6 @@ from .results import Simulation
 from .sensitivity import SensitivityRow
 from .verdicts import Verdict, remainder_text
 
-BURN_NOTE = ("销毁会抬高积分价格，但不会改变任何持有人的积分价值。",
-             "A burn raises the price per point but changes no holding's value.")
-"""RULES.md section 4 (burn): said wherever the price is shown."""
 NO_PROMISE = ("本报告只陈述模拟得出的事实与数据，不承诺任何收益；积分价格可能下跌。",
               "This report states facts and figures from simulated runs and promises no "
               "return; the price can fall.")

@@ -1,8 +1,12 @@
 """Reading and writing the log tables.
 
-Writes happen in exactly one place, :meth:`LogStore.append_block`: the
-block's entries, its header and signature, and the tiles it changed, in one
-transaction. Readers stream entries in index order without loading the log.
+A block is written in exactly one place, :meth:`LogStore.append_block`: its
+entries, header and signature, the tiles it changed, and what readers need
+beside them (who each entry concerns, the pool after it, the first answers to
+idempotent requests, the block's domain events), in one transaction. Besides
+blocks, only the log's meta values (:meth:`LogStore.set_meta`) and signed
+snapshots (:meth:`LogStore.put_snapshot`) are written here. Readers stream
+entries in index order without loading the log.
 """
 
 from __future__ import annotations

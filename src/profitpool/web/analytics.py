@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ..engine.state import REFUNDED
-from ..money import format_fen
+from ..money import format_fen, format_percent
 from ..service.readmodel import OrderView
-from ..times import shanghai_month
+from ..times import format_period, shanghai_month
 
 Month = tuple[int, int]
 
@@ -23,12 +24,7 @@ def percent(numerator: int, denominator: int) -> str:
     """``numerator / denominator`` as a percentage with one decimal, truncated ("—" for 0/0)."""
     if denominator == 0:
         return "—"
-    tenths = numerator * 1000 // denominator
-    return f"{tenths // 10}.{tenths % 10}%"
-
-
-def _label(month: Month) -> str:
-    return f"{month[0]:04d}-{month[1]:02d}"
+    return format_percent(Fraction(numerator, denominator))
 
 
 def _months_between(first: Month, last: Month) -> int:
@@ -70,13 +66,13 @@ def analyse(orders: Iterable[OrderView]) -> Analytics:
         assert last is not None
         retained = [percent(came_back[cohort][offset], cohort_size[cohort])
                     for offset in range(1, _months_between(cohort, last) + 1)]
-        cohort_rows.append({"month": _label(cohort), "customers": cohort_size[cohort],
+        cohort_rows.append({"month": format_period(cohort), "customers": cohort_size[cohort],
                             "retained": retained})
     by_month: dict[Month, list[int]] = defaultdict(lambda: [0, 0])
     for order in kept:
         month = shanghai_month(order.at)
         by_month[month][0 if first_month[order.member] == month else 1] += 1
-    mix = [{"month": _label(month), "new": new, "returning": returning,
+    mix = [{"month": format_period(month), "new": new, "returning": returning,
             "new_share": percent(new, new + returning)}
            for month, (new, returning) in sorted(by_month.items())]
     repeat = sum(1 for months in per_member.values() if len(months) >= 2)

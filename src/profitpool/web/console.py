@@ -17,7 +17,7 @@ from ..service.deps import Context, ContextDep, merchant_command, submit
 from ..service.readmodel import Head, value_fen
 from ..service.sequencer import IdemKey, request_digest
 from ..store.apikeys import KeyError_
-from ..times import format_time, parse_time, shanghai_day, shanghai_month
+from ..times import format_time, month_start, shanghai_day, shanghai_month
 from .analytics import percent
 from .pages import Lang, LangCookie, render
 from .signin import Area, add_signin_routes, form, same_site, signed_in
@@ -46,14 +46,13 @@ def health(ctx: Context) -> dict[str, Any]:
     if rate is not None:
         numerator, denominator = parse_decimal(rate, "invalid_rules")
         cap = format_fen(numerator * head.cap_base_pool // denominator)
-    year, month = shanghai_month(now)
-    month_start = parse_time(f"{year:04d}-{month:02d}-01T00:00:00+08:00")
+    month_began = month_start(*shanghai_month(now))
     largest = sum(heapq.nlargest(TOP_HOLDERS, shares))
     return {
         "pool": format_fen(head.pool), "holdings": format_fen(holdings),
         "cover": format_fen(head.pool - holdings), "covered": head.pool >= holdings,
         "withdrawn_today": format_fen(today), "cap": cap,
-        "exits_this_month": head.exits - ctx.store.exits_before(month_start),
+        "exits_this_month": head.exits - ctx.store.exits_before(month_began),
         "top": TOP_HOLDERS, "top_share": percent(largest, head.total_shares),
         "members": head.members, "time": format_time(now) if head.now is not None else "",
     }

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from ..texts import BURN_NOTE
+
 LANGUAGES: Final = ("zh", "en")
 DEFAULT: Final = "zh"
 
@@ -22,10 +24,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "supply": {"zh": "流通积分", "en": "Points in circulation"},
     "price": {"zh": "积分价格", "en": "Price per point"},
     "value_per_point": {"zh": "每积分价值(按未销毁计)", "en": "Value per point (before burns)"},
-    "burn_note": {
-        "zh": "销毁会抬高积分价格,但不会改变任何持有人的积分价值。",
-        "en": "A burn raises the price per point but changes no holding's value.",
-    },
+    "burn_note": {"zh": BURN_NOTE.zh, "en": BURN_NOTE.en},
     "no_promise": {
         "zh": "本平台只陈述事实,不承诺任何收益;积分价格可能下跌。",
         "en": "This platform states facts and promises no return; the price can fall.",
