@@ -61,10 +61,16 @@ def test_the_rules_page_names_each_rule_in_the_reader_s_language(
     chinese = client.get("/rules").text
     english = client.get("/rules", params={"lang": "en"}).text
     for name, label in RULE_LABELS.items():
-        assert f"{escape(label.zh)} <code>{name}</code>" in chinese, name
-        assert f"{escape(label.en)} <code>{name}</code>" in english, name
+        assert f'{escape(label.zh)}<code class="rule-id">{name}</code>' in chinese, name
+        assert f'{escape(label.en)}<code class="rule-id">{name}</code>' in english, name
     # the history names the changed rule too
-    assert f"{RULE_LABELS['exit_multiple'].zh} <code>exit_multiple</code> = 2.5" in chinese
+    assert (f"{RULE_LABELS['exit_multiple'].zh} <code>exit_multiple</code> = "
+            '<span class="rule-value">2.5</span>') in chinese
+    # values as people read them: a rule that is off, a yes or no, money with separators
+    assert '<td class="rule-value">不设</td>' in chinese  # withdraw_min_gain: no gate
+    assert '<td class="rule-value">否</td>' in chinese  # transfers_enabled
+    assert '<td class="rule-value">none (off)</td>' in english
+    assert '<td class="rule-value">¥10,000,000.00</td>' in english
 
 
 def test_the_explorer_is_chinese_first_and_remembers_the_switch(sqlite_service: Service) -> None:
@@ -264,6 +270,9 @@ def test_the_console_shows_the_pool_s_health_and_changes_rules_through_a_diff(
     assert page.text_content("#health-withdrawn") == "¥2.66 / ¥10.50"  # half of 21.00
     assert page.text_content("#health-top") == "100.0%"  # two holders, both in the top 10
     assert RULE_LABELS["exit_multiple"].en in page.text_content("label[for=rule-exit_multiple]")
+    # a rule that is off says so (the default: no gain gate), rather than an empty box
+    assert page.get_attribute("#rule-withdraw_min_gain", "placeholder") == \
+        CATALOGUE["rule_off"]["en"]
     page.fill("#rule-exit_multiple", "2.5")
     page.click("#review")
     assert RULE_LABELS["exit_multiple"].en in page.text_content("#diff td")

@@ -5,6 +5,7 @@ live refresh, both served from here."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -46,11 +47,29 @@ def render(request: Request, template: str, lang: str | None, cookie: str | None
     response = templates.TemplateResponse(
         request, template, {"t": translator(language), "lang": language,
                             "refusal": lambda code: message(code, language),
-                            "rule_label": lambda name: rule_label(name, language), **values},
+                            "rule_label": lambda name: rule_label(name, language),
+                            "rule_value": rule_value(language), **values},
         status_code=status)
     if lang is not None and lang == language:
         response.set_cookie("lang", language, max_age=365 * 86_400, samesite="lax")
     return response
+
+
+def rule_value(language: str) -> Callable[[str, object], str]:
+    """A rule's value as people read it: yes/no, "none" for a rule that is off, CNY with
+    separators; a rate or a count as the rule states it."""
+    t = translator(language)
+
+    def shown(name: str, value: object) -> str:
+        if value is None:
+            return t("rule_off")
+        if isinstance(value, bool):
+            return t("yes") if value else t("no")
+        if name == "max_order_amount":
+            return "¥" + group_thousands(str(value))
+        return str(value)
+
+    return shown
 
 
 @router.get("/", response_class=HTMLResponse)
