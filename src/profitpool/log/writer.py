@@ -43,7 +43,7 @@ from ..errors import ProfitpoolError, Rejected
 from ..events.domain import block_events
 from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
-from ..store.repository import BlockExtras, LogStore, StoredBlock
+from ..store.repository import BlockExtras, BlockStats, IdempotentAnswer, LogStore, StoredBlock
 from . import snapshot
 from .genesis import genesis_ledger
 from .keys import OperatorKeyError, load_key, sign_block
@@ -218,9 +218,7 @@ class LogWriter:
                 self.commit()
         return applied
 
-    def commit(
-        self, answers: list[tuple[str, str, bytes, int, bytes]] | None = None,
-    ) -> BlockHeader | None:
+    def commit(self, answers: list[IdempotentAnswer] | None = None) -> BlockHeader | None:
         """Seal the pending entries into a signed block and store it (None if none).
 
         ``answers`` (the service's first answers to idempotent requests) are
@@ -258,7 +256,8 @@ class LogWriter:
         extras = BlockExtras(
             [(party, first_index + offset)
              for offset, (_, effects) in enumerate(self.pending) for party in parties(effects)],
-            (self.ledger.pool, self.ledger.total_shares, self.ledger.index, self.ledger.exits),
+            BlockStats(self.ledger.pool, self.ledger.total_shares, self.ledger.index,
+                       self.ledger.exits),
             answers or [],
             block_events(first_index, self.pending, self.ledger, header),
         )
