@@ -11,7 +11,8 @@ pending entries are sealed into a block:
    digest;
 3. the header is signed, and so is a C2SP checkpoint for the new tree size;
    who each entry concerns (histories), the pool after the block (time
-   series) and the block's domain events (the outbox, events/) are noted;
+   series) and the rows the ``block_events`` hook gives (the outbox of
+   events/, wired by ``profitpool.bootstrap``) are noted;
 4. entries, header and changed tiles are written in one transaction.
 
 Opening a writer rebuilds the ledger (newest signed snapshot, then the
@@ -26,8 +27,9 @@ import contextlib
 import gc
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -40,7 +42,6 @@ from ..chain.tiles import TILE_WIDTH, TileWriter
 from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
 from ..engine.effects import parties
 from ..errors import ProfitpoolError, Rejected
-from ..events.domain import block_events
 from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
 from ..store.repository import BlockExtras, BlockStats, IdempotentAnswer, LogStore, StoredBlock
@@ -52,6 +53,12 @@ from .verify import linkage_problem, signature_problem
 DEFAULT_BLOCK_SIZE = 1000
 DEFAULT_SNAPSHOT_EVERY = 250_000
 CLOSE_SNAPSHOT_AFTER = 10_000
+
+BlockEvents = Callable[[int, Sequence[tuple[Command, Sequence[Effect]]], Ledger, BlockHeader],
+                       list[Any]]
+"""A hook giving the outbox rows of a block about to be stored, from its first index, its
+(command, effects) entries, the ledger after it and its header (``events.domain.block_events``
+gives ``OutboxRow``s; the log does not know what they mean, and stores them with the block)."""
 
 
 class LogError(ProfitpoolError):
@@ -65,7 +72,7 @@ class LogWriter:
         self, store: LogStore, signer: Signer, *, block_size: int = DEFAULT_BLOCK_SIZE,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         on_commit: Callable[[BlockHeader], None] | None = None,
-        fork_snapshots: bool | None = None,
+        fork_snapshots: bool | None = None, block_events: BlockEvents | None = None,
     ) -> None:
         meta = store.meta()
         self.meta = meta
@@ -85,6 +92,8 @@ class LogWriter:
         """Take snapshots in a forked child: None = only while this process has one
         thread; True = also with other threads (the service: the child touches only this
         writer's ledger and opens its own connections)."""
+        self.block_events = block_events
+        """Gives each block's outbox rows (None: the block has none)."""
         self.pending: list[tuple[Command, list[Effect]]] = []
         self.broken: ProfitpoolError | None = None
         self.last_data: list[bytes] = []
@@ -259,7 +268,8 @@ class LogWriter:
             BlockStats(self.ledger.pool, self.ledger.total_shares, self.ledger.index,
                        self.ledger.exits),
             answers or [],
-            block_events(first_index, self.pending, self.ledger, header),
+            [] if self.block_events is None else
+            self.block_events(first_index, self.pending, self.ledger, header),
         )
         try:
             self.store.append_block(block, data, self.tiles.take_dirty(), extras)
