@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -34,13 +34,13 @@ from ..chain.digest import Holdings, state_digest, touched_members
 from ..chain.merkle import leaf_hash
 from ..chain.note import NoteError, Verifier, open_checkpoint
 from ..chain.tiles import TileWriter
-from ..engine import Command, Effect, Ledger, execute, parse_command
-from ..errors import Rejected
+from ..engine import Command, Effect, Ledger
 from ..gcpause import paused_gc
 from ..store.repository import LogStore, StoredBlock
 from ..times import format_time
 from .genesis import GenesisError, genesis_ledger
 from .keys import verify_block
+from .replay import ReplayError, apply_command, read_command
 
 
 class Divergence(NamedTuple):
@@ -254,43 +254,18 @@ def check_entry(ledger: Ledger, data: bytes) -> tuple[Command, list[Effect]]:
         EntryMismatch: with the path of the first field that differs.
     """
     try:
-        command = parse_command(orjson.loads(_command_part(data)))
-    except (ValueError, KeyError, TypeError) as error:
-        raise EntryMismatch("command", f"cannot be read: {error}") from None
-    try:
-        applied = execute(ledger, command)
-    except Rejected as error:
-        raise EntryMismatch(
-            "command", f"rejected on replay ({error.code}: {error.message})"
-        ) from None
-    if applied.replay:
-        raise EntryMismatch("command", "an idempotent retry, which is never an entry")
-    replayed = entry_bytes(command, applied.effects)
+        command = read_command(0, data)
+        effects = apply_command(ledger, 0, command)
+    except ReplayError as error:
+        raise EntryMismatch(error.field, error.message) from None
+    replayed = entry_bytes(command, effects)
     if replayed != data:
         try:
             stored = orjson.loads(data)
         except ValueError as error:
             raise EntryMismatch("bytes", f"not JSON: {error}") from None
         raise EntryMismatch(*_first_difference(stored, orjson.loads(replayed)))
-    return command, applied.effects
-
-
-_HEAD: Final = b'{"command":'
-_EFFECTS: Final = b',"effects":['
-
-
-def _command_part(data: bytes) -> bytes:
-    """The bytes of the command object of a canonical entry, without parsing the effects.
-
-    In canonical JSON every '"' inside a string is escaped, so the first
-    ``,"effects":[`` is the one after the command. Anything else (not
-    canonical, not an entry) is parsed whole, and fails there or on the
-    byte comparison.
-    """
-    end = data.find(_EFFECTS)
-    if data.startswith(_HEAD) and end > 0:
-        return data[len(_HEAD):end]
-    return orjson.dumps(orjson.loads(data)["command"])
+    return command, effects
 
 
 def _replay(ledger: Ledger, index: int, height: int, data: bytes) -> tuple[Command, list[Effect]]:

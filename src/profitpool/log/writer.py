@@ -16,9 +16,9 @@ pending entries are sealed into a block:
 4. entries, header and changed tiles are written in one transaction.
 
 Opening a writer rebuilds the ledger (newest signed snapshot, then the
-entries after it), recomputes the state digest and the Merkle root, and
-checks both, and the last block's signatures, before it will append
-anything: a writer never extends a log it cannot verify.
+entries after it, replayed by log/replay.py), recomputes the state digest
+and the Merkle root, and checks both, and the last block's signatures,
+before it will append anything: a writer never extends a log it cannot verify.
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ..chain.block import GENESIS_HASH, BlockHeader
 from ..chain.canonical import entry_bytes
 from ..chain.digest import Holdings, state_digest, touched_members
@@ -41,13 +39,13 @@ from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
 from ..chain.tiles import TILE_WIDTH, TileWriter
 from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
 from ..engine.effects import parties
-from ..errors import ProfitpoolError, Rejected
+from ..errors import ProfitpoolError
 from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
 from ..store.repository import BlockExtras, BlockStats, IdempotentAnswer, LogStore, StoredBlock
 from . import snapshot
-from .genesis import genesis_ledger
 from .keys import OperatorKeyError, load_key, sign_block
+from .replay import Replay, ReplayError, from_genesis, from_snapshot
 from .verify import linkage_problem, signature_problem
 
 DEFAULT_BLOCK_SIZE = 1000
@@ -123,7 +121,8 @@ class LogWriter:
     # restart --------------------------------------------------------------
     def _restore(self) -> None:
         last = self._check_headers()
-        self.ledger = genesis_ledger(self.meta)
+        start = from_genesis(self.meta)
+        self.ledger = start.ledger
         self.tiles = TileWriter()
         self.height = 0
         self.prev_hash = GENESIS_HASH
@@ -135,8 +134,8 @@ class LogWriter:
         stored = self.store.latest_snapshot()
         if stored is not None and stored.tree_size <= header.tree_size:
             try:
-                self.ledger = snapshot.load(stored, self.verifier)
-                self.snapshot_size = stored.tree_size
+                start = from_snapshot(stored, self.verifier)
+                self.ledger, self.snapshot_size = start
             except snapshot.UnreadableSnapshot:
                 pass  # written by another version: replay from genesis instead
         # The tree up to the snapshot comes from the stored tiles; the entries
@@ -147,12 +146,16 @@ class LogWriter:
         except ValueError as error:
             raise LogError(f"{error}: run `profitpool verify`") from None
         leaves: list[bytes] = []
-        for index, data in self.store.iter_entries(self.snapshot_size, header.tree_size):
-            if index != self.snapshot_size + len(leaves):
-                raise LogError(f"entry {self.snapshot_size + len(leaves)} is missing: "
-                               "run `profitpool verify`")
-            _replay(self.ledger, index, data)
-            leaves.append(leaf_hash(data))
+        try:
+            for step in Replay(start, self.store.iter_entries(start.tree_size,
+                                                              header.tree_size)):
+                leaves.append(leaf_hash(step.data))
+        except ReplayError as error:
+            if error.missing:
+                raise LogError(f"entry {error.index} is missing: "
+                               "run `profitpool verify`") from None
+            raise LogError(f"entry {error.index} cannot be replayed ({error.reason}): "
+                           "run `profitpool verify`") from None
         self.tiles.extend(leaves)
         self.tiles.take_dirty()  # stored already
         if self.tiles.size != header.tree_size or self.tiles.root() != header.root:
@@ -355,13 +358,3 @@ class LogWriter:
             self._reap_snapshot()
             self.store.engine.dispose()
 
-
-def _replay(ledger: Ledger, index: int, data: bytes) -> None:
-    """Execute a stored entry's command again (restart: no re-encoding, the digest checks)."""
-    try:
-        command = parse_command(orjson.loads(data)["command"])
-        execute(ledger, command)
-    except (ValueError, KeyError, TypeError, Rejected) as error:
-        raise LogError(
-            f"entry {index} cannot be replayed ({error}): run `profitpool verify`"
-        ) from None
