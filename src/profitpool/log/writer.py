@@ -4,16 +4,14 @@ A :class:`LogWriter` owns one ledger and one database. Each accepted command
 becomes an entry (canonical bytes of the command and its effects, see
 chain/canonical.py); rejected commands and idempotent retries are not
 entries. Every ``block_size`` entries (and on :meth:`LogWriter.commit`) the
-pending entries are sealed into a block:
+pending entries are sealed into a block (seal.py: entry bytes, leaf hashes,
+Merkle root, state digest, header), then:
 
-1. their leaf hashes extend the Merkle tree (C2SP tiles);
-2. the holdings of the members they touched are re-hashed, giving the state
-   digest;
-3. the header is signed, and so is a C2SP checkpoint for the new tree size;
-   who each entry concerns (histories), the pool after the block (time
+1. the header is signed, and so is a C2SP checkpoint for the new tree size;
+2. who each entry concerns (histories), the pool after the block (time
    series) and the rows the ``block_events`` hook gives (the outbox of
    events/, wired by ``profitpool.bootstrap``) are noted;
-4. entries, header and changed tiles are written in one transaction.
+3. entries, header, changed tiles and those rows are written in one transaction.
 
 Opening a writer rebuilds the ledger (newest signed snapshot, then the
 entries after it, replayed by log/replay.py), recomputes the state digest
@@ -32,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chain.block import GENESIS_HASH, BlockHeader
-from ..chain.canonical import entry_bytes
-from ..chain.digest import Holdings, state_digest, touched_members
+from ..chain.digest import Holdings, state_digest
 from ..chain.merkle import leaf_hash
 from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
 from ..chain.tiles import TILE_WIDTH, TileWriter
@@ -46,6 +43,7 @@ from ..store.repository import BlockExtras, BlockStats, IdempotentAnswer, LogSto
 from . import snapshot
 from .keys import OperatorKeyError, load_key, sign_block
 from .replay import Replay, ReplayError, from_genesis, from_snapshot
+from .seal import PendingBlock, Tip, seal
 from .verify import linkage_problem, signature_problem
 
 DEFAULT_BLOCK_SIZE = 1000
@@ -92,7 +90,8 @@ class LogWriter:
         writer's ledger and opens its own connections)."""
         self.block_events = block_events
         """Gives each block's outbox rows (None: the block has none)."""
-        self.pending: list[tuple[Command, list[Effect]]] = []
+        self.pending = PendingBlock()
+        """The accepted entries not yet committed, encoded as they came."""
         self.broken: ProfitpoolError | None = None
         self.last_data: list[bytes] = []
         """The entries of the last block stored, as stored (the service answers from them)."""
@@ -123,12 +122,9 @@ class LogWriter:
         last = self._check_headers()
         start = from_genesis(self.meta)
         self.ledger = start.ledger
-        self.tiles = TileWriter()
-        self.height = 0
-        self.prev_hash = GENESIS_HASH
+        self.tip = Tip()
         self.snapshot_size = 0
         if last is None:
-            self.holdings = Holdings()
             return
         header = last.header
         stored = self.store.latest_snapshot()
@@ -142,7 +138,7 @@ class LogWriter:
         # after it are hashed again as they are replayed, so the root check
         # below also covers every byte of the entries the ledger was rebuilt from.
         try:
-            self.tiles = TileWriter.restore(self.snapshot_size, self._stored_tile)
+            tree = TileWriter.restore(self.snapshot_size, self._stored_tile)
         except ValueError as error:
             raise LogError(f"{error}: run `profitpool verify`") from None
         leaves: list[bytes] = []
@@ -156,22 +152,21 @@ class LogWriter:
                                "run `profitpool verify`") from None
             raise LogError(f"entry {error.index} cannot be replayed ({error.reason}): "
                            "run `profitpool verify`") from None
-        self.tiles.extend(leaves)
-        self.tiles.take_dirty()  # stored already
-        if self.tiles.size != header.tree_size or self.tiles.root() != header.root:
+        tree.extend(leaves)
+        tree.take_dirty()  # stored already
+        if tree.size != header.tree_size or tree.root() != header.root:
             raise LogError(
                 f"the stored entries and tiles do not give block {header.height}'s root: "
                 "run `profitpool verify`"
             )
         self._check_nothing_beyond(header)
-        self.holdings = Holdings.of(self.ledger)
-        if state_digest(self.ledger, self.holdings) != header.state_digest:
+        holdings = Holdings.of(self.ledger)
+        if state_digest(self.ledger, holdings) != header.state_digest:
             raise LogError(
                 f"the ledger rebuilt from the log does not match block {header.height}'s "
                 "state digest: run `profitpool verify`"
             )
-        self.height = header.height
-        self.prev_hash = header.hash()
+        self.tip = Tip(header.height, header.hash(), tree, holdings)
 
     def _check_nothing_beyond(self, header: BlockHeader) -> None:
         """No entry and no leaf hash lies beyond the last block (a block cut away)."""
@@ -207,6 +202,16 @@ class LogWriter:
             prev_hash, size, last = block.header.hash(), block.header.tree_size, block
         return last
 
+    @property
+    def tiles(self) -> TileWriter:
+        """The Merkle tree of the committed entries."""
+        return self.tip.tree
+
+    @property
+    def height(self) -> int:
+        """The height of the last block sealed (0 before the first)."""
+        return self.tip.height
+
     # writing --------------------------------------------------------------
     @property
     def size(self) -> int:
@@ -225,7 +230,7 @@ class LogWriter:
         command = parse_command(obj)
         applied = execute(self.ledger, command)
         if not applied.replay:
-            self.pending.append((command, applied.effects))
+            self.pending.add(command, applied.effects)
             if len(self.pending) >= self.block_size:
                 self.commit()
         return applied
@@ -249,40 +254,32 @@ class LogWriter:
             raise self.broken
         if not self.pending:
             return None
-        first_index = self.tiles.size
-        data = [entry_bytes(command, effects) for command, effects in self.pending]
-        self.tiles.extend(leaf_hash(item) for item in data)
-        touched: set[str] = set()
-        for _, effects in self.pending:
-            touched |= touched_members(effects)
-        self.holdings.update(self.ledger, touched)
-        header = BlockHeader(
-            height=self.height + 1, prev_hash=self.prev_hash, time=self.pending[-1][0].at,
-            first_index=first_index, count=len(data), tree_size=self.tiles.size,
-            root=self.tiles.root(), state_digest=state_digest(self.ledger, self.holdings),
-        )
+        pending, ledger = self.pending, self.ledger
+        entries = pending.entries
+        assert entries is not None  # the writer keeps them
+        first_index = self.tip.tree.size
+        sealed = seal(self.tip, ledger, pending)
+        header = sealed.header
         block = StoredBlock(
             header, sign_block(self.signer, header.canonical()),
             sign_checkpoint(Checkpoint(self.origin, header.tree_size, header.root), self.signer),
         )
         extras = BlockExtras(
             [(party, first_index + offset)
-             for offset, (_, effects) in enumerate(self.pending) for party in parties(effects)],
-            BlockStats(self.ledger.pool, self.ledger.total_shares, self.ledger.index,
-                       self.ledger.exits),
+             for offset, (_, effects) in enumerate(entries)
+             for party in parties(effects)],
+            BlockStats(ledger.pool, ledger.total_shares, ledger.index, ledger.exits),
             answers or [],
             [] if self.block_events is None else
-            self.block_events(first_index, self.pending, self.ledger, header),
+            self.block_events(first_index, entries, ledger, header),
         )
         try:
-            self.store.append_block(block, data, self.tiles.take_dirty(), extras)
+            self.store.append_block(block, sealed.entries, sealed.tiles, extras)
         except StoreError as error:
             self.broken = error
             raise
-        self.pending.clear()
-        self.height = header.height
-        self.prev_hash = header.hash()
-        self.last_data = data
+        pending.clear()
+        self.last_data = sealed.entries
         if self.on_commit is not None:
             self.on_commit(header)
         if header.tree_size - self.snapshot_size >= self.snapshot_every:
