@@ -13,10 +13,8 @@ Merkle root, state digest, header), then:
    events/, wired by ``profitpool.bootstrap``) are noted;
 3. entries, header, changed tiles and those rows are written in one transaction.
 
-Opening a writer rebuilds the ledger (newest signed snapshot, then the
-entries after it, replayed by log/replay.py), recomputes the state digest
-and the Merkle root, and checks both, and the last block's signatures,
-before it will append anything: a writer never extends a log it cannot verify.
+Opening a writer rebuilds the ledger and checks it (restart.py) before it will
+append anything: a writer never extends a log it cannot verify.
 """
 
 from __future__ import annotations
@@ -29,11 +27,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..chain.block import GENESIS_HASH, BlockHeader
-from ..chain.digest import Holdings, state_digest
-from ..chain.merkle import leaf_hash
+from ..chain.block import BlockHeader
 from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
-from ..chain.tiles import TILE_WIDTH, TileWriter
+from ..chain.tiles import TileWriter
 from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
 from ..engine.effects import parties
 from ..errors import ProfitpoolError
@@ -42,9 +38,9 @@ from ..store.database import StoreError, connect, require_schema
 from ..store.repository import BlockExtras, BlockStats, IdempotentAnswer, LogStore, StoredBlock
 from . import snapshot
 from .keys import OperatorKeyError, load_key, sign_block
-from .replay import Replay, ReplayError, from_genesis, from_snapshot
-from .seal import PendingBlock, Tip, seal
-from .verify import linkage_problem, signature_problem
+from .restart import LogError as LogError
+from .restart import restore
+from .seal import PendingBlock, seal
 
 DEFAULT_BLOCK_SIZE = 1000
 DEFAULT_SNAPSHOT_EVERY = 250_000
@@ -55,10 +51,6 @@ BlockEvents = Callable[[int, Sequence[tuple[Command, Sequence[Effect]]], Ledger,
 """A hook giving the outbox rows of a block about to be stored, from its first index, its
 (command, effects) entries, the ledger after it and its header (``events.domain.block_events``
 gives ``OutboxRow``s; the log does not know what they mean, and stores them with the block)."""
-
-
-class LogError(ProfitpoolError):
-    """The log cannot be extended: its stored state does not verify."""
 
 
 class LogWriter:
@@ -99,7 +91,12 @@ class LogWriter:
         self.snapshot_failures = 0
         """Snapshots a child process failed to store (a restart then replays more)."""
         with paused_gc():
-            self._restore()
+            restored = restore(store, meta, self.verifier, self.origin)
+        self.ledger = restored.ledger
+        self.tip = restored.tip
+        """The log after the last block sealed: what the next block is sealed onto."""
+        self.snapshot_size = restored.snapshot_size
+        """The tree size of the newest snapshot taken or restarted from."""
 
     @classmethod
     def open(cls, url: str, key_path: Path, **options: object) -> LogWriter:
@@ -116,91 +113,6 @@ class LogWriter:
         except BaseException:
             engine.dispose()
             raise
-
-    # restart --------------------------------------------------------------
-    def _restore(self) -> None:
-        last = self._check_headers()
-        start = from_genesis(self.meta)
-        self.ledger = start.ledger
-        self.tip = Tip()
-        self.snapshot_size = 0
-        if last is None:
-            return
-        header = last.header
-        stored = self.store.latest_snapshot()
-        if stored is not None and stored.tree_size <= header.tree_size:
-            try:
-                start = from_snapshot(stored, self.verifier)
-                self.ledger, self.snapshot_size = start
-            except snapshot.UnreadableSnapshot:
-                pass  # written by another version: replay from genesis instead
-        # The tree up to the snapshot comes from the stored tiles; the entries
-        # after it are hashed again as they are replayed, so the root check
-        # below also covers every byte of the entries the ledger was rebuilt from.
-        try:
-            tree = TileWriter.restore(self.snapshot_size, self._stored_tile)
-        except ValueError as error:
-            raise LogError(f"{error}: run `profitpool verify`") from None
-        leaves: list[bytes] = []
-        try:
-            for step in Replay(start, self.store.iter_entries(start.tree_size,
-                                                              header.tree_size)):
-                leaves.append(leaf_hash(step.data))
-        except ReplayError as error:
-            if error.missing:
-                raise LogError(f"entry {error.index} is missing: "
-                               "run `profitpool verify`") from None
-            raise LogError(f"entry {error.index} cannot be replayed ({error.reason}): "
-                           "run `profitpool verify`") from None
-        tree.extend(leaves)
-        tree.take_dirty()  # stored already
-        if tree.size != header.tree_size or tree.root() != header.root:
-            raise LogError(
-                f"the stored entries and tiles do not give block {header.height}'s root: "
-                "run `profitpool verify`"
-            )
-        self._check_nothing_beyond(header)
-        holdings = Holdings.of(self.ledger)
-        if state_digest(self.ledger, holdings) != header.state_digest:
-            raise LogError(
-                f"the ledger rebuilt from the log does not match block {header.height}'s "
-                "state digest: run `profitpool verify`"
-            )
-        self.tip = Tip(header.height, header.hash(), tree, holdings)
-
-    def _check_nothing_beyond(self, header: BlockHeader) -> None:
-        """No entry and no leaf hash lies beyond the last block (a block cut away)."""
-        size = header.tree_size
-        if self.store.entry_end() > size:
-            raise LogError(f"entries are stored beyond block {header.height} "
-                           f"(which ends at {size}): run `profitpool verify`")
-        tile_index, width = divmod(size, TILE_WIDTH)
-        expected = {tile_index: width} if width else {}
-        if self.store.tile_widths(0, tile_index) != expected:
-            raise LogError(f"leaf hashes are stored beyond block {header.height} "
-                           f"(which ends at {size}): run `profitpool verify`")
-
-    def _stored_tile(self, level: int, index: int) -> bytes:
-        tile = self.store.tile(level, index)
-        if tile is None:
-            raise LogError(f"tile {level}/{index} is missing: run `profitpool verify`")
-        return tile
-
-    def _check_headers(self) -> StoredBlock | None:
-        """Check every block header's linkage, signature and checkpoint; the last block.
-
-        Cheap (two signature checks per block of up to ``block_size`` entries),
-        so a writer never extends a log whose headers were edited anywhere.
-        """
-        prev_hash, size, last = GENESIS_HASH, 0, None
-        for height, block in enumerate(self.store.iter_blocks(), 1):
-            problem = (linkage_problem(block.header, height, prev_hash, size)
-                       or signature_problem(block, self.verifier, self.origin))
-            if problem is not None:
-                field, message = problem
-                raise LogError(f"block {height}: {field} {message}: run `profitpool verify`")
-            prev_hash, size, last = block.header.hash(), block.header.tree_size, block
-        return last
 
     @property
     def tiles(self) -> TileWriter:
