@@ -22,8 +22,8 @@ from time import perf_counter
 sys.path.insert(0, str(Path(__file__).parent))
 
 from common import cpu_model  # noqa: E402
+from profitpool.bootstrap import open_writer  # noqa: E402
 from profitpool.disclosure.publish import member_proof, prepare, save  # noqa: E402
-from profitpool.log.writer import LogWriter  # noqa: E402
 from profitpool.store.database import connect  # noqa: E402
 from profitpool.store.repository import LogStore  # noqa: E402
 from profitpool.times import format_time, month_start  # noqa: E402
@@ -40,7 +40,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "profitpool.cli", "init", "--db", url, "--key",
                         str(key)], check=True, capture_output=True)
         started = perf_counter()
-        writer = LogWriter.open(url, key, block_size=1000)
+        writer = open_writer(url, key, block_size=1000)
         start = month_start(2026, 1)
         writer.submit({"op": "merchant", "id": "m1", "at": format_time(start)})
         step = (month_start(2026, 2) - start - 1) // members

@@ -168,13 +168,13 @@ class Receiver:
 
 def write_log(directory: Path, orders: int) -> tuple[str, int]:
     """A log of ``orders`` orders to ten merchants (settled at once); (url, events)."""
+    from profitpool.bootstrap import open_writer
     from profitpool.log.setup import initialise
-    from profitpool.log.writer import LogWriter
 
     url = f"sqlite:///{directory / 'alone.db'}"
     key = directory / "alone.key"
     initialise(url, key, None)
-    writer = LogWriter.open(url, key)
+    writer = open_writer(url, key)
     start = 1_767_225_600_000_000  # 2026-01-01
     for index in range(MERCHANTS):
         writer.submit({"op": "merchant", "id": f"m{index}", "name": "", "industry": "",

@@ -11,7 +11,7 @@ generated realistic file (profitpool.workload):
 
 1. ``apply --db`` into SQLite in blocks of 1,000 entries: lines/s and
    entries/s, as the CLI in a subprocess (``init`` before, untimed) and in
-   process (``LogWriter`` + ``apply_lines``);
+   process (``bootstrap.open_writer`` + ``apply_lines``, the outbox wired as in the CLI);
 2. the same into PostgreSQL;
 3. the conventional design on the same lines: the same engine computes each
    command, then each accepted command is stored in its own durable
@@ -61,6 +61,7 @@ from sqlalchemy import Engine, delete
 
 from common import GcWatch, cpu_model
 from profitpool.batch import apply_lines
+from profitpool.bootstrap import open_writer
 from profitpool.chain.block import GENESIS_HASH, BlockHeader
 from profitpool.chain.canonical import effect_json
 from profitpool.chain.merkle import leaf_hash, verify_inclusion
@@ -263,7 +264,7 @@ def apply_in_process(path: Path, url: str, key: Path, prefix: int) -> Run:
     times: list[float] = []
     with open(path, "rb") as file, GcWatch() as collector:
         start = perf_counter()
-        writer = LogWriter.open(url, key, block_size=BLOCK_SIZE)
+        writer = open_writer(url, key, block_size=BLOCK_SIZE)
         result = apply_lines(marked(file, prefix, times), writer.ledger, writer.submit)
         applied = perf_counter()
         writer.close()
@@ -301,7 +302,7 @@ def bench_apply(number: int, backend: Backend, path: Path, directory: Path, line
     url = backend.fresh(f"log-{number}")
     inner = apply_in_process(path, url, directory / f"log-{number}.key", prefix)
     entries, blocks = log_size(url)
-    print(f"  in process (LogWriter + apply_lines):                 {inner.show()}")
+    print(f"  in process (open_writer + apply_lines):               {inner.show()}")
     print(f"  log: {entries:,} entries in {blocks:,} blocks, {mb(backend.size(url))}")
     return inner, url
 

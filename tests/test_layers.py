@@ -31,7 +31,7 @@ LAYERS: dict[str, int] = {
     "batch": APPLICATIONS, "events": APPLICATIONS, "anchor": APPLICATIONS,
     "witness": APPLICATIONS, "disclosure": APPLICATIONS, "sim": APPLICATIONS,
     "demo": APPLICATIONS, "background": APPLICATIONS, "workload": APPLICATIONS,
-    "bootstrap": APPLICATIONS,  # the composition root under way (not here yet)
+    "bootstrap": APPLICATIONS,  # the composition root: opens the log writer, wired
     "service": SERVICE,
     # The pages are built on the service's context, read model and sequencer, so
     # they sit above it; web.create_app puts the API and the pages together.
@@ -45,20 +45,12 @@ SIDEWAYS: frozenset[tuple[str, str]] = frozenset({
     ("anchor", "background"), ("disclosure", "background"), ("witness", "background"),
     ("anchor", "events"),  # the anchor's checkpoint.anchored event, stored with it
     ("demo", "workload"),
-    # The composition root (bootstrap.py, on its way from the log branch) hands the
-    # writer events' block_events; the demo opens its writer through it.
-    ("bootstrap", "events"), ("demo", "bootstrap"),
+    # The composition root (bootstrap.py) hands the writer events' block_events; the
+    # demo and the monthly disclosure open their writers through it.
+    ("bootstrap", "events"), ("demo", "bootstrap"), ("disclosure", "bootstrap"),
     ("__main__", "cli"),
 })
 """Imports allowed between packages of one layer (from, to)."""
-
-PENDING: frozenset[tuple[str, str]] = frozenset({
-    # Being removed on another branch right now; delete the entry as it merges.
-    ("log", "events"),  # log/writer.py builds a block's outbox rows with events.domain;
-    #                     the writer gets a hook instead (wt-log)
-})
-"""Upward imports tolerated until the branches removing them are merged: nothing else."""
-
 
 class Import(NamedTuple):
     """One import of a profitpool module by another, where it is written."""
@@ -128,13 +120,12 @@ def all_imports() -> list[Import]:
     return found
 
 
-def wrong_way(imports: Iterable[Import], pending: frozenset[tuple[str, str]] = PENDING
-              ) -> list[str]:
+def wrong_way(imports: Iterable[Import]) -> list[str]:
     """The imports that point up, or sideways where :data:`SIDEWAYS` does not allow it."""
     found = []
     for item in imports:
         source, target = package_of(item.source), package_of(item.target)
-        if source == target or (source, target) in pending:
+        if source == target:
             continue
         if LAYERS[target] > LAYERS[source]:
             found.append(f"{item.where}: {item.source} imports {item.target}, a layer above")
@@ -144,12 +135,11 @@ def wrong_way(imports: Iterable[Import], pending: frozenset[tuple[str, str]] = P
     return found
 
 
-def package_graph(imports: Iterable[Import], pending: frozenset[tuple[str, str]] = PENDING
-                  ) -> dict[str, set[str]]:
+def package_graph(imports: Iterable[Import]) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for item in imports:
         source, target = package_of(item.source), package_of(item.target)
-        if source != target and (source, target) not in pending:
+        if source != target:
             graph.setdefault(source, set()).add(target)
             graph.setdefault(target, set())
     return graph
@@ -203,11 +193,6 @@ def test_no_two_packages_import_each_other_nor_form_a_ring() -> None:
     assert cycles(package_graph(all_imports())) == []
 
 
-def test_every_pending_exception_is_still_needed() -> None:
-    edges = {(package_of(item.source), package_of(item.target)) for item in all_imports()}
-    assert sorted(PENDING - edges) == []  # gone: delete it from PENDING
-
-
 def test_the_scan_resolves_relative_lazy_absolute_and_package_imports() -> None:
     modules = {"profitpool", "profitpool.cli", "profitpool.store", "profitpool.store.schema",
                "profitpool.anchor", "profitpool.anchor.chain", "profitpool.anchor.command",
@@ -248,6 +233,12 @@ def test_an_upward_or_unlisted_sideways_import_and_a_ring_are_each_caught() -> N
     back = Import("profitpool.service.app", "profitpool.web", "a.py:4")
     assert cycles(package_graph([down, back])) == [["service", "web"]]
     assert cycles(package_graph([down])) == []
-    pending = Import("profitpool.log.writer", "profitpool.events.domain", "w.py:5")
-    assert wrong_way([pending]) == []
-    assert wrong_way([pending], frozenset())  # listed in PENDING, and only so allowed
+
+
+def test_only_the_composition_root_opens_the_log_writer() -> None:
+    """A writer opened elsewhere would store no domain events with its blocks: the
+    outbox would silently miss them (the log itself knows nothing of events)."""
+    openers = [str(path.relative_to(PACKAGE)) for path in sorted(PACKAGE.rglob("*.py"))
+               if "LogWriter.open(" in path.read_text(encoding="utf-8")
+               and path.name != "writer.py"]
+    assert openers == ["bootstrap.py"]

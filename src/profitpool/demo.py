@@ -23,8 +23,8 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+from .bootstrap import open_writer
 from .errors import Rejected
-from .log.writer import LogWriter
 from .store.apikeys import KeyStore
 from .times import format_time, parse_time, shanghai_month
 from .workload import money
@@ -154,7 +154,7 @@ def build_demo(db: str, key_path: Path, *, end: int, months: int, members: int,
     Raises:
         Rejected(invalid_command): the log is not empty.
     """
-    writer = LogWriter.open(db, key_path)
+    writer = open_writer(db, key_path)
     accepted = refused = 0
     try:
         if writer.size:

@@ -1,4 +1,5 @@
-"""Helpers for the events tests: a log whose blocks are written by a real LogWriter.
+"""Helpers for the events tests: a log whose blocks are written by a real LogWriter
+(opened as every entrypoint opens it, ``bootstrap.open_writer``: with the outbox wired).
 
 ``EventLog.write(commands)`` applies JSON commands (each gets a rising ``at``
 unless it has one) and commits them as one block, so the outbox holds their
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from profitpool.bootstrap import open_writer
 from profitpool.errors import Rejected
 from profitpool.events.outbox import Outbox
 from profitpool.log.keys import create_key
@@ -45,7 +47,7 @@ class EventLog:
 
     def open_writer(self) -> LogWriter:
         if self.writer is None:
-            self.writer = LogWriter.open(self.url, self.key)
+            self.writer = open_writer(self.url, self.key)
         return self.writer
 
     def write(self, commands: list[dict[str, Any]], *, refused_ok: bool = False) -> int:

@@ -91,6 +91,14 @@ def edit_effect(c: Connection) -> tuple[int | None, int | None, str]:
     return block_of(index), index, f"effects[{position}].points"
 
 
+def edit_op(c: Connection) -> tuple[int | None, int | None, str]:
+    index = find(c, lambda e: e["command"]["op"] == "order")
+    entry = entry_data(c, index)
+    entry["command"]["op"] = "0rder"  # no longer a command: named, not a crash
+    put_entry(c, index, entry)
+    return block_of(index), index, "command"
+
+
 def edit_root(c: Connection) -> tuple[int | None, int | None, str]:
     c.execute(update(blocks).where(blocks.c.height == 3).values(root=bytes(32)))
     return 3, None, "root"
@@ -151,7 +159,7 @@ def edit_tile(c: Connection) -> tuple[int | None, int | None, str]:
     return None, None, "tile 0/1"
 
 
-ATTACKS = [edit_amount, edit_effect, edit_root, edit_signature, edit_state_digest,
+ATTACKS = [edit_amount, edit_effect, edit_op, edit_root, edit_signature, edit_state_digest,
            edit_checkpoint, delete_entry, reorder_entries, drop_last_block_header,
            truncate_last_block, edit_tile]
 
@@ -185,8 +193,8 @@ HEADER_OR_TAIL_ATTACKS = [edit_root, edit_signature, edit_state_digest, edit_che
                           drop_last_block_header, truncate_last_block]
 
 
-@pytest.mark.parametrize("attack", [*HEADER_OR_TAIL_ATTACKS, edit_amount, delete_entry,
-                                    reorder_entries],
+@pytest.mark.parametrize("attack", [*HEADER_OR_TAIL_ATTACKS, edit_amount, edit_op,
+                                    delete_entry, reorder_entries],
                          ids=lambda attack: attack.__name__)
 def test_a_writer_refuses_to_extend_an_edited_log_and_writes_nothing(
     built: Log, attack: Callable[[Connection], Any]

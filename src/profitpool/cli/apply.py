@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..batch import BatchResult, apply_lines, write_json
+from ..bootstrap import open_writer
 from ..chain.block import BlockHeader
 from ..engine import view
-from ..log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY, LogWriter
+from ..log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY
 from ..texts import BURN_NOTE
 from .common import KEEP_UNTIL_EXIT, clean_errors, count, db_option, key_option
 
@@ -112,7 +113,7 @@ def _apply_to_log(lines: Iterator[bytes], db: str, key_path: Path, block_size: i
                   snapshot_every: int, progress: bool, as_json: bool) -> BatchResult:
     """Apply ``lines`` through the log's writer: only whole blocks are kept."""
     on_commit = _report_block if progress else None
-    writer = LogWriter.open(db, key_path, block_size=block_size,
+    writer = open_writer(db, key_path, block_size=block_size,
                             snapshot_every=snapshot_every, on_commit=on_commit)
     start_size, start_height = writer.size, writer.height
     try:

@@ -1,12 +1,12 @@
 """A month's figures, read from the log by replaying it with the one engine.
 
-:func:`month_figures` replays the log's entries from genesis, as ``verify``
-does, up to the end of the month (00:00 Asia/Shanghai on the 1st of the next
-one), sums the effects of the month's own entries, and keeps the ledger as it
-stood at the month's end: the holdings that the proof of liabilities covers
-and the holders' figures. Every number comes from the engine's effects and
-ledger, so the report says exactly what ``profitpool apply`` says for the
-same commands.
+:func:`month_figures` replays the log's entries from genesis with the log's
+own replay (log/replay.py, the one ``verify`` and a restart use), up to the end
+of the month (00:00 Asia/Shanghai on the 1st of the next one), sums the
+effects of the month's own entries, and keeps the ledger as it stood at the
+month's end: the holdings that the proof of liabilities covers and the
+holders' figures. Every number comes from the engine's effects and ledger, so
+the report says exactly what ``profitpool apply`` says for the same commands.
 """
 
 from __future__ import annotations
@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-import orjson
-
-from ..engine import Ledger, execute, parse_command
+from ..engine import Ledger
 from ..engine import effects as fx
 from ..engine.view import head
-from ..log.genesis import genesis_ledger
+from ..log.replay import Replay, from_genesis
 from ..money import INDEX_SCALE, format_fen, format_index, format_price, price_micro
 from ..store.repository import LogStore
 from ..times import format_period, format_time, month_start
@@ -79,29 +77,19 @@ def month_figures(store: LogStore, period: tuple[int, int], now_us: int) -> Mont
         raise MonthError(f"{text} is outside the calendar this program can report") from None
     if end > now_us:
         raise MonthError(f"{text} has not ended yet: a month is reported once it is over")
-    ledger = genesis_ledger(store.meta())
-    figures = MonthFigures(text, ledger)
-    began = before_end = False
-    for index, data in store.iter_entries():
-        entry = orjson.loads(data)
-        command = parse_command(entry["command"])
-        if command.at >= end:
-            break
-        before_end = True
-        if not began and command.at >= start:
-            figures.start = ledger_head(ledger)
-            began = True
-        applied = execute(ledger, command)
-        if began:
-            if figures.first_entry is None:
-                figures.first_entry = index
-            figures.last_entry = index
-            _add(figures, applied.effects, command.at)
-    if not before_end:
+    replay = Replay(from_genesis(store.meta()), store.iter_entries())
+    figures = MonthFigures(text, replay.ledger)
+    for _ in replay.until(start):
+        pass
+    figures.start = ledger_head(replay.ledger)
+    for step in replay.until(end):
+        if figures.first_entry is None:
+            figures.first_entry = step.log_index
+        figures.last_entry = step.log_index
+        _add(figures, step.effects, step.command.at)
+    if replay.next_index == 0:
         raise MonthError(f"the log holds nothing before the end of {text}: the program had "
                          "not started")
-    if not began:
-        figures.start = ledger_head(ledger)
     figures.tree_size = (figures.last_entry + 1) if figures.last_entry is not None else 0
     return figures
 

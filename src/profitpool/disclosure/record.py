@@ -11,9 +11,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from ..bootstrap import open_writer
 from ..engine.effects import CustodyRecorded
 from ..errors import ProfitpoolError
-from ..log.writer import LogWriter
 from ..store.repository import open_store
 from ..times import format_time, parse_period
 from .month import MonthError
@@ -48,7 +48,7 @@ def disclose_month(db: str, key_path: Path | None, period: str, now_us: int) -> 
             if stored is None:
                 save(store, prepared)
             return prepared
-    writer = LogWriter.open(db, key_path)
+    writer = open_writer(db, key_path)
     try:
         recorded = writer.ledger.disclosures.get(parsed)
         if recorded is not None and recorded[1] != prepared.sha256:  # report_sha256
@@ -95,7 +95,7 @@ def record_custody(db: str, key_path: Path, amount: str, reference: str,
         ProfitpoolError: the command was refused (e.g. ``invalid_amount``), or the log
             cannot be opened or extended.
     """
-    writer = LogWriter.open(db, key_path)
+    writer = open_writer(db, key_path)
     try:
         at = format_time(max(now_us, writer.ledger.now))
         applied = writer.submit({"op": "custody", "id": record_id or f"custody-{now_us}",

@@ -4,20 +4,17 @@ A :class:`LogWriter` owns one ledger and one database. Each accepted command
 becomes an entry (canonical bytes of the command and its effects, see
 chain/canonical.py); rejected commands and idempotent retries are not
 entries. Every ``block_size`` entries (and on :meth:`LogWriter.commit`) the
-pending entries are sealed into a block:
+pending entries are sealed into a block (seal.py: entry bytes, leaf hashes,
+Merkle root, state digest, header), then:
 
-1. their leaf hashes extend the Merkle tree (C2SP tiles);
-2. the holdings of the members they touched are re-hashed, giving the state
-   digest;
-3. the header is signed, and so is a C2SP checkpoint for the new tree size;
-   who each entry concerns (histories), the pool after the block (time
-   series) and the block's domain events (the outbox, events/) are noted;
-4. entries, header and changed tiles are written in one transaction.
+1. the header is signed, and so is a C2SP checkpoint for the new tree size;
+2. who each entry concerns (histories), the pool after the block (time
+   series) and the rows the ``block_events`` hook gives (the outbox of
+   events/, wired by ``profitpool.bootstrap``) are noted;
+3. entries, header, changed tiles and those rows are written in one transaction.
 
-Opening a writer rebuilds the ledger (newest signed snapshot, then the
-entries after it), recomputes the state digest and the Merkle root, and
-checks both, and the last block's signatures, before it will append
-anything: a writer never extends a log it cannot verify.
+Opening a writer rebuilds the ledger and checks it (restart.py) before it will
+append anything: a writer never extends a log it cannot verify.
 """
 
 from __future__ import annotations
@@ -26,36 +23,34 @@ import contextlib
 import gc
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import orjson
-
-from ..chain.block import GENESIS_HASH, BlockHeader
-from ..chain.canonical import entry_bytes
-from ..chain.digest import Holdings, state_digest, touched_members
-from ..chain.merkle import leaf_hash
+from ..chain.block import BlockHeader
 from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
-from ..chain.tiles import TILE_WIDTH, TileWriter
+from ..chain.tiles import TileWriter
 from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
 from ..engine.effects import parties
-from ..errors import ProfitpoolError, Rejected
-from ..events.domain import block_events
+from ..errors import ProfitpoolError
 from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
-from ..store.repository import BlockExtras, LogStore, StoredBlock
+from ..store.outbox import OutboxRow
+from ..store.repository import BlockExtras, BlockStats, IdempotentAnswer, LogStore, StoredBlock
 from . import snapshot
-from .genesis import genesis_ledger
 from .keys import OperatorKeyError, load_key, sign_block
-from .verify import linkage_problem, signature_problem
+from .restart import LogError as LogError
+from .restart import restore
+from .seal import PendingBlock, seal
 
 DEFAULT_BLOCK_SIZE = 1000
 DEFAULT_SNAPSHOT_EVERY = 250_000
 CLOSE_SNAPSHOT_AFTER = 10_000
 
-
-class LogError(ProfitpoolError):
-    """The log cannot be extended: its stored state does not verify."""
+BlockEvents = Callable[[int, Sequence[tuple[Command, Sequence[Effect]]], Ledger, BlockHeader],
+                       list[OutboxRow]]
+"""A hook giving the outbox rows of a block about to be stored, from its first index, its
+(command, effects) entries, the ledger after it and its header (``events.domain.block_events``;
+the log does not know what the rows mean, and stores them with the block)."""
 
 
 class LogWriter:
@@ -65,7 +60,7 @@ class LogWriter:
         self, store: LogStore, signer: Signer, *, block_size: int = DEFAULT_BLOCK_SIZE,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         on_commit: Callable[[BlockHeader], None] | None = None,
-        fork_snapshots: bool | None = None,
+        fork_snapshots: bool | None = None, block_events: BlockEvents | None = None,
     ) -> None:
         meta = store.meta()
         self.meta = meta
@@ -85,7 +80,10 @@ class LogWriter:
         """Take snapshots in a forked child: None = only while this process has one
         thread; True = also with other threads (the service: the child touches only this
         writer's ledger and opens its own connections)."""
-        self.pending: list[tuple[Command, list[Effect]]] = []
+        self.block_events = block_events
+        """Gives each block's outbox rows (None: the block has none)."""
+        self.pending = PendingBlock()
+        """The accepted entries not yet committed, encoded as they came."""
         self.broken: ProfitpoolError | None = None
         self.last_data: list[bytes] = []
         """The entries of the last block stored, as stored (the service answers from them)."""
@@ -93,7 +91,12 @@ class LogWriter:
         self.snapshot_failures = 0
         """Snapshots a child process failed to store (a restart then replays more)."""
         with paused_gc():
-            self._restore()
+            restored = restore(store, meta, self.verifier, self.origin)
+        self.ledger = restored.ledger
+        self.tip = restored.tip
+        """The log after the last block sealed: what the next block is sealed onto."""
+        self.snapshot_size = restored.snapshot_size
+        """The tree size of the newest snapshot taken or restarted from."""
 
     @classmethod
     def open(cls, url: str, key_path: Path, **options: object) -> LogWriter:
@@ -111,89 +114,15 @@ class LogWriter:
             engine.dispose()
             raise
 
-    # restart --------------------------------------------------------------
-    def _restore(self) -> None:
-        last = self._check_headers()
-        self.ledger = genesis_ledger(self.meta)
-        self.tiles = TileWriter()
-        self.height = 0
-        self.prev_hash = GENESIS_HASH
-        self.snapshot_size = 0
-        if last is None:
-            self.holdings = Holdings()
-            return
-        header = last.header
-        stored = self.store.latest_snapshot()
-        if stored is not None and stored.tree_size <= header.tree_size:
-            try:
-                self.ledger = snapshot.load(stored, self.verifier)
-                self.snapshot_size = stored.tree_size
-            except snapshot.UnreadableSnapshot:
-                pass  # written by another version: replay from genesis instead
-        # The tree up to the snapshot comes from the stored tiles; the entries
-        # after it are hashed again as they are replayed, so the root check
-        # below also covers every byte of the entries the ledger was rebuilt from.
-        try:
-            self.tiles = TileWriter.restore(self.snapshot_size, self._stored_tile)
-        except ValueError as error:
-            raise LogError(f"{error}: run `profitpool verify`") from None
-        leaves: list[bytes] = []
-        for index, data in self.store.iter_entries(self.snapshot_size, header.tree_size):
-            if index != self.snapshot_size + len(leaves):
-                raise LogError(f"entry {self.snapshot_size + len(leaves)} is missing: "
-                               "run `profitpool verify`")
-            _replay(self.ledger, index, data)
-            leaves.append(leaf_hash(data))
-        self.tiles.extend(leaves)
-        self.tiles.take_dirty()  # stored already
-        if self.tiles.size != header.tree_size or self.tiles.root() != header.root:
-            raise LogError(
-                f"the stored entries and tiles do not give block {header.height}'s root: "
-                "run `profitpool verify`"
-            )
-        self._check_nothing_beyond(header)
-        self.holdings = Holdings.of(self.ledger)
-        if state_digest(self.ledger, self.holdings) != header.state_digest:
-            raise LogError(
-                f"the ledger rebuilt from the log does not match block {header.height}'s "
-                "state digest: run `profitpool verify`"
-            )
-        self.height = header.height
-        self.prev_hash = header.hash()
+    @property
+    def tiles(self) -> TileWriter:
+        """The Merkle tree of the committed entries."""
+        return self.tip.tree
 
-    def _check_nothing_beyond(self, header: BlockHeader) -> None:
-        """No entry and no leaf hash lies beyond the last block (a block cut away)."""
-        size = header.tree_size
-        if self.store.entry_end() > size:
-            raise LogError(f"entries are stored beyond block {header.height} "
-                           f"(which ends at {size}): run `profitpool verify`")
-        tile_index, width = divmod(size, TILE_WIDTH)
-        expected = {tile_index: width} if width else {}
-        if self.store.tile_widths(0, tile_index) != expected:
-            raise LogError(f"leaf hashes are stored beyond block {header.height} "
-                           f"(which ends at {size}): run `profitpool verify`")
-
-    def _stored_tile(self, level: int, index: int) -> bytes:
-        tile = self.store.tile(level, index)
-        if tile is None:
-            raise LogError(f"tile {level}/{index} is missing: run `profitpool verify`")
-        return tile
-
-    def _check_headers(self) -> StoredBlock | None:
-        """Check every block header's linkage, signature and checkpoint; the last block.
-
-        Cheap (two signature checks per block of up to ``block_size`` entries),
-        so a writer never extends a log whose headers were edited anywhere.
-        """
-        prev_hash, size, last = GENESIS_HASH, 0, None
-        for height, block in enumerate(self.store.iter_blocks(), 1):
-            problem = (linkage_problem(block.header, height, prev_hash, size)
-                       or signature_problem(block, self.verifier, self.origin))
-            if problem is not None:
-                field, message = problem
-                raise LogError(f"block {height}: {field} {message}: run `profitpool verify`")
-            prev_hash, size, last = block.header.hash(), block.header.tree_size, block
-        return last
+    @property
+    def height(self) -> int:
+        """The height of the last block sealed (0 before the first)."""
+        return self.tip.height
 
     # writing --------------------------------------------------------------
     @property
@@ -213,14 +142,12 @@ class LogWriter:
         command = parse_command(obj)
         applied = execute(self.ledger, command)
         if not applied.replay:
-            self.pending.append((command, applied.effects))
+            self.pending.add(command, applied.effects)
             if len(self.pending) >= self.block_size:
                 self.commit()
         return applied
 
-    def commit(
-        self, answers: list[tuple[str, str, bytes, int, bytes]] | None = None,
-    ) -> BlockHeader | None:
+    def commit(self, answers: list[IdempotentAnswer] | None = None) -> BlockHeader | None:
         """Seal the pending entries into a signed block and store it (None if none).
 
         ``answers`` (the service's first answers to idempotent requests) are
@@ -239,38 +166,32 @@ class LogWriter:
             raise self.broken
         if not self.pending:
             return None
-        first_index = self.tiles.size
-        data = [entry_bytes(command, effects) for command, effects in self.pending]
-        self.tiles.extend(leaf_hash(item) for item in data)
-        touched: set[str] = set()
-        for _, effects in self.pending:
-            touched |= touched_members(effects)
-        self.holdings.update(self.ledger, touched)
-        header = BlockHeader(
-            height=self.height + 1, prev_hash=self.prev_hash, time=self.pending[-1][0].at,
-            first_index=first_index, count=len(data), tree_size=self.tiles.size,
-            root=self.tiles.root(), state_digest=state_digest(self.ledger, self.holdings),
-        )
+        pending, ledger = self.pending, self.ledger
+        entries = pending.entries
+        assert entries is not None  # the writer keeps them
+        first_index = self.tip.tree.size
+        sealed = seal(self.tip, ledger, pending)
+        header = sealed.header
         block = StoredBlock(
             header, sign_block(self.signer, header.canonical()),
             sign_checkpoint(Checkpoint(self.origin, header.tree_size, header.root), self.signer),
         )
         extras = BlockExtras(
             [(party, first_index + offset)
-             for offset, (_, effects) in enumerate(self.pending) for party in parties(effects)],
-            (self.ledger.pool, self.ledger.total_shares, self.ledger.index, self.ledger.exits),
+             for offset, (_, effects) in enumerate(entries)
+             for party in parties(effects)],
+            BlockStats(ledger.pool, ledger.total_shares, ledger.index, ledger.exits),
             answers or [],
-            block_events(first_index, self.pending, self.ledger, header),
+            [] if self.block_events is None else
+            self.block_events(first_index, entries, ledger, header),
         )
         try:
-            self.store.append_block(block, data, self.tiles.take_dirty(), extras)
+            self.store.append_block(block, sealed.entries, sealed.tiles, extras)
         except StoreError as error:
             self.broken = error
             raise
-        self.pending.clear()
-        self.height = header.height
-        self.prev_hash = header.hash()
-        self.last_data = data
+        pending.clear()
+        self.last_data = sealed.entries
         if self.on_commit is not None:
             self.on_commit(header)
         if header.tree_size - self.snapshot_size >= self.snapshot_every:
@@ -346,13 +267,3 @@ class LogWriter:
             self._reap_snapshot()
             self.store.engine.dispose()
 
-
-def _replay(ledger: Ledger, index: int, data: bytes) -> None:
-    """Execute a stored entry's command again (restart: no re-encoding, the digest checks)."""
-    try:
-        command = parse_command(orjson.loads(data)["command"])
-        execute(ledger, command)
-    except (ValueError, KeyError, TypeError, Rejected) as error:
-        raise LogError(
-            f"entry {index} cannot be replayed ({error}): run `profitpool verify`"
-        ) from None

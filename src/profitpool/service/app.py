@@ -18,11 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..anchor.publisher import AnchorLoop
+from ..bootstrap import open_writer
 from ..disclosure.job import DisclosureJob
 from ..events.schema import add_event_docs
 from ..events.worker import EventsWorker
 from ..log.reader import LogReader, ReadError
-from ..log.writer import LogWriter
 from ..store.apikeys import KeyStore
 from ..store.database import connect, require_schema
 from ..store.repository import LogStore
@@ -139,8 +139,8 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             store = LogStore(engine)
             read = ReadModel()
             sequencer = Sequencer(
-                lambda: LogWriter.open(settings.db, settings.key, fork_snapshots=True,
-                                       snapshot_every=settings.snapshot_every), read,
+                lambda: open_writer(settings.db, settings.key, fork_snapshots=True,
+                                    snapshot_every=settings.snapshot_every), read,
                 max_entries=settings.block_entries, max_wait=settings.block_wait_ms / 1000,
                 clock=clock, auto_burn=settings.auto_burn)
             anchoring = _anchoring(settings, store)

@@ -45,6 +45,7 @@ from ..engine.effects import Effect
 from ..errors import ProfitpoolError, Rejected
 from ..log.writer import LogWriter
 from ..money import format_fen, format_points, points_for_shares
+from ..store.repository import IdempotentAnswer
 from ..times import format_period, format_time, parse_time, shanghai_month
 from .errors import error_body, status_of
 from .readmodel import ReadModel
@@ -255,7 +256,7 @@ class Sequencer:
         height = writer.height + 1
         first_index = writer.size
         results: list[list[_Fresh | _Replay | Outcome]] = []
-        answers: list[tuple[str, str, bytes, int, bytes]] = []
+        answers: list[IdempotentAnswer] = []
         fresh_keys: list[tuple[str, str]] = []
         effects: list[list[Effect]] = []
         for request in batch:
@@ -293,7 +294,7 @@ class Sequencer:
 
     def _apply(
         self, writer: LogWriter, command: dict[str, Any], key: IdemKey | None, at: str,
-        height: int, answers: list[tuple[str, str, bytes, int, bytes]],
+        height: int, answers: list[IdempotentAnswer],
         fresh_keys: list[tuple[str, str]], effects: list[list[Effect]],
     ) -> _Fresh | _Replay | Outcome:
         if key is not None and key.precheck:
@@ -318,8 +319,8 @@ class Sequencer:
             answer = _Answer(key.digest, status, index, height)
             self._remember((key.scope, key.key), answer)
             fresh_keys.append((key.scope, key.key))
-            answers.append((key.scope, key.key, key.digest, status,
-                            orjson.dumps({"index": index, "block": height})))
+            answers.append(IdempotentAnswer(key.scope, key.key, key.digest, status,
+                                            orjson.dumps({"index": index, "block": height})))
         return _Fresh(index, status)
 
     def _render(self, writer: LogWriter, item: _Fresh | _Replay | Outcome, first_index: int,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,20 +44,46 @@ class StoredBlock:
     checkpoint: str
 
 
+class BlockStats(NamedTuple):
+    """The ledger's figures after a block, for the pool's time series (``block_stats``)."""
+
+    pool: int
+    """The pool in fen."""
+    total_shares: int
+    """All members' shares (1e-24 share)."""
+    points_per_share: int
+    """The ledger's index: points per share, in ``INDEX_SCALE`` units (10^24 per 1.0)."""
+    exits: int
+    """Lots forced out so far."""
+
+
+class IdempotentAnswer(NamedTuple):
+    """The service's first answer to an idempotent request (``idempotency``)."""
+
+    scope: str
+    """Who sent the request (the key's scope)."""
+    key: str
+    """The request's ``Idempotency-Key``."""
+    request_hash: bytes
+    """SHA-256 of the request, to tell a retry from another request with the same key."""
+    status: int
+    """The HTTP status answered."""
+    body: bytes
+    """The JSON body answered."""
+
+
 @dataclass(frozen=True, slots=True)
 class BlockExtras:
-    """Rows stored with a block for readers: not part of what the log proves.
-
-    ``parties`` are (party, entry index) pairs; ``stats`` is the pool, total
-    shares, index and exits so far after the block; ``answers`` are the service's first
-    answers to idempotent requests (scope, key, request hash, status, body); ``events``
-    are the block's domain events, for the outbox (built by events/domain.py).
-    """
+    """Rows stored with a block for readers: not part of what the log proves."""
 
     parties: list[tuple[str, int]]
-    stats: tuple[int, int, int, int]
-    answers: list[tuple[str, str, bytes, int, bytes]]
+    """(party, entry index) for each party each entry concerns (``entry_parties``)."""
+    stats: BlockStats
+    """The ledger's figures after the block."""
+    answers: list[IdempotentAnswer]
+    """The service's first answers to the idempotent requests the block answers."""
     events: list[OutboxRow] = field(default_factory=list)
+    """The block's domain events, for the outbox (events/)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,17 +157,17 @@ class LogStore:
     def _insert_extras(self, connection: Any, header: BlockHeader, extras: BlockExtras) -> None:
         if extras.parties:
             connection.exec_driver_sql(self._insert_parties, extras.parties)
-        pool, total_shares, index, exits = extras.stats
+        stats = extras.stats
         connection.execute(block_stats.insert(), [{
             "height": header.height, "time_us": header.time, "tree_size": header.tree_size,
-            "pool": pool, "total_shares": str(total_shares), "index": str(index),
-            "exits": exits,
+            "pool": stats.pool, "total_shares": str(stats.total_shares),
+            "index": str(stats.points_per_share), "exits": stats.exits,
         }])
         if extras.answers:
             connection.execute(idempotency.insert(), [
-                {"scope": scope, "key": key, "request_hash": digest, "status": status,
-                 "response": body}
-                for scope, key, digest, status, body in extras.answers
+                {"scope": answer.scope, "key": answer.key, "request_hash": answer.request_hash,
+                 "status": answer.status, "response": answer.body}
+                for answer in extras.answers
             ])
         self.outbox.insert(connection, extras.events)
 
