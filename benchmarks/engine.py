@@ -10,7 +10,7 @@ this script from rotting in CI). It prints, and asserts nothing about speed:
    grow with the number of members;
 2. ``profitpool apply`` end to end on a 1M-line JSONL file, in process
    (``apply_lines``) and as the CLI in a subprocess;
-3. one burn against 1M lots (RULES.md section 5: a burn must be O(1));
+3. one burn against 1M lots (docs/rules.md section 5: a burn must be O(1));
 4. one order that forces a cascade of 10k exits (section 6: O(k log n)).
 
 Absolute times depend on the machine, so beside every figure stands the time

@@ -186,7 +186,7 @@ def test_apply_help_documents_its_exit_statuses() -> None:
     for status in ("0 every line was accepted", "1 the run failed", "2 usage error",
                    "3 with --strict: one or more lines were rejected"):
         assert status in text, status
-    assert "docs/rules.md section 8" in text and "RULES.md" not in text
+    assert "docs/rules.md section 8" in text and "RULES" not in text
 
 
 def test_every_command_has_help() -> None:

@@ -10,7 +10,7 @@ each month's start; a bank lending against pledged points. :func:`build_demo`
 runs them through the engine into a fresh signed log and creates a key for
 each role.
 
-The figures are invented and labelled as such; the rules are RULES.md's
+The figures are invented and labelled as such; the rules are docs/rules.md's
 defaults. Refused commands (a withdrawal of points that are not yet
 eligible, say) are simply not in the log, as in a live program.
 """

@@ -4,7 +4,7 @@ The exception tree::
 
     ProfitpoolError
      └── Rejected                  a command was refused; nothing changed
-           .code                   one of CODES (RULES.md section 8)
+           .code                   one of CODES (docs/rules.md section 8)
            .message                a sentence for a human
 
 A rejected command leaves the ledger exactly as it was: the engine checks

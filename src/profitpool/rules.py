@@ -1,4 +1,4 @@
-"""The rule set of RULES.md section 3: defaults, validation, canonical form.
+"""The rule set of docs/rules.md section 3: defaults, validation, canonical form.
 
 A :class:`Rules` value is immutable. A ``rules`` command is validated by
 :func:`parse_rule_changes`, which checks every value before anything changes.
@@ -64,7 +64,7 @@ def rule_label(name: str, language: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """The economic rules in force. Field names are the rule names of RULES.md."""
+    """The economic rules in force. Field names are the rule names of docs/rules.md."""
 
     points_per_yuan: Rational = (21, 100)
     """Points per CNY spent in ``fixed`` mint mode (0.21: 100.00 CNY -> 21 points)."""
@@ -116,7 +116,7 @@ class Rules:
         return cls().with_changes(parse_rule_changes(values)) if values else cls()
 
     def to_json(self) -> dict[str, Any]:
-        """The rules in canonical JSON form (decimal strings, rule names of RULES.md)."""
+        """The rules in canonical JSON form (decimal strings, rule names of docs/rules.md)."""
         cap = self.daily_withdraw_cap_rate
         gain = self.withdraw_min_gain
         return {

@@ -1,4 +1,4 @@
-"""RULES.md section 7, checked after every step of random command sequences.
+"""docs/rules.md section 7, checked after every step of random command sequences.
 
 A hypothesis state machine drives one ledger with orders, refunds, withdrawals,
 payments, transfers, pledges, releases, seizures, burns, rule changes, time

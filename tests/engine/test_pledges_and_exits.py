@@ -1,4 +1,4 @@
-"""Pledges (lock, release, seize) and forced exits (RULES.md section 6)."""
+"""Pledges (lock, release, seize) and forced exits (docs/rules.md section 6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RULES.md section 9 and the vendor variant of section 3, number by number."""
+"""docs/rules.md section 9 and the vendor variant of section 3, number by number."""
 
 from __future__ import annotations
 

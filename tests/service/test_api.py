@@ -29,7 +29,7 @@ def verify(service: Service) -> str:
 
 
 def test_the_worked_example_over_http_gives_the_rulebook_figures(service: Service) -> None:
-    """RULES.md section 9, through the API: every figure to the fen and the log verifies."""
+    """docs/rules.md section 9, through the API: every figure to the fen and the log verifies."""
     m1 = service.merchant("m1")
     m2 = service.merchant("m2")
     u1, u2 = service.member("u1"), service.member("u2")
@@ -192,7 +192,7 @@ def test_every_refusal_changes_nothing_and_the_service_keeps_serving(service: Se
 
 
 def test_every_engine_code_a_client_can_cause_comes_back_over_http(service: Service) -> None:
-    """RULES.md section 8 says the API returns the same codes; here is each one.
+    """docs/rules.md section 8 says the API returns the same codes; here is each one.
 
     Not reachable by construction: ``unknown_op`` (each route names its
     command) and ``time_went_backwards`` (the server stamps every command with
@@ -347,7 +347,7 @@ def test_a_preview_says_what_a_withdrawal_will_pay_and_changes_nothing(
     before = service.client().get("/v1/pool").json()
     preview = u1.post("/v1/members/u1/withdrawals:preview", json={"points": "10"})
     assert preview.status_code == 200
-    # RULES.md section 9, step 3: value 3.33..., paid 2.66, the rest stays in the pool.
+    # docs/rules.md section 9, step 3: value 3.33..., paid 2.66, the rest stays in the pool.
     assert preview.json() == {"points": "10.0000", "value": "3.33", "paid": "2.66",
                               "stays_in_pool": "0.67", "lots": [{"lot": 1,
                                                                  "points": "10.0000"}]}

@@ -171,7 +171,7 @@ def test_the_wallet_previews_a_withdrawal_then_makes_it_once(
     pool_before = sqlite_service.client().get("/v1/pool").json()
     page.fill("#withdraw-points", "10")
     page.click("#withdraw-preview")
-    # RULES.md section 9, step 3, shown before anything happens.
+    # docs/rules.md section 9, step 3, shown before anything happens.
     assert page.text_content("#preview-paid") == "¥2.66"
     assert page.text_content("#preview-stays") == "¥0.67"
     screenshot(page, "wallet-preview")
@@ -263,7 +263,7 @@ def test_the_console_shows_the_pool_s_health_and_changes_rules_through_a_diff(
     assert page.text_content("#login-error") == CATALOGUE["bad_key"]["en"]
     page.fill("#key", sqlite_service.admin_key)
     page.click("#sign-in")
-    # RULES.md section 9 after step 3: pool 18.34; u1 worth 3.80 and u2 14.53, truncated.
+    # docs/rules.md section 9 after step 3: pool 18.34; u1 worth 3.80 and u2 14.53, truncated.
     assert page.text_content("#health-pool") == "¥18.34"
     assert page.text_content("#health-holdings") == "¥18.33"
     assert page.text_content("#health-cover") == "¥0.01"

@@ -155,7 +155,7 @@ _RULES = st.fixed_dictionaries({
 @given(rules=_RULES, seed=st.integers(0, 2**32 - 1),
        withdraw=st.sampled_from([0.0, 0.3, 1.0]), pay=st.sampled_from([0.0, 0.5]))
 def test_invariants_hold_for_any_rules_and_behaviour(rules, seed, withdraw, pay) -> None:
-    """RULES.md section 7, checked at every month end of randomly ruled programs."""
+    """docs/rules.md section 7, checked at every month end of randomly ruled programs."""
     text = SMALL.replace("[rules]\nexit_multiple = 3\ndaily_withdraw_cap_rate = 0.2",
                          "[rules]\n" + "\n".join(
                              f"{key} = {value!r}".replace("'", '"') for key, value in

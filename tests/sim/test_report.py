@@ -312,7 +312,7 @@ def test_report_html_is_self_contained_bilingual_and_says_the_rules(
     assert "监管红线" in html and "Red lines" in html
     assert "以上为事实与数据，不构成法律意见" in html
     assert "Facts and figures, not legal advice" in html
-    assert "At the end of month 6, 1 run had no points left" in html   # RULES.md section 2
+    assert "At the end of month 6, 1 run had no points left" in html   # docs/rules.md section 2
     assert "In 25.0% of runs (1 of 4)" in html and "在 25.0% 的模拟中" in html
     for name in ORIGIN_RULES:   # each rule by its name for people, in both languages
         label = RULE_LABELS[name]

@@ -1,4 +1,4 @@
-"""Commands: what a caller asks the engine to do (RULES.md section 4).
+"""Commands: what a caller asks the engine to do (docs/rules.md section 4).
 
 :func:`parse_command` turns one JSON object into one immutable command and
 performs every check that needs no ledger state: known ``op``, known fields,

@@ -1,4 +1,4 @@
-"""Forced exit (RULES.md section 6): a lot is redeemed once V reaches its trigger.
+"""Forced exit (docs/rules.md section 6): a lot is redeemed once V reaches its trigger.
 
 After every command that changes V, while the lot with the smallest trigger
 (ties: the oldest) has trigger <= V, it is redeemed whole at
@@ -72,7 +72,7 @@ def redeem_value(ledger: Ledger, shares: int, rate: tuple[int, int]) -> tuple[in
     """(value, paid) in fen of ``shares`` at V: value truncated, paid = floor(value x rate).
 
     Both are floors of the exact product, so the pool never pays a fraction of
-    a fen it does not hold, and V never falls (RULES.md section 7).
+    a fen it does not hold, and V never falls (docs/rules.md section 7).
     """
     pool = ledger.pool
     total_shares = ledger.total_shares

@@ -1,6 +1,6 @@
 """Undo for the one part of a command that runs before the command is checked.
 
-RULES.md: time moves to ``at`` and due orders settle *before* the command is
+docs/rules.md: time moves to ``at`` and due orders settle *before* the command is
 checked, yet a rejected command must change nothing. So while those
 settlements (and the forced exits they cause) run, every change they make is
 noted here; if the command is then rejected, :meth:`Journal.rollback` puts the

@@ -1,6 +1,6 @@
 """Orders: placing, refunding and settling them, and minting their lots.
 
-Settlement (RULES.md section 4), in this order:
+Settlement (docs/rules.md section 4), in this order:
 
 1. injection = round_half_up(profit x pool_share_of_profit); pool += injection
 2. points = floor4(amount x points_per_yuan x multiplier)           (``fixed``)

@@ -1,6 +1,6 @@
 """The state transition: one command in, effects out, or a rejection and no change.
 
-:func:`execute` reads in the order RULES.md section 4 gives:
+:func:`execute` reads in the order docs/rules.md section 4 gives:
 
 1. an id seen before: the same body (``at`` aside) is an idempotent retry and
    changes nothing; another body is a ``conflict``;
@@ -93,7 +93,7 @@ def apply(ledger: Ledger, obj: object) -> Applied:
     """Parse and execute one JSON command.
 
     Raises:
-        Rejected: with a code of RULES.md section 8; the ledger is unchanged.
+        Rejected: with a code of docs/rules.md section 8; the ledger is unchanged.
     """
     return execute(ledger, parse_command(obj))
 
@@ -102,7 +102,7 @@ def execute(ledger: Ledger, command: Command) -> Applied:
     """Execute one parsed command.
 
     Raises:
-        Rejected: with a code of RULES.md section 8; the ledger is unchanged.
+        Rejected: with a code of docs/rules.md section 8; the ledger is unchanged.
     """
     kind = type(command)
     store = _IDEMPOTENT.get(kind)

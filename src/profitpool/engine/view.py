@@ -1,6 +1,6 @@
 """Reading the ledger: the section 8 summary, and a full canonical dump.
 
-Displayed figures follow RULES.md section 8: money 2 decimals, points 4,
+Displayed figures follow docs/rules.md section 8: money 2 decimals, points 4,
 price 6 and index 12, all truncated; a holding's value is its shares x V
 truncated to the fen.
 
@@ -83,7 +83,7 @@ def pledges(ledger: Ledger) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def summary(ledger: Ledger) -> dict[str, Any]:
-    """The final state in the format of RULES.md section 8 (without ``rejected``)."""
+    """The final state in the format of docs/rules.md section 8 (without ``rejected``)."""
     result = head(ledger)
     result["members"] = dict(members(ledger))
     result["merchants"] = dict(merchants(ledger))

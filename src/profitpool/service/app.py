@@ -46,7 +46,7 @@ change is an entry of a signed, Merkle-hashed, publicly verifiable log.
 * Keys: `Authorization: Bearer pp_…`, by role (admin, auditor, merchant,
   member, lender); merchant, member and lender keys act only for their party.
 * Money and points are decimal strings. Errors are `{"error": code, "message": text}`
-  with the codes of RULES.md section 8.
+  with the codes of docs/rules.md section 8.
 * Writes are answered once their block is durable; a retry with the same
   order id or `Idempotency-Key` gets the first answer, marked as a replay.
 * The log is also served as C2SP tlog-tiles: `/checkpoint`, `/tile/…`.

@@ -1,7 +1,7 @@
 """Errors over HTTP: one body shape, one status per code, one handler.
 
 Every error answer is ``{"error": code, "message": text}``. The engine's codes
-(RULES.md section 8, :mod:`profitpool.errors`) keep their names; the service
+(docs/rules.md section 8, :mod:`profitpool.errors`) keep their names; the service
 adds its own for what only HTTP can get wrong (``unauthorized``,
 ``forbidden``, ``not_found``, ``rate_limited``, ``payload_too_large``,
 ``unavailable``, and ``invalid_url`` for a webhook URL deliveries may not go to).

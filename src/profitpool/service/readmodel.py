@@ -248,7 +248,7 @@ def value_fen(head: Head, shares: int) -> int:
 
 
 def pool_figures(pool: int, total_shares: int, index_units: int) -> dict[str, str]:
-    """Pool, supply, price and value per point (RULES.md section 8 precision).
+    """Pool, supply, price and value per point (docs/rules.md section 8 precision).
 
     ``value_per_point`` is what one point minted before any burn is worth now:
     pool / shares (price x index). A burn shrinks every holding's points and

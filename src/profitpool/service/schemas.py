@@ -2,7 +2,7 @@
 
 Money and points travel as decimal strings (``"100.00"``, ``"21.0000"``);
 the engine checks their precision and range and answers with the codes of
-RULES.md section 8. Unknown fields are refused (``invalid_command``).
+docs/rules.md section 8. Unknown fields are refused (``invalid_command``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Strict(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    error: str = Field(description="A code of RULES.md section 8, or a service code.")
+    error: str = Field(description="A code of docs/rules.md section 8, or a service code.")
     message: str
 
 

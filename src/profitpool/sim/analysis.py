@@ -281,7 +281,7 @@ def bank_run(runs: Sequence[RunResult], month: int | None, months: int) -> BankR
 
 
 def pool_remainder(runs: Sequence[RunResult], months: int) -> list[tuple[int, int, int]]:
-    """Months ending with no point left but money in the pool (RULES.md section 2)."""
+    """Months ending with no point left but money in the pool (docs/rules.md section 2)."""
     found: list[tuple[int, int, int]] = []
     for index in range(months):
         pools = [run.monthly["pool_fen"][index] for run in runs

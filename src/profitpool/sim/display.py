@@ -91,7 +91,7 @@ def rate(text: object) -> Fraction | None:
 
 
 def basis(exit_basis: str) -> tuple[str, str]:
-    """What an exit multiple multiplies, in Chinese and English (RULES.md section 3)."""
+    """What an exit multiple multiplies, in Chinese and English (docs/rules.md section 3)."""
     if exit_basis == "mint_value":
         return "铸造时价值", "its value at mint"
     return "消费金额", "its cost"

@@ -2,7 +2,7 @@
 
 Each line is one that Chinese regulators draw around "consumption rebate"
 (消费返利) and "green points" (绿色积分) schemes, with its source as
-docs/DESIGN.md lists them. For every point the simulator measures the matching
+docs/design.md lists them. For every point the simulator measures the matching
 behaviour and states it as a fact with its figures. It draws no conclusion
 about legality: the section ends by saying so (:data:`DISCLAIMER`).
 """

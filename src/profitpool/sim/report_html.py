@@ -132,7 +132,7 @@ def _findings(analyses: list[PointAnalysis], verdicts: list[Verdict]) -> str:
 
 
 def _remainders(analyses: list[PointAnalysis]) -> str:
-    """RULES.md section 2, said in each month it happened (past the first few, folded)."""
+    """docs/rules.md section 2, said in each month it happened (past the first few, folded)."""
     notes = []
     for a in analyses:
         for month, runs, pool in a.pool_remainder:

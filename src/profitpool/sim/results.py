@@ -81,14 +81,14 @@ class RunResult:
     run: int
     """Run number within its point, from 0."""
     rules: dict[str, Any]
-    """The rules in force (canonical JSON of RULES.md section 3)."""
+    """The rules in force (canonical JSON of docs/rules.md section 3)."""
     monthly: dict[str, list[int]]
     """Column name (MONTHLY_COLUMNS) -> one int per month."""
     cohorts: list[Cohort]
     exit_months: list[int]
     """exit_months[k]: lots that exited k months after the month they were minted in."""
     final: dict[str, Any]
-    """The engine's own final figures: RULES.md section 8 totals plus counts."""
+    """The engine's own final figures: docs/rules.md section 8 totals plus counts."""
     invariants_ok: bool
     """pool = injected - paid, and pool >= sum of floored holdings, at every month end."""
 

@@ -2,7 +2,7 @@
 
 A scenario says how many months to run, how members arrive, how often they
 buy and where, what margins and order values the merchants have, which
-campaigns run, the rules (RULES.md section 3, the same names and values as a
+campaigns run, the rules (docs/rules.md section 3, the same names and values as a
 ``rules`` command, checked by the engine's own validation), how members behave
 (withdrawing, paying with points, a bank run) and which shocks hit it. The
 format is documented in docs/simulator.md; the bundled scenarios live beside

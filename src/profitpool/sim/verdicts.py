@@ -310,13 +310,14 @@ def _withdrawals(a: PointAnalysis) -> Verdict | None:
 
 
 def remainder_text(month: int, runs: int, pool_fen: int) -> tuple[str, str]:
-    """The RULES.md section 2 sentence for one month that ended with no point left."""
+    """The docs/rules.md section 2 sentence for one month that ended with no point left."""
     return (f"第 {month} 个月末，{runs} 次模拟中积分已全部退出，收益池仍有 {cny(pool_fen)} 元"
-            "（中位数）；按规则（RULES.md 第2节），这笔余额留在池中，归下一批铸造的积分所有。",
+            "（中位数）；按规则（docs/rules.md 第 2 节），这笔余额留在池中，"
+            "归下一批铸造的积分所有。",
             f"At the end of month {month}, {runs} run{'s' if runs != 1 else ''} had no points "
             "left while the pool still "
-            f"held {cny(pool_fen)} CNY (median); under RULES.md section 2 it stays in the pool "
-            "and the next lot minted owns all of it.")
+            f"held {cny(pool_fen)} CNY (median); under docs/rules.md section 2 it stays in the "
+            "pool and the next lot minted owns all of it.")
 
 
 def _remainder(a: PointAnalysis) -> Verdict | None:

@@ -11,7 +11,7 @@ MAX_INT: Final = 2**63 - 1
 with a larger one fails in the database driver, so parameters compared with stored
 heights and indexes are bounded by it."""
 
-_ERRORS = {400: "Malformed input (a code of RULES.md section 8).",
+_ERRORS = {400: "Malformed input (a code of docs/rules.md section 8).",
            401: "No key, or an unknown or revoked one.",
            403: "The key's role or binding does not allow this.",
            404: "No such resource.", 409: "Conflicts with an earlier command.",

@@ -107,13 +107,14 @@ async def create_campaign(body: CampaignCreate, ctx: ContextDep, who: CallerDep,
                responses=REPLAY, tags=["operator"])
 async def change_rules(body: dict[str, Any], ctx: ContextDep, who: CallerDep,
                        idempotency_key: IdempotencyKey = None) -> Json:
-    """Change rules of RULES.md section 3 from the next command on (a log entry).
+    """Change rules of docs/rules.md section 3 from the next command on (a log entry).
 
     The body names only the rules that change, e.g. ``{"exit_multiple": "2.5"}``.
     """
     allow(who, "admin")
     if not body or "op" in body or "at" in body:
-        raise Rejected("invalid_rules", "name at least one rule of RULES.md section 3 to change")
+        raise Rejected("invalid_rules",
+                       "name at least one rule of docs/rules.md section 3 to change")
     command = {"op": "rules", "rules": body}
     return await write_one(ctx, who, command, idempotency_key, body)
 
