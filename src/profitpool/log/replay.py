@@ -193,22 +193,7 @@ class Replay:
         if self.next_index == end:
             return
         ledger = self.ledger
-        held, self._held = self._held, None
-        if held is not None:
-            index, data, command = held
-            if at is not None and command.at >= at:
-                self._held = held
-                return
-            effects = apply_command(ledger, index, command)
-            self.next_index = index + 1
-            yield _replayed(Replayed, (index, data, command, effects))
-            if self.next_index == end:
-                return
-        for index, data in self._entries:
-            if index != self.next_index:
-                raise ReplayError(self.next_index, "entries",
-                                  f"missing (the next stored entry is {index})", "missing")
-            command = read_command(index, data)
+        for index, data, command in self._commands():
             if at is not None and command.at >= at:
                 self._held = (index, data, command)
                 return
@@ -217,6 +202,18 @@ class Replay:
             yield _replayed(Replayed, (index, data, command, effects))
             if self.next_index == end:
                 return
+
+    def _commands(self) -> Iterator[tuple[int, bytes, Command]]:
+        """The next entries with their commands read: first the one read but not applied
+        by the last call, if any, then the stored ones, each checked to follow on."""
+        held, self._held = self._held, None
+        if held is not None:
+            yield held
+        for index, data in self._entries:
+            if index != self.next_index:
+                raise ReplayError(self.next_index, "entries",
+                                  f"missing (the next stored entry is {index})", "missing")
+            yield index, data, read_command(index, data)
 
     def next_stored(self) -> int | None:
         """The index of the first stored entry not applied yet (None: there is none)."""
