@@ -134,11 +134,13 @@ def test_a_command_that_no_longer_parses_is_a_divergence_naming_its_entry(built:
 def test_a_writer_without_an_events_hook_stores_no_events(log: Log) -> None:
     log.init()
     writer = LogWriter.open(log.url, log.key)
-    writer.submit({"op": "merchant", "id": "m1", "at": "2026-01-05T12:00:00+08:00"})
-    assert writer.commit() is not None
-    rows, _ = writer.store.outbox.read(0, 100)
-    assert rows == []
-    writer.close()
+    try:
+        writer.submit({"op": "merchant", "id": "m1", "at": "2026-01-05T12:00:00+08:00"})
+        assert writer.commit() is not None
+        rows, _ = writer.store.outbox.read(0, 100)
+        assert rows == []
+    finally:
+        writer.close()
 
 
 def test_the_log_package_imports_no_layer_above_it() -> None:
