@@ -155,6 +155,15 @@ def test_the_console_script_exits_with_the_status_of_apply_strict() -> None:
     assert json.loads(completed.stdout) == RULES_SECTION_8_FINAL
 
 
+def test_python_m_profitpool_and_python_m_profitpool_cli_are_the_command() -> None:
+    for module in ("profitpool", "profitpool.cli"):
+        completed = subprocess.run(
+            [sys.executable, "-m", module, "apply", str(EXAMPLES / "worked.jsonl"), "--json"],
+            capture_output=True, text=True)
+        assert completed.returncode == 0, (module, completed.stderr)
+        assert json.loads(completed.stdout) == RULES_SECTION_8_FINAL, module
+
+
 def test_apply_exits_1_with_one_line_when_the_file_cannot_be_read(tmp_path: Path) -> None:
     missing = tmp_path / "missing.jsonl"
     for path, reason in ((missing, "No such file or directory"), (tmp_path, "Is a directory")):
