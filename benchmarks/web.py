@@ -35,6 +35,7 @@ def timed(client: httpx.Client, path: str, rounds: int) -> list[float]:
         response = client.get(path)
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (path, response.status_code)
+        assert 'id="sign-in"' not in response.text, path  # a signed-in page, not the form
     return times
 
 
@@ -66,7 +67,10 @@ def main() -> None:
         try:
             with httpx.Client(base_url=base, timeout=30) as client:
                 size = client.get("/v1/pool").json()["tree_size"]
-                client.post("/console/login", data={"key": admin})
+                # as the console's own form: the pages refuse a form without this Origin
+                signed_in = client.post("/console/login", data={"key": admin},
+                                        headers={"Origin": base})
+                assert signed_in.headers.get("location") == "/console", signed_in.text
                 for label, path in (("explorer home /", "/"),
                                     ("entry page (proof)", f"/entry/{size // 2}"),
                                     ("console health", "/console")):

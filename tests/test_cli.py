@@ -21,16 +21,19 @@ RULES_SECTION_8_FINAL = {
     "pool": "16.60", "supply": "47.4700", "price": "0.349694", "index": "0.990000000000",
     "exits": 0,
     "members": {
-        "u1": {"points": "10.8900", "value": "3.80", "paid": "2.66"},
-        "u2": {"points": "36.5800", "value": "12.79", "paid": "0.00"},
+        "u1": {"points": "10.8900", "value": "3.80", "paid": "2.66", "owed": "2.66",
+               "in_flight": "0.00"},
+        "u2": {"points": "36.5800", "value": "12.79", "paid": "0.00", "owed": "0.00",
+               "in_flight": "0.00"},
     },
     "merchants": {
-        "m1": {"contributed": "6.00", "received": "1.74"},
-        "m2": {"contributed": "15.00", "received": "0.00"},
+        "m1": {"contributed": "6.00", "received": "1.74", "owed": "1.74", "in_flight": "0.00"},
+        "m2": {"contributed": "15.00", "received": "0.00", "owed": "0.00", "in_flight": "0.00"},
     },
+    "lenders": {},
     "pledges": {},
     "totals": {"injected": "21.00", "paid_members": "2.66", "paid_merchants": "1.74",
-               "paid_lenders": "0.00"},
+               "paid_lenders": "0.00", "owed": "4.40", "in_flight": "0.00", "settled": "0.00"},
     "rejected": [{"line": 8, "error": "invalid_amount"}, {"line": 9, "error": "already_burned"}],
 }
 
@@ -85,6 +88,22 @@ def test_malformed_lines_are_rejected_not_fatal() -> None:
         (8, "invalid_json"), (9, "invalid_json"), (10, "invalid_command")]
     assert result.lines == 9 and result.accepted == 2
     assert all(r.message for r in result.rejected)
+
+
+def test_a_line_that_names_a_field_twice_is_invalid_json_not_the_last_value() -> None:
+    """A reader keeping the first "amount" would see another order than the one applied."""
+    lines = [
+        b'{"op": "merchant", "id": "m1", "at": "2026-01-01T00:00:00+08:00"}',
+        b'{"op": "order", "id": "o1", "merchant": "m1", "member": "u1", "amount": "10.00", '
+        b'"amount": "999.00", "profit": "1.00", "at": "2026-01-01T00:00:00+08:00"}',
+        b'{"op": "rules", "rules": {"settle_days": 1, "settle_days": 0}, '
+        b'"at": "2026-01-01T00:00:00+08:00"}',
+    ]
+    result = apply_lines(lines)
+    assert [(r.line, r.error) for r in result.rejected] == [(2, "invalid_json"),
+                                                            (3, "invalid_json")]
+    assert "'amount' appears twice" in result.rejected[0].message
+    assert result.ledger.orders == {} and result.ledger.pool == 0
 
 
 def test_lines_are_applied_as_they_are_read() -> None:

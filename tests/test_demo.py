@@ -10,6 +10,9 @@ from click.testing import CliRunner
 
 from profitpool.cli import main
 from profitpool.demo import SHOPS, demo_commands
+from profitpool.log.datakey import DataKey, data_key_path
+from profitpool.members.directory import OPERATOR, Directory, merchant_scope
+from profitpool.members.pseudonyms import is_pseudonym
 from profitpool.store.database import connect
 from profitpool.store.repository import LogStore
 from profitpool.times import format_time, parse_time
@@ -46,12 +49,23 @@ def test_demo_builds_a_verifiable_log_of_the_four_industries_and_keys_for_each_r
         ops: Counter[str] = Counter()
         effects: Counter[str] = Counter()
         industries = set()
+        members: set[str] = set()
         for _, data in LogStore(engine).iter_entries():
             entry = orjson.loads(data)
             ops[entry["command"]["op"]] += 1
+            if entry["command"]["op"] == "order":
+                members.add(entry["command"]["member"])
             if entry["command"]["op"] == "merchant":
                 industries.add(entry["command"]["industry"])
             effects.update(effect["type"] for effect in entry["effects"])
+        # Members are pseudonyms in the log; each merchant has its own link to the ids it
+        # sent, as through the API, and the operator has every member's.
+        assert members and all(map(is_pseudonym, members))
+        directory = Directory(engine, DataKey.load(data_key_path(tmp_path / "demo.key")))
+        fresh = directory.member_ids(members, merchant_scope("fresh"))
+        everyone = directory.member_ids(members, OPERATOR)
+        assert len(everyone) == len(members) and 0 < len(fresh) < len(members)
+        assert all(everyone[name] == fresh[name] for name in fresh)
     finally:
         engine.dispose()
     assert industries == {shop.industry for shop in SHOPS}

@@ -23,7 +23,7 @@ LAYERS: dict[str, int] = {
     # units, time, the rule set, errors, small pure utilities; "profitpool" is the
     # package's own __init__ (__version__)
     "profitpool": CORE, "money": CORE, "times": CORE, "rules": CORE, "errors": CORE,
-    "gcpause": CORE, "texts": CORE,
+    "gcpause": CORE, "texts": CORE, "jsontext": CORE,
     "engine": ENGINE,
     "chain": CHAIN,
     "store": STORE,
@@ -31,6 +31,8 @@ LAYERS: dict[str, int] = {
     "batch": APPLICATIONS, "events": APPLICATIONS, "anchor": APPLICATIONS,
     "witness": APPLICATIONS, "disclosure": APPLICATIONS, "sim": APPLICATIONS,
     "demo": APPLICATIONS, "background": APPLICATIONS, "workload": APPLICATIONS,
+    "members": APPLICATIONS,
+    "cash": APPLICATIONS,  # bank files: pain.001 out, camt.053/054 and CSV back
     "bootstrap": APPLICATIONS,  # the composition root: opens the log writer, wired
     "service": SERVICE,
     # The pages are built on the service's context, read model and sequencer, so
@@ -42,12 +44,23 @@ LAYERS: dict[str, int] = {
 
 SIDEWAYS: frozenset[tuple[str, str]] = frozenset({
     ("money", "errors"), ("times", "errors"), ("rules", "errors"), ("rules", "money"),
+    ("jsontext", "errors"),
     ("anchor", "background"), ("disclosure", "background"), ("witness", "background"),
     ("anchor", "events"),  # the anchor's checkpoint.anchored event, stored with it
     ("demo", "workload"),
     # The composition root (bootstrap.py) hands the writer events' block_events; the
     # demo and the monthly disclosure open their writers through it.
     ("bootstrap", "events"), ("demo", "bootstrap"), ("disclosure", "bootstrap"),
+    # ... and the member directory that maps ids to pseudonyms before the engine sees them.
+    ("bootstrap", "members"),
+    # The monthly proof of liabilities names each member by their pseudonym.
+    ("disclosure", "members"),
+    # The demo binds its member key to the member's pseudonym; a merchant's webhooks carry
+    # its own ids for the members beside their pseudonyms (events/localise.py).
+    ("demo", "members"), ("events", "members"),
+    # Payout destinations are sealed with the directory's data key, checked against the
+    # database's.
+    ("cash", "members"),
     ("__main__", "cli"),
 })
 """Imports allowed between packages of one layer (from, to)."""

@@ -17,14 +17,17 @@ eligible, say) are simply not in the log, as in a live program.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from random import Random
 from typing import Any
 
-from .bootstrap import open_writer
+from .bootstrap import linked_submit, open_directory, open_writer
+from .engine import Applied
 from .errors import Rejected
+from .log.datakey import DataKey, data_key_path
+from .members.directory import OPERATOR, Directory, merchant_scope
 from .store.apikeys import KeyStore
 from .times import format_time, parse_time, shanghai_month
 from .workload import money
@@ -160,9 +163,19 @@ def build_demo(db: str, key_path: Path, *, end: int, months: int, members: int,
         if writer.size:
             raise Rejected("invalid_command", f"{db} already holds a log: the demo needs "
                            "an empty one")
+        # Members become pseudonyms. An order comes from its merchant, as through the
+        # API, so each merchant's portal shows the ids it sent itself.
+        directory = open_directory(writer, key_path)
+        operator = linked_submit(writer, directory)
+        merchants: dict[str, Callable[[object], Applied]] = {}
         for command in demo_commands(end, months, members, seed):
+            submit = operator
+            if command.get("op") == "order":
+                merchant = str(command["merchant"])
+                submit = merchants.setdefault(merchant, linked_submit(
+                    writer, directory, merchant_scope(merchant)))
             try:
-                writer.submit(command)
+                submit(command)
                 accepted += 1
             except Rejected:
                 refused += 1
@@ -173,12 +186,15 @@ def build_demo(db: str, key_path: Path, *, end: int, months: int, members: int,
     return accepted, refused
 
 
-def demo_keys(keys: KeyStore) -> dict[str, str]:
-    """A new key for each role of the demonstration (role and party -> key)."""
+def demo_keys(keys: KeyStore, key_path: Path) -> dict[str, str]:
+    """A new key for each role of the demonstration (role and party -> key); the member's
+    is bound to the pseudonym the log names :data:`DEMO_MEMBER` by."""
+    directory = Directory(keys.engine, DataKey.load(data_key_path(key_path)))
+    member = directory.pseudonym_of(OPERATOR, DEMO_MEMBER) or DEMO_MEMBER
     return {
         "admin": keys.create("admin", label="demo")[0],
         "auditor": keys.create("auditor", label="demo")[0],
         "merchant fresh": keys.create("merchant", "fresh", label="demo")[0],
-        f"member {DEMO_MEMBER}": keys.create("member", DEMO_MEMBER, label="demo")[0],
+        f"member {DEMO_MEMBER}": keys.create("member", member, label="demo")[0],
         "lender bank": keys.create("lender", LENDER[0], label="demo")[0],
     }

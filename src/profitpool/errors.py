@@ -14,12 +14,14 @@ before the check when the check then fails (see ``engine/journal.py``).
 The codes, with what each means:
 
 ==========================  =====================================================
-``invalid_json``            the line is not a JSON object (batch input only)
+``invalid_json``            the line or body is not JSON (not UTF-8, a name
+                            twice in one object, nested too deep: jsontext.py)
 ``invalid_command``         a required field is missing, of the wrong type, or
                             an unknown field is present
 ``unknown_op``              ``op`` names no command
 ``invalid_time``            ``at`` (or a campaign's start/end) is not ISO 8601
-                            with an offset, or start is not before end
+                            with an offset, is outside 0001-01-01 .. 9899-12-31
+                            Asia/Shanghai, or start is not before end
 ``time_went_backwards``     ``at`` is earlier than the previous command's
 ``invalid_id``              an id is empty, too long, or has other characters
                             than letters, digits and ``._:@+-``
@@ -52,6 +54,16 @@ The codes, with what each means:
 ``already_burned``          the period was burned already
 ``transfers_disabled``      transfers are off under the current rules
 ``pledge_closed``           the pledge was released, seized or exited
+``cannot_erase``            the member still holds points, has an order that
+                            has not settled, or is owed money: they must cash out
+                            (and be paid) first
+``continues_not_first``     ``continues`` (the checkpoint of the log a re-keyed
+                            log continues) anywhere but as a log's first command
+``unknown_party``           a payout to no such member, merchant or lender
+``unknown_payout``          settling or returning a payout that was never sent
+``payout_closed``           settling or returning a payout settled or returned
+                            already
+``unknown_destination``     no such payout destination (cash/destinations.py)
 ==========================  =====================================================
 """
 
@@ -85,6 +97,12 @@ CODES: tuple[str, ...] = (
     "already_burned",
     "transfers_disabled",
     "pledge_closed",
+    "cannot_erase",
+    "continues_not_first",
+    "unknown_party",
+    "unknown_payout",
+    "payout_closed",
+    "unknown_destination",
 )
 
 _KNOWN = frozenset(CODES)

@@ -9,7 +9,7 @@ answer is the same on every machine.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Final
 
@@ -22,12 +22,25 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL: Final = _EPOCH.toordinal()
 _PERIOD_RE: Final = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
+SHANGHAI: Final = timezone(timedelta(hours=8))
+"""Asia/Shanghai: a fixed UTC+08:00 (no daylight saving since 1991)."""
+_SHANGHAI: Final = SHANGHAI
+EARLIEST_TIME: Final = (datetime(1, 1, 1, tzinfo=_SHANGHAI) - _EPOCH) // timedelta(microseconds=1)
+"""0001-01-01T00:00:00+08:00: the first moment the log can write (ISO 8601 years start at 1)."""
+LATEST_TIME: Final = ((datetime(9899, 12, 31, 23, 59, 59, 999_999, tzinfo=_SHANGHAI) - _EPOCH)
+                      // timedelta(microseconds=1))
+"""9899-12-31T23:59:59.999999+08:00: the last moment a command may name. ISO 8601 years
+end at 9999, and the log writes times derived from a command's (an order's settlement, up
+to 36,500 days after it), so the last century is kept free for them."""
+
 
 def parse_time(text: object, code: str = "invalid_time") -> int:
     """Parse an ISO 8601 time with an offset into epoch microseconds.
 
     Raises:
-        Rejected(code): not a string, not ISO 8601, or without an offset.
+        Rejected(code): not a string, not ISO 8601, without an offset, or outside
+            0001-01-01 .. 9899-12-31 Asia/Shanghai (:data:`EARLIEST_TIME`,
+            :data:`LATEST_TIME`: what the log can write).
     """
     if type(text) is not str or len(text) > 64:
         raise Rejected(code, f"time must be an ISO 8601 string with an offset, not {text!r}")
@@ -41,7 +54,11 @@ def parse_time(text: object, code: str = "invalid_time") -> int:
     # The same as (moment - epoch) // 1 microsecond, without timedelta arithmetic.
     seconds = ((moment.toordinal() - _EPOCH_ORDINAL) * 86_400 + moment.hour * 3600
                + moment.minute * 60 + moment.second - offset.days * 86_400 - offset.seconds)
-    return seconds * MICROS_PER_SECOND + moment.microsecond - offset.microseconds
+    micros = seconds * MICROS_PER_SECOND + moment.microsecond - offset.microseconds
+    if not EARLIEST_TIME <= micros <= LATEST_TIME:
+        raise Rejected(code, f"{text!r} is outside the times the log can hold: "
+                       "0001-01-01 to 9899-12-31, Asia/Shanghai")
+    return micros
 
 
 @lru_cache(maxsize=4096)

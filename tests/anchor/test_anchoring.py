@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner, Result
 from eth_account import Account
@@ -115,9 +116,11 @@ def test_a_rewritten_and_re_signed_history_fails_naming_the_anchor(
     forged = Program(tmp_path, "forged", program.chain, key=program.key)
     shutil.copy(program.eth_key, forged.eth_key)
     forged.ok("init")
-    forged.ok("apply", str(EXAMPLES / "worked.jsonl"), "--block-size", "2")
-    forged.ok("apply", "-", "--block-size", "3",
-              input=orders(0, 4) + orders(4, 1, amount="900.00") + orders(5, 3))
+    honest = [orjson.loads(data)["command"] for _, data in program.store().iter_entries()]
+    honest[11]["amount"] = "900.00"  # order x4, members under the same pseudonyms
+    lines = [json.dumps(command) + "\n" for command in honest]
+    forged.ok("apply", "-", "--block-size", "2", input="".join(lines[:7]))
+    forged.ok("apply", "-", "--block-size", "3", input="".join(lines[7:]))
     assert "OK: 7 blocks, 15 entries" in forged.ok("verify")
     honest_meta = {key: value for key, value in program.store().meta().items()
                    if key.startswith("anchor_")}

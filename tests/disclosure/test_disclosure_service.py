@@ -55,8 +55,7 @@ def test_a_month_is_disclosed_by_the_service_and_checked_by_its_members(
             assert pol.verify_proof(pol.MemberProof.from_json(proof.content),
                                     expected_root=root) == 600
         # the wallet hands the signed-in member the same proof, as a file
-        wallet = service.client()
-        wallet.cookies.set("pp_member_key", service.new_key("member", "u2"))
+        wallet = service.signed_in("/wallet", service.new_key("member", "u2"))
         page = wallet.get("/wallet", params={"lang": "en"}).text
         assert f'href="/wallet/pol/{first["period"]}"' in page
         download = wallet.get(f"/wallet/pol/{first['period']}")

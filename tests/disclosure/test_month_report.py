@@ -8,15 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
+from reporthelpers import Log
 
 from profitpool.batch import apply_lines
 from profitpool.cli import main
 from profitpool.disclosure import pol
 from profitpool.disclosure.publish import member_proof, stored_report
+from profitpool.engine.cash import cash_of
 from profitpool.money import format_fen
-from profitpool.store.database import connect
-from profitpool.store.repository import LogStore
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -34,28 +34,6 @@ def february() -> list[str]:
     lines.append({"op": "order", "id": "march", "merchant": "m1", "member": "u9",
                   "amount": "50.00", "profit": "10.00", "at": "2026-03-02T10:00:00+08:00"})
     return [json.dumps(line) for line in lines]
-
-
-class Log:
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.url = f"sqlite:///{tmp / 'log.db'}"
-        self.key = tmp / "op.key"
-
-    def cli(self, *args: str, input: str | None = None) -> Result:
-        extra = ["--db", self.url]
-        if args[0] in ("init", "apply") or args[:2] in (("report", "month"),
-                                                        ("custody", "record")):
-            extra += ["--key", str(self.key)]
-        return CliRunner().invoke(main, [*args, *extra], input=input)
-
-    def ok(self, *args: str, input: str | None = None) -> str:
-        result = self.cli(*args, input=input)
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    def store(self) -> LogStore:
-        return LogStore(connect(self.url))
 
 
 @pytest.fixture
@@ -95,18 +73,29 @@ def test_february_equals_apply_and_every_proof_verifies(log: Log, tmp_path: Path
     root = bytes.fromhex(report["proof_of_liabilities"]["root"])
     total = 0
     for member_id, member in upto_feb.members.items():
-        if not member.shares:
+        owed, in_flight, _ = cash_of(upto_feb, f"member:{member_id}")
+        if not member.shares and not owed:
             continue
-        proof = member_proof(store, "2026-02", member_id)
+        proof = member_proof(store, "2026-02", log.pseudonym(member_id))
         value = pol.verify_proof(proof, expected_root=root)
-        assert value == member.shares * upto_feb.pool // upto_feb.total_shares
+        assert proof.points_fen == member.shares * upto_feb.pool // upto_feb.total_shares
+        assert (proof.owed_fen, proof.in_flight_fen) == (owed, in_flight)
+        assert value == proof.points_fen + owed + in_flight
         total += value
+    for merchant_id in upto_feb.merchants:  # what the pool paid merchants is owed to them
+        owed = cash_of(upto_feb, f"merchant:{merchant_id}")[0]
+        proof = member_proof(store, "2026-02", f"merchant:{merchant_id}")
+        assert (proof is None) == (owed == 0)
+        if proof is not None:
+            assert pol.verify_proof(proof, expected_root=root) == owed == proof.owed_fen
+            total += owed
     assert format_fen(total) == report["proof_of_liabilities"]["total"]
-    assert report["proof_of_liabilities"]["covered"] is True
+    assert report["proof_of_liabilities"]["pool_covers_points"] is True
+    assert report["format"] == 2
     assert member_proof(store, "2026-02", "nobody") is None
     # a member checks their own proof from the command line
     proof_file = tmp_path / "u1.json"
-    proof_file.write_text(member_proof(store, "2026-02", "u1").to_json())
+    proof_file.write_text(member_proof(store, "2026-02", log.pseudonym("u1")).to_json())
     checked = CliRunner().invoke(main, ["pol", "verify", str(proof_file), "--root", root.hex()])
     assert checked.exit_code == 0 and checked.output.startswith("OK: ")
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")

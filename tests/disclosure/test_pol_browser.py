@@ -140,3 +140,39 @@ def test_a_page_without_webcrypto_says_so(browser: Any) -> None:
     page.add_script_tag(path=str(BYTES_JS))
     page.add_script_tag(path=str(POL_JS))
     assert "no WebCrypto" in page.evaluate("async () => (await verifyPolProof('{}')).error")
+
+
+# --- version 2: points, owed and in flight ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tree_v2() -> pol.PolTree:
+    return pol.build_v2(PERIOD, SECRET, [
+        pol.PartyLiability(f"member:{member_id}", "member", pseudonym, value, value % 777,
+                           value % 55)
+        for member_id, pseudonym, value in holdings(9)
+    ] + [pol.PartyLiability("merchant:m1", "merchant", "m1", 0, 12_345, 600),
+         pol.PartyLiability("lender:l1", "lender", "l1", 0, 0, 99)])
+
+
+def test_every_version_2_proof_verifies_with_the_same_value_as_in_python(
+        verify_in_browser: Verify, tree_v2: pol.PolTree) -> None:
+    for key in tree_v2.member_ids:
+        proof = pol.member_proof(tree_v2, key)
+        result = verify_in_browser(proof.to_json(), tree_v2.root.hex(), str(tree_v2.total_fen))
+        assert result == {"ok": True, "value": str(pol.verify_proof(proof)), "error": None}
+
+
+def test_a_tampered_version_2_proof_fails_with_python_s_message(
+        verify_in_browser: Verify, tree_v2: pol.PolTree) -> None:
+    proof = _proof(tree_v2)
+    cases = {**_tampered(proof),
+             "changed owed": dataclasses.replace(proof, owed_fen=proof.owed_fen + 1),
+             "owed moved to points": dataclasses.replace(
+                 proof, owed_fen=0, points_fen=proof.points_fen + proof.owed_fen),
+             "other kind": dataclasses.replace(proof, kind="lender"),
+             "negative in flight": dataclasses.replace(proof, in_flight_fen=-3)}
+    for case, tampered in cases.items():
+        with pytest.raises(pol.PolError) as python:
+            pol.verify_proof(tampered)
+        result = verify_in_browser(tampered.to_json())
+        assert result == {"ok": False, "value": None, "error": str(python.value)}, case

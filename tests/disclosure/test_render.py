@@ -451,3 +451,73 @@ def test_pdf_shortfall_is_red_only_when_there_is_one(pdf: bytes) -> None:
 def test_pdf_is_deterministic(pdf: bytes) -> None:
     assert render_pdf(copy.deepcopy(sample())) == pdf
     assert render_pdf(no_shortfall()) != pdf
+
+
+# --- format 2: cash, custody needed, every party's liabilities ----------------------------
+
+def sample_v2(difference: str = "-12.34") -> dict[str, Any]:
+    """A format 2 report: ``cash`` and a version 2 proof of liabilities."""
+    report = no_shortfall()
+    report["format"] = 2
+    report["cash"] = {
+        "end": {"pool": "6013.39", "owed": "321.09", "in_flight": "45.67", "settled": "987.65",
+                "custody_needed": "6380.15", "injected": "7367.80"},
+        "owed_by": {"members": "300.01", "merchants": "21.08", "lenders": "0.00"},
+        "in_flight_by": {"members": "45.67", "merchants": "0.00", "lenders": "0.00"},
+        "payouts": {"sent": {"count": 17, "amount": "1033.32"},
+                    "settled": {"count": 15, "amount": "954.21"},
+                    "returned": {"count": 2, "amount": "33.44"}},
+        "custody": {"needed": "6380.15", "recorded": "6367.81", "id": "c2",
+                    "at": "2026-01-31T23:00:00+08:00", "reference": "bank statement 2026-01-B",
+                    "difference": difference},
+    }
+    report["proof_of_liabilities"] = {
+        "format": "pol-leaf-v2", "root": ROOT, "total": "6379.93", "points": "6013.17",
+        "owed": "321.09", "in_flight": "45.67", "leaves": 1310, "members": 653,
+        "parties": {"members": 653, "merchants": 2, "lenders": 0}, "pool": "6013.39",
+        "pool_covers_points": True, "custody_needed": "6380.15", "custody": "6367.81",
+        "custody_covers": difference.startswith("-") is False}
+    return report
+
+
+def test_format_2_shows_cash_custody_needed_and_the_shortfall_in_red() -> None:
+    page = Page(render_html(sample_v2()))
+    text = page.visible()
+    for figure in ("321.09", "45.67", "987.65", "6,380.15", "6,367.81", "1,033.32", "954.21",
+                   "33.44", "17", "300.01", "21.08", "6,379.93", "6,013.17", "653 / 2 / 0",
+                   "bank statement 2026-01-B"):
+        assert figure in text, figure
+    zh, en = page.texts_with_class("l-zh"), page.texts_with_class("l-en")
+    for chinese, english in [("待付、在途与托管应有", "Owed, in flight and custody needed"),
+                             ("本月的付款", "This month's payouts"),
+                             ("托管应有 = 收益池 + 待付 + 在途",
+                              "Custody needed = pool + owed + in flight"),
+                             ("负债合计", "Total of all liabilities"),
+                             ("只与收益池比较", "compares the money held with the pool alone")]:
+        assert any(chinese in item for item in zh), chinese
+        assert any(english in item for item in en), english
+    assert page.texts_with_class("shortfall") == ["12.34"]  # the custody table's are 0.00
+    assert "否" in page.texts_with_class("uncovered")[0]  # the figure is below the total
+    surplus = Page(render_html(sample_v2("5.66")))
+    assert surplus.texts_with_class("shortfall") == [] and "Surplus" in surplus.visible()
+    assert "5.66" in surplus.visible() and not surplus.texts_with_class("uncovered")
+
+
+def test_format_2_without_a_custody_figure_says_so() -> None:
+    report = sample_v2()
+    report["cash"]["custody"] |= {"recorded": None, "id": None, "at": None, "reference": None,
+                                  "difference": None}
+    report["proof_of_liabilities"] |= {"custody": None, "custody_covers": None}
+    text = Page(render_html(report)).visible()
+    assert "本月没有托管数字" in text and "no custody figure this month" in text
+    assert "None" not in text
+
+
+def test_format_2_pdf_has_the_cash_figures_and_red_only_for_a_shortfall() -> None:
+    pages = pdf_pages(render_pdf(sample_v2()))
+    text = "\n".join(page for page, _ in pages)
+    for figure in ("待付", "6,380.15", "6,367.81", "12.34", "1,033.32", "6,379.93"):
+        assert figure in text, figure
+    assert sum(red_pixels(image) for _, image in pages) > 20
+    surplus = pdf_pages(render_pdf(sample_v2("5.66")))
+    assert sum(red_pixels(image) for _, image in surplus) == 0

@@ -14,6 +14,10 @@ settlement windows, hold days, gain thresholds, a daily cap). After every step:
 * every ``cost`` trigger is exactly exit_multiple x amount x index / points, and
   each cascade redeems lots smallest trigger first, ties oldest first (order
   time, then the lot they descend from, then lot number);
+* injected = pool + owed + in flight + settled (section 10), with what each party is owed,
+  has in flight and has settled counted here from the effects, apart from the engine's
+  own accounts, and equal to them; payouts above what is owed, to unknown parties, and
+  settling or returning a payout twice are refused;
 * a rejected command leaves the whole ledger as it was;
 * replaying the accepted commands on a fresh ledger gives the same state, byte
   for byte.
@@ -33,8 +37,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from profitpool.chain.canonical import entry_bytes
 from profitpool.engine import Ledger, apply, dump_state, parse_command
+from profitpool.engine.view import summary as view_summary
 from profitpool.errors import CODES, Rejected
 from profitpool.log.verify import check_entry
+from profitpool.money import format_fen as fen_text
 
 MEMBERS = ["u0", "u1", "u2", "u3", "u4"]
 MERCHANTS = ["m0", "m1"]
@@ -89,6 +95,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.pledge_ids: list[str] = []
         self.started = False
         self.codes_seen: set[str] = set()
+        # section 10, counted from the effects: party -> [owed, in flight, settled]
+        self.cash: dict[str, list[int]] = {}
+        self.payouts: dict[str, tuple[str, int]] = {}  # open payouts: id -> (party, fen)
+        self.closed_payouts: list[str] = []
 
     # helpers --------------------------------------------------------------
     def next_id(self, prefix: str) -> str:
@@ -113,7 +123,36 @@ class LedgerMachine(RuleBasedStateMachine):
         check_value_per_share_along(start, applied.effects)
         check_triggers_are_exact(self.ledger, applied.effects)
         check_cascades_go_by_trigger_then_age(lots_before, applied.effects)
+        self.count_cash(applied.effects)
         return applied.effects
+
+    def count_cash(self, effects: list[Any]) -> None:
+        """What the pool paid becomes owed; payouts move it on (docs/rules.md section 10)."""
+        def owe(party: str, fen: int) -> None:
+            self.cash.setdefault(party, [0, 0, 0])[0] += fen
+        for effect in effects:
+            kind = type(effect).__name__
+            if kind == "Withdrawn":
+                owe(f"member:{effect.member}", effect.paid)
+            elif kind == "PaidAtMerchant":
+                owe(f"merchant:{effect.merchant}", effect.paid)
+            elif kind in ("PledgeSeized", "LotExited"):
+                owe(f"member:{effect.member}", effect.to_member)
+                if effect.to_lender:
+                    pledge = effect.pledge
+                    owe(f"lender:{self.ledger.pledges[pledge].command.lender}",
+                        effect.to_lender)
+            elif kind == "PayoutSent":
+                party, fen = self.payouts[effect.payout]
+                account = self.cash[party]
+                account[0] -= fen
+                account[1] += fen
+            elif kind in ("PayoutSettled", "PayoutReturned"):
+                party, fen = self.payouts.pop(effect.payout)
+                self.closed_payouts.append(effect.payout)
+                account = self.cash[party]
+                account[1] -= fen
+                account[0 if kind == "PayoutReturned" else 2] += fen
 
     # setup ----------------------------------------------------------------
     @precondition(lambda self: not self.started)
@@ -218,6 +257,36 @@ class LedgerMachine(RuleBasedStateMachine):
         self.send("seize" if seize else "release", pledge=pledge_id)
 
     @precondition(lambda self: self.started)
+    @rule(data=st.data(), share=st.sampled_from([1, 2, 3, 4]), above=st.booleans())
+    def payout(self, data: st.DataObject, share: int, above: bool) -> None:
+        """Send a part (1/share) of what a party is owed, or a fen more than all of it."""
+        parties = sorted(self.cash) + ["member:u9", "merchant:nobody", "lender:b0", "bank:b0"]
+        party = data.draw(st.sampled_from(parties))
+        owed = self.cash.get(party, [0, 0, 0])[0]
+        fen = owed + 1 if above else owed // share
+        if fen <= 0:
+            return
+        payout_id = self.next_id("po")
+        self.payouts[payout_id] = (party, fen)
+        effects = self.send("payout", id=payout_id, party=party,
+                            amount=f"{fen // 100}.{fen % 100:02d}", destination="dst_1")
+        if effects is None:
+            del self.payouts[payout_id]
+        assert (effects is None) == (above or party not in self.cash), (party, fen, owed)
+
+    @precondition(lambda self: self.started and (self.payouts or self.closed_payouts))
+    @rule(data=st.data(), settle=st.booleans())
+    def close_payout(self, data: st.DataObject, settle: bool) -> None:
+        """Settle or return an open payout; now and then a closed or unknown one (refused)."""
+        payout_id = data.draw(st.sampled_from(
+            sorted(self.payouts) + self.closed_payouts[-2:] + ["po_none"]))
+        was_open = payout_id in self.payouts
+        fields = {"reference": "B1"} if settle else {"reason": "AC04", "reference": "B1"}
+        effects = self.send("payout_settled" if settle else "payout_returned",
+                            payout=payout_id, **fields)
+        assert (effects is not None) == was_open
+
+    @precondition(lambda self: self.started)
     @rule(months_back=st.integers(min_value=-1, max_value=2))
     def burn(self, months_back: int) -> None:
         local = self.clock
@@ -268,6 +337,24 @@ class LedgerMachine(RuleBasedStateMachine):
         assert ledger.pool == (ledger.injected - ledger.paid_members - ledger.paid_merchants
                                - ledger.paid_lenders)
         assert ledger.pool >= 0
+
+    @invariant()
+    def injected_is_pool_owed_in_flight_and_settled(self) -> None:
+        ledger = self.ledger
+        owed = sum(account[0] for account in self.cash.values())
+        in_flight = sum(account[1] for account in self.cash.values())
+        settled = sum(account[2] for account in self.cash.values())
+        assert ledger.injected == ledger.pool + owed + in_flight + settled
+        assert min((min(account) for account in self.cash.values()), default=0) >= 0
+        summary = view_summary(ledger)
+        assert summary["totals"]["owed"] == fen_text(owed)
+        assert summary["totals"]["in_flight"] == fen_text(in_flight)
+        assert summary["totals"]["settled"] == fen_text(settled)
+        for party, account in self.cash.items():
+            kind, party_id = party.split(":")
+            row = summary[f"{kind}s"][party_id]
+            assert (row["owed"], row["in_flight"]) == (fen_text(account[0]),
+                                                       fen_text(account[1])), party
 
     @invariant()
     def pool_covers_every_holding_at_once(self) -> None:

@@ -78,7 +78,8 @@ def test_seize_pays_the_lender_first_up_to_the_loan() -> None:
     s = p.summary()
     assert s["pool"] == "15.67"
     # 1 point left, at V = 15.67 / 43 shares
-    assert s["members"]["u1"] == {"points": "1.0000", "value": "0.36", "paid": "3.33"}
+    assert s["members"]["u1"] == {"points": "1.0000", "value": "0.36", "paid": "3.33",
+                                  "owed": "3.33", "in_flight": "0.00"}
     assert s["totals"]["paid_lenders"] == "2.00"
     assert s["pledges"]["pl1"] == {"status": "seized", "repaid": "2.00"}
     assert p.ledger.lenders["b1"].received == 200
@@ -102,7 +103,8 @@ def test_lot_exits_exactly_when_its_value_reaches_three_times_cost(program: Prog
     (exited,) = exits_of(inject(program, "o3", "0.04"))  # +0.01: pool 300.00 = 3 x 100.00
     assert (exited.lot, exited.value, exited.paid) == (1, 30000, 24000)
     s = program.summary()
-    assert s["members"]["u1"] == {"points": "0.0000", "value": "0.00", "paid": "240.00"}
+    assert s["members"]["u1"] == {"points": "0.0000", "value": "0.00", "paid": "240.00",
+                                  "owed": "240.00", "in_flight": "0.00"}
     assert s["pool"] == "60.00" and s["exits"] == 1
 
 

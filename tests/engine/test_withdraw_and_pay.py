@@ -20,7 +20,8 @@ def test_withdraw_leaves_twenty_percent_in_pool() -> None:
     (effect,) = p.run("withdraw", id="w1", member="u1", points="21")
     assert effect.value == 700 and effect.paid == 560
     assert p.pool() == "15.40"
-    assert p.member("u1") == {"points": "0.0000", "value": "0.00", "paid": "5.60"}
+    assert p.member("u1") == {"points": "0.0000", "value": "0.00", "paid": "5.60", "owed": "5.60",
+                              "in_flight": "0.00"}
     # the 1.40 left behind now belongs to u2: 14.00 + 1.40
     assert p.member("u2")["value"] == "15.40"
 

@@ -60,7 +60,8 @@ def test_worked_example_step_by_step() -> None:
     # Final
     s = p.summary()
     assert (s["pool"], s["supply"], s["price"]) == ("16.60", "47.4700", "0.349694")
-    assert s["members"]["u1"] == {"points": "10.8900", "value": "3.80", "paid": "2.66"}
+    assert s["members"]["u1"] == {"points": "10.8900", "value": "3.80", "paid": "2.66",
+                                  "owed": "2.66", "in_flight": "0.00"}
     assert s["members"]["u2"]["points"] == "36.5800"
     assert s["members"]["u2"]["value"] == "12.79"
 
@@ -74,13 +75,17 @@ def test_worked_example_file_gives_the_final_state_of_rules_section_9() -> None:
     assert s["price"] == "0.349694"
     assert s["index"] == "0.990000000000"
     assert s["exits"] == 0
-    assert s["members"]["u1"] == {"points": "10.8900", "value": "3.80", "paid": "2.66"}
-    assert s["members"]["u2"] == {"points": "36.5800", "value": "12.79", "paid": "0.00"}
-    assert s["merchants"]["m1"] == {"contributed": "6.00", "received": "1.74"}
-    assert s["merchants"]["m2"] == {"contributed": "15.00", "received": "0.00"}
+    assert s["members"]["u1"] == {"points": "10.8900", "value": "3.80", "paid": "2.66",
+                                  "owed": "2.66", "in_flight": "0.00"}
+    assert s["members"]["u2"] == {"points": "36.5800", "value": "12.79", "paid": "0.00",
+                                  "owed": "0.00", "in_flight": "0.00"}
+    assert s["merchants"]["m1"] == {"contributed": "6.00", "received": "1.74", "owed": "1.74",
+                                    "in_flight": "0.00"}
+    assert s["merchants"]["m2"] == {"contributed": "15.00", "received": "0.00", "owed": "0.00",
+                                    "in_flight": "0.00"}
     assert s["totals"] == {
         "injected": "21.00", "paid_members": "2.66", "paid_merchants": "1.74",
-        "paid_lenders": "0.00",
+        "paid_lenders": "0.00", "owed": "4.40", "in_flight": "0.00", "settled": "0.00",
     }
     assert [(r.line, r.error) for r in result.rejected] == [
         (8, "invalid_amount"), (9, "already_burned")]

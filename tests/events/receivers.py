@@ -5,6 +5,8 @@ script, then 200, and keeps what it accepted. :class:`RawReceiver` (a plain
 asyncio server) does what a well-behaved server will not: hang without
 answering, or answer with an endless body, counting the bytes it got out.
 Either can be told to turn healthy (``healthy()``) and then accepts everything.
+:class:`Listener` only counts the connections made to it (from any process), to
+prove that a forbidden address was never connected to.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -38,6 +41,40 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class Listener:
+    """A socket on ``host`` that accepts connections in a thread and counts them."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family)
+        self._socket.bind((host, 0))
+        self._socket.listen(16)
+        self._socket.settimeout(0.05)
+        self.host = host
+        self.port = int(self._socket.getsockname()[1])
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> Listener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._socket.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()
 
 
 class Receiver:

@@ -15,6 +15,7 @@ import httpx
 import orjson
 import pytest
 from hookserver import HookServer
+from receivers import Listener
 from servicehelpers import Service, wait_for
 from standardwebhooks.webhooks import Webhook
 
@@ -42,7 +43,7 @@ def _outbox_ids(db: str, after: int, owner: str) -> list[str]:
 
 def test_the_service_delivers_signed_events_each_to_its_owner(tmp_path: Path) -> None:
     service = Service(f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "operator.key",
-                      options={"webhooks": True})
+                      options={"webhooks": True, "webhook_private_targets": True})
     service.setup()
     try:
         with HookServer() as m1_hook, HookServer() as admin_hook, HookServer() as blocks_hook:
@@ -158,7 +159,7 @@ def _alive(pid: int) -> bool:
 def test_kill_9_between_commit_and_delivery_loses_nothing(tmp_path: Path) -> None:
     port = _free_port()
     with HookServer() as hook:
-        served = Served(tmp_path, port)
+        served = Served(tmp_path, port, "--allow-private-webhooks")  # the hook: 127.0.0.1
         try:
             headers = {"Authorization": f"Bearer {served.admin_key()}"}
             admin = httpx.Client(base_url=served.base, headers=headers, timeout=30)
@@ -182,7 +183,7 @@ def test_kill_9_between_commit_and_delivery_loses_nothing(tmp_path: Path) -> Non
         wait_for(lambda: not _alive(child), 15)  # the events process leaves with it
         before_kill = set(hook.unique())
         hook.down = False
-        served = Served(tmp_path, port)
+        served = Served(tmp_path, port, "--allow-private-webhooks")
         try:
             expected = _outbox_ids(f"sqlite:///{tmp_path / 'profitpool.db'}",
                                    endpoint["cursor"], "admin")
@@ -195,6 +196,35 @@ def test_kill_9_between_commit_and_delivery_loses_nothing(tmp_path: Path) -> Non
             assert repeated <= before_kill
         finally:
             served.stop()
+
+
+def test_a_private_receiver_stored_earlier_is_never_connected_to_once_not_allowed(
+        tmp_path: Path) -> None:
+    """Registered while the operator allowed private targets; served again without that
+    setting, every delivery to it is refused before connecting and logged as
+    forbidden_address, with nothing that tells an open port from a closed one."""
+    service = Service(f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "operator.key",
+                      options={"webhook_private_targets": True})
+    service.setup()
+    try:
+        with Listener() as listener:
+            admin = service.admin()
+            endpoints = [admin.post("/v1/webhooks", json={"url": url}).json()["id"]
+                         for url in (f"http://127.0.0.1:{listener.port}/hook",
+                                     f"http://localhost:{listener.port}/hook")]
+            service.options = {"webhooks": True}
+            service.restart()
+            admin = service.admin()
+            admin.post("/v1/merchants", json={"id": "m1"})  # an event for them
+            for endpoint in endpoints:
+                rows = wait_for(lambda endpoint=endpoint: admin.get(
+                    f"/v1/webhooks/{endpoint}/deliveries").json()["data"])
+                assert {row["outcome"] for row in rows} == {"forbidden_address"}
+                assert all("not a public address" in row["detail"]
+                           and "connect" not in row["detail"] for row in rows)
+            assert listener.connections == 0
+    finally:
+        service.stop()
 
 
 def _stream_cursor(service: Service) -> int:

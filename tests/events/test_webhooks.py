@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
 import pytest
 from eventhelpers import EventLog, shop
-from receivers import HUGE_BYTES, RawReceiver, Receiver, free_port
+from receivers import HUGE_BYTES, Listener, RawReceiver, Receiver, free_port
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -29,7 +30,8 @@ from profitpool.events.webhooks import PRUNE_EVERY_US, WebhookDispatcher, epoch_
 from profitpool.store.schema import webhook_deliveries
 from profitpool.times import format_time
 
-DEV = UrlPolicy()
+LOCAL = UrlPolicy(private_targets=True)
+"""The receivers here are on 127.0.0.1: the operator's setting allows them."""
 SECOND = 1_000_000
 HOUR = 3600 * SECOND
 DAY = 24 * HOUR
@@ -49,7 +51,8 @@ class Clock:
 async def dispatching(engine: Engine, clock: Callable[[], int] = epoch_us,
                       **options: Any) -> AsyncIterator[WebhookDispatcher]:
     dispatcher = WebhookDispatcher(
-        engine, EventsOptions(**{"poll_s": 0.01, "timeout_s": 5.0, **options}), clock=clock)
+        engine, EventsOptions(**{"poll_s": 0.01, "timeout_s": 5.0, "policy": LOCAL, **options}),
+        clock=clock)
     try:
         yield dispatcher
     finally:
@@ -104,7 +107,7 @@ def test_a_receiver_failing_its_first_deliveries_gets_every_event_once_in_order(
     async def scenario() -> tuple[list[str], Endpoint]:
         async with Receiver([500, 500, 500]) as receiver, dispatching(
                 event_log.engine, clock) as dispatcher:
-            endpoint, _ = store.create("admin", receiver.url, policy=DEV, after=0)
+            endpoint, _ = store.create("admin", receiver.url, policy=LOCAL, after=0)
             await deliver_until(dispatcher, clock, lambda: len(receiver.accepted) == len(events))
             await run_pass(dispatcher)
             return receiver.ids(), endpoint
@@ -134,7 +137,7 @@ def test_signatures_verify_with_standardwebhooks_and_tampering_does_not(
 
     async def scenario() -> tuple[list[Any], str]:
         async with Receiver() as receiver, dispatching(sqlite_event_log.engine) as dispatcher:
-            _, secret = store.create("admin", receiver.url, policy=DEV, after=0)
+            _, secret = store.create("admin", receiver.url, policy=LOCAL, after=0)
             await run_pass(dispatcher)
             return receiver.accepted, secret
 
@@ -166,7 +169,7 @@ def test_merchants_hear_only_their_own_events_admin_hears_all_and_filters_apply(
             receivers = [await stack.enter_async_context(Receiver()) for _ in owners]
             dispatcher = await stack.enter_async_context(dispatching(event_log.engine))
             for receiver, (owner, types) in zip(receivers, owners, strict=True):
-                store.create(owner, receiver.url, types, policy=DEV, after=0)
+                store.create(owner, receiver.url, types, policy=LOCAL, after=0)
             await run_pass(dispatcher)
             return [receiver.ids() for receiver in receivers]
 
@@ -200,7 +203,7 @@ def test_several_endpoints_get_long_runs_in_order_across_batches(event_log: Even
                 dispatching(event_log.engine, batch=100))
             for number, receiver in enumerate(receivers):
                 store.create("admin" if number < 3 else "merchant:m2", receiver.url,
-                             policy=DEV, after=0 if number else events[200].seq)
+                             policy=LOCAL, after=0 if number else events[200].seq)
             for _ in range(200):
                 if all(endpoint.cursor == event_log.outbox().last_seq()
                        for endpoint in store.list()):
@@ -242,10 +245,10 @@ def test_each_bad_receiver_has_its_outcome_and_loses_nothing(event_log: EventLog
         async with make() as receiver, dispatching(event_log.engine, clock,
                                                    timeout_s=0.3) as dispatcher:
             url = f"http://127.0.0.1:{free_port()}/hook" if kind == "refused" else receiver.url
-            endpoint, _ = store.create("admin", url, policy=DEV, after=0)
+            endpoint, _ = store.create("admin", url, policy=LOCAL, after=0)
             assert await run_pass(dispatcher) == 1
             if kind == "refused":
-                store.update(endpoint.id, url=receiver.url, policy=DEV)
+                store.update(endpoint.id, url=receiver.url, policy=LOCAL)
             receiver.healthy()
             await deliver_until(dispatcher, clock, lambda: len(receiver.accepted) == len(events))
             if isinstance(receiver, RawReceiver) and kind == "huge_error":
@@ -271,7 +274,7 @@ def test_a_huge_answer_is_read_only_up_to_the_limit(sqlite_event_log: EventLog) 
     async def scenario() -> int:
         async with RawReceiver("huge") as receiver, dispatching(
                 sqlite_event_log.engine, max_response_bytes=10_000) as dispatcher:
-            store.create("admin", receiver.url, policy=DEV, after=0)
+            store.create("admin", receiver.url, policy=LOCAL, after=0)
             assert await run_pass(dispatcher) == len(events)
             await asyncio.wait_for(receiver.huge_over.wait(), 30)
             return receiver.bytes_sent
@@ -293,8 +296,8 @@ def test_a_hanging_receiver_holds_up_only_its_own_endpoint(sqlite_event_log: Eve
     async def scenario() -> None:
         async with RawReceiver("hang") as stuck, Receiver() as healthy, dispatching(
                 sqlite_event_log.engine, timeout_s=60) as dispatcher:
-            hanging, _ = store.create("admin", stuck.url, policy=DEV, after=0)
-            other, _ = store.create("admin", healthy.url, policy=DEV, after=0)
+            hanging, _ = store.create("admin", stuck.url, policy=LOCAL, after=0)
+            other, _ = store.create("admin", healthy.url, policy=LOCAL, after=0)
             for block in range(2):
                 expected = [event.id for event in unfiltered(sqlite_event_log)]
                 last = sqlite_event_log.outbox().last_seq()
@@ -322,13 +325,13 @@ def test_an_endpoint_deleted_or_disabled_during_an_attempt_stays_so(event_log: E
     async def scenario() -> str:
         async with RawReceiver("hang") as stuck, dispatching(event_log.engine,
                                                              timeout_s=0.3) as dispatcher:
-            endpoint, _ = store.create("admin", stuck.url, policy=DEV, after=0)
+            endpoint, _ = store.create("admin", stuck.url, policy=LOCAL, after=0)
             await dispatcher.step()
             await asyncio.wait_for(stuck.hanging.wait(), 10)
             if change == "deleted":
                 store.delete(endpoint.id)
             else:
-                store.update(endpoint.id, enabled=False, policy=DEV)
+                store.update(endpoint.id, enabled=False, policy=LOCAL)
             await run_pass(dispatcher)
             assert stuck.requests == 1
             return endpoint.id
@@ -355,7 +358,7 @@ def test_a_receiver_closing_kept_alive_connections_gets_everything_first_time(
     async def scenario() -> list[str]:
         async with RawReceiver("once") as receiver, dispatching(
                 sqlite_event_log.engine) as dispatcher:
-            store.create("admin", receiver.url, policy=DEV, after=0)
+            store.create("admin", receiver.url, policy=LOCAL, after=0)
             await run_pass(dispatcher)
             return receiver.ids()
 
@@ -377,7 +380,7 @@ def test_retries_wait_for_their_time_and_back_off_twice_as_long_up_to_the_cap(
         intervals = []
         async with Receiver([500] * 6) as receiver, dispatching(
                 event_log.engine, clock, first_retry_s=5, max_retry_interval_s=30) as dispatcher:
-            endpoint, _ = store.create("admin", receiver.url, policy=DEV, after=0)
+            endpoint, _ = store.create("admin", receiver.url, policy=LOCAL, after=0)
             for attempt in range(1, 7):
                 assert await run_pass(dispatcher) == 1
                 state = store.require(endpoint.id)
@@ -411,9 +414,9 @@ def test_an_endpoint_failing_for_three_days_is_disabled_and_resumes_when_enabled
         async with Receiver([500] * 1000) as failing, Receiver() as operator, \
                 Receiver() as merchant, dispatching(event_log.engine, clock,
                                                     **slow_retries) as dispatcher:
-            endpoint, _ = store.create("merchant:m1", failing.url, policy=DEV, after=0)
-            store.create("admin", operator.url, policy=DEV, after=0)
-            store.create("merchant:m1", merchant.url, policy=DEV, after=0)
+            endpoint, _ = store.create("merchant:m1", failing.url, policy=LOCAL, after=0)
+            store.create("admin", operator.url, policy=LOCAL, after=0)
+            store.create("merchant:m1", merchant.url, policy=LOCAL, after=0)
             times = []
             while store.require(endpoint.id).enabled:
                 assert len(times) < 100
@@ -423,7 +426,7 @@ def test_an_endpoint_failing_for_three_days_is_disabled_and_resumes_when_enabled
             disabled = store.require(endpoint.id)
             await run_pass(dispatcher)  # the operator hears of it
             failing.healthy()
-            store.update(endpoint.id, enabled=True, policy=DEV)
+            store.update(endpoint.id, enabled=True, policy=LOCAL)
             await deliver_until(dispatcher, clock,
                                 lambda: len(failing.accepted) == len(merchant.accepted))
             return disabled, times, {"failing": failing.ids(), "operator": operator.ids(),
@@ -460,7 +463,7 @@ def test_a_replay_sends_the_range_again_in_order_then_live_events(event_log: Eve
 
     async def scenario() -> tuple[list[str], Endpoint]:
         async with Receiver() as receiver, dispatching(event_log.engine, clock) as dispatcher:
-            endpoint, _ = store.create("merchant:m1", receiver.url, policy=DEV, after=0)
+            endpoint, _ = store.create("merchant:m1", receiver.url, policy=LOCAL, after=0)
             await run_pass(dispatcher)
             store.replay(endpoint.id, first_block[3].seq, first_block[9].seq)
             event_log.write([{"op": "order", "id": "o1_9", "merchant": "m1", "member": "u1_9",
@@ -491,7 +494,7 @@ def test_retries_are_pruned_only_when_they_succeeded_and_are_old(
     async def scenario() -> tuple[list[str], list[str]]:
         async with Receiver([500]) as receiver, dispatching(
                 sqlite_event_log.engine, clock, keep_deliveries_s=60) as dispatcher:
-            endpoint, _ = store.create("admin", receiver.url, policy=DEV, after=0)
+            endpoint, _ = store.create("admin", receiver.url, policy=LOCAL, after=0)
             await deliver_until(dispatcher, clock, lambda: store.require(
                 endpoint.id).cursor == sqlite_event_log.outbox().last_seq())
             before = [row["outcome"] for row in history(store, endpoint.id)]
@@ -506,50 +509,106 @@ def test_retries_are_pruned_only_when_they_succeeded_and_are_old(
 
 # where deliveries may go -----------------------------------------------------------------
 
-def test_a_forbidden_address_is_refused_at_registration_and_before_each_attempt(
-        event_log: EventLog) -> None:
+FORBIDDEN_HOSTS = ["127.0.0.1", "10.0.0.1", "169.254.169.254", "[::1]", "localhost",
+                   "100.64.0.1", "192.168.1.20", "172.16.0.1", "[fe80::1]", "[fc00::1]",
+                   "224.0.0.1", "0.0.0.0", "[::ffff:10.0.0.1]", "[::ffff:127.0.0.1]",
+                   "[2002:7f00:1::1]", "240.0.0.1"]
+"""Hosts that are (or resolve to) no public address: loopback, private, link-local (cloud
+metadata), carrier-grade NAT, multicast, unspecified, reserved, and IPv6 forms of these."""
+
+
+@pytest.mark.parametrize("host", FORBIDDEN_HOSTS)
+def test_the_default_policy_refuses_every_address_that_is_not_public(host: str) -> None:
+    with pytest.raises(EndpointError) as refused:
+        UrlPolicy().check(f"http://{host}:8080/hook")
+    assert refused.value.code == "invalid_url"
+    assert "which is not a public address" in refused.value.message
+    assert UrlPolicy(private_targets=True).check(f"http://{host}:8080/hook")
+
+
+@pytest.mark.parametrize("listen_on", ["127.0.0.1", "::1"])
+def test_a_stored_endpoint_on_a_private_address_is_never_connected_to(
+        event_log: EventLog, listen_on: str) -> None:
+    """An endpoint stored while private targets were allowed (or before this check):
+    with the setting off, each attempt is refused before connecting, logged as
+    forbidden_address, and says nothing of whether the port is open."""
     event_log.write(shop(merchants=1, orders_each=1))
     store = EndpointStore(event_log.engine)
-    production = UrlPolicy(production=True)
 
-    async def scenario() -> tuple[int, list[Endpoint]]:
-        async with Receiver() as receiver, dispatching(event_log.engine,
-                                                       policy=production) as dispatcher:
-            with pytest.raises(EndpointError) as refused:
-                store.create("admin", receiver.url, policy=production)
-            assert refused.value.code == "invalid_url"
-            assert "not a public address" in refused.value.message
-            endpoints = [store.create("admin", url, policy=DEV, after=0)[0] for url in (
-                receiver.url, f"http://localhost:{receiver.port}/hook")]
-            assert await run_pass(dispatcher) == 2
-            return receiver.requests, endpoints
+    async def scenario(listener: Listener) -> list[Endpoint]:
+        host = f"[{listen_on}]" if ":" in listen_on else listen_on
+        names = [host, *(["localhost"] if listen_on == "127.0.0.1" else [])]
+        endpoints = [store.create("admin", f"http://{name}:{listener.port}/hook",
+                                  policy=LOCAL, after=0)[0] for name in names]
+        endpoints.append(store.create("admin", f"http://{host}:{free_port()}/closed",
+                                      policy=LOCAL, after=0)[0])
+        async with dispatching(event_log.engine, policy=UrlPolicy()) as dispatcher:
+            assert await run_pass(dispatcher) == len(endpoints)
+        return endpoints
 
-    requests, endpoints = asyncio.run(scenario())
-    assert requests == 0
+    with Listener(listen_on) as listener:
+        endpoints = asyncio.run(scenario(listener))
+        assert listener.connections == 0
+    details = []
     for endpoint in endpoints:
         [row] = store.deliveries(endpoint.id)
         assert (row["outcome"], row["http_status"]) == ("forbidden_address", None)
         assert "which is not a public address" in row["detail"]
+        assert "connect" not in row["detail"]
+        details.append(row["detail"])
         assert store.require(endpoint.id).attempts == 1
+    # An open port and a closed one read the same: the log is no port scanner.
+    assert details[0] == details[-1]
 
 
-OWN = UrlPolicy(own=frozenset({("127.0.0.1", 8123)}))
-PRODUCTION = UrlPolicy(production=True)
+def test_a_name_that_resolves_elsewhere_at_delivery_is_checked_again(
+        sqlite_event_log: EventLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: a name that resolved to a public address at registration and to
+    127.0.0.1 when delivering is refused then, and nothing is connected to."""
+    sqlite_event_log.write(shop(merchants=1, orders_each=1))
+    store = EndpointStore(sqlite_event_log.engine)
+    answers = iter(["93.184.216.34"])
+    real = socket.getaddrinfo
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host != "hooks.rebind.test":
+            return real(host, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, args[0]))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+
+    async def scenario(listener: Listener) -> Endpoint:
+        endpoint, _ = store.create("admin", f"http://hooks.rebind.test:{listener.port}/h",
+                                   policy=UrlPolicy(), after=0)
+        async with dispatching(sqlite_event_log.engine, policy=UrlPolicy()) as dispatcher:
+            assert await run_pass(dispatcher) == 1
+        return endpoint
+
+    with Listener() as listener:
+        endpoint = asyncio.run(scenario(listener))
+        assert listener.connections == 0
+    [row] = store.deliveries(endpoint.id)
+    assert row["outcome"] == "forbidden_address"
+    assert "hooks.rebind.test resolves to 127.0.0.1" in row["detail"]
+
+
+def test_private_targets_allowed_still_never_include_the_service_itself() -> None:
+    own = UrlPolicy(private_targets=True, own=frozenset({("127.0.0.1", 8123)}))
+    for url in ("http://127.0.0.1:8123/x", "http://localhost:8123/x"):
+        with pytest.raises(EndpointError) as refused:
+            own.check(url)
+        assert "this service itself" in refused.value.message
+    assert own.check("http://127.0.0.1:8124/x")
 
 
 @pytest.mark.parametrize(("policy", "url"), [
-    (DEV, "ftp://example.com/hook"),
-    (DEV, "file:///etc/passwd"),
-    (DEV, "javascript:alert(1)"),
-    (DEV, "http://user:secret@example.com/hook"),
-    (DEV, "http://user@example.com/hook"),
-    (OWN, "http://127.0.0.1:8123/x"),
-    (OWN, "http://localhost:8123/x"),
-    (PRODUCTION, "http://10.0.0.1/hook"),
-    (PRODUCTION, "http://169.254.169.254/latest/meta-data"),
-    (PRODUCTION, "http://[::1]:8080/hook"),
-    (PRODUCTION, "http://127.0.0.1:9000/hook"),
-    (PRODUCTION, "https://192.168.1.20/hook"),
+    (LOCAL, "ftp://example.com/hook"),
+    (LOCAL, "file:///etc/passwd"),
+    (LOCAL, "javascript:alert(1)"),
+    (LOCAL, "http://user:secret@example.com/hook"),
+    (LOCAL, "http://user@example.com/hook"),
+    (UrlPolicy(), "https://no-such-host.invalid/hook"),
 ])
 def test_url_policy_refuses(policy: UrlPolicy, url: str) -> None:
     with pytest.raises(EndpointError) as refused:
@@ -558,9 +617,10 @@ def test_url_policy_refuses(policy: UrlPolicy, url: str) -> None:
 
 
 @pytest.mark.parametrize(("policy", "url"), [
-    (OWN, "http://127.0.0.1:8124/x"),
-    (DEV, "http://10.0.0.1/hook"),
-    (PRODUCTION, "https://93.184.216.34/hook"),
+    (LOCAL, "http://10.0.0.1/hook"),
+    (UrlPolicy(), "https://93.184.216.34/hook"),
+    (UrlPolicy(), "https://[2606:2800:220:1:248:1893:25c8:1946]/hook"),
+    (UrlPolicy(), "https://[::ffff:93.184.216.34]/hook"),
 ])
 def test_url_policy_accepts(policy: UrlPolicy, url: str) -> None:
     assert policy.check(url) == url
@@ -576,7 +636,7 @@ def test_run_delivers_until_stopped_and_outlives_database_errors(
 
     async def scenario() -> list[str]:
         async with Receiver() as receiver, dispatching(sqlite_event_log.engine) as dispatcher:
-            store.create("admin", receiver.url, policy=DEV, after=0)
+            store.create("admin", receiver.url, policy=LOCAL, after=0)
             failures = iter(range(2))
             listing = dispatcher.store.list
 

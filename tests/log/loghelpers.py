@@ -13,6 +13,9 @@ from sqlalchemy import Engine
 from profitpool.cli import main
 from profitpool.engine import Ledger, apply
 from profitpool.errors import Rejected
+from profitpool.log.datakey import DataKey, data_key_path
+from profitpool.members.directory import OPERATOR, Directory
+from profitpool.members.pseudonyms import is_pseudonym
 from profitpool.store.database import connect
 from profitpool.store.repository import LogStore
 
@@ -27,6 +30,7 @@ class Log:
     key: Path
     tmp: Path
     engines: list[Engine] = field(default_factory=list)
+    _directory: Directory | None = None
 
     def cli(self, *args: str, input: bytes | str | None = None) -> Result:
         """Run ``profitpool ARGS`` in process (``--db`` and ``--key`` added where they apply)."""
@@ -61,6 +65,44 @@ class Log:
 
     def store(self) -> LogStore:
         return LogStore(self.engine())
+
+    def directory(self) -> Directory:
+        """The member directory of this log (its data key beside the operator's key)."""
+        if self._directory is None:
+            self._directory = Directory(self.engine(), DataKey.load(data_key_path(self.key)))
+        return self._directory
+
+    def unlinked(self, value: Any) -> Any:
+        """``value`` with every pseudonym (in strings and keys, at any depth) replaced by
+        the member id the operator used for it: the log's view of members, as the input
+        named them."""
+        found: set[str] = set()
+        _pseudonyms(value, found)
+        names = self.directory().member_ids(found, OPERATOR) if found else {}
+        return _renamed(value, names)
+
+
+def _pseudonyms(value: Any, found: set[str]) -> None:
+    if isinstance(value, str):
+        if is_pseudonym(value):
+            found.add(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _pseudonyms(key, found)
+            _pseudonyms(item, found)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _pseudonyms(item, found)
+
+
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, dict):
+        return {names.get(key, key): _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_renamed(item, names) for item in value]
+    return value
 
 
 def entry_lines(commands: list[dict[str, Any]]) -> tuple[list[bytes], Ledger]:

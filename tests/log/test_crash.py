@@ -21,6 +21,7 @@ import time
 import orjson
 from loghelpers import Log, entry_lines  # type: ignore[attr-defined]
 
+from profitpool.bootstrap import linked_submit, open_directory, open_writer
 from profitpool.chain.canonical import command_json
 from profitpool.engine import dump_state, parse_command
 from profitpool.log.verify import verify_log
@@ -69,16 +70,19 @@ def test_sigkill_at_random_moments_loses_no_committed_block(log: Log) -> None:
         assert report.ok, report.divergence
         assert report.entries == size
         for index, data in store.iter_entries(done, size):
-            stored = orjson.loads(data)["command"]
-            assert stored == command_json(parse_command(orjson.loads(lines[index])))
+            stored = orjson.loads(data)["command"]  # members by pseudonym, linked alike
+            assert log.unlinked(stored) == command_json(parse_command(orjson.loads(lines[index])))
         done = size
     assert 0 < done < len(lines), "the kills should land mid-stream; shorten the waits"
-    # A restarted writer continues from the last committed block to the end.
-    writer = LogWriter.open(log.url, log.key, block_size=BLOCK)
+    # A restarted writer continues from the last committed block to the end, each member
+    # under the pseudonym the killed runs linked it to.
+    writer = open_writer(log.url, log.key, block_size=BLOCK)
+    submit = linked_submit(writer, open_directory(writer, log.key))
     for line in lines[done:]:
-        writer.submit(orjson.loads(line))
+        submit(orjson.loads(line))
     writer.close()
     assert verify_log(store).ok
     writer = LogWriter.open(log.url, log.key)
-    assert dump_state(writer.ledger) == dump_state(memory)
+    assert log.unlinked(dump_state(writer.ledger)) == dump_state(memory)
+    assert len(writer.ledger.members) == len(memory.members)
     writer.close()

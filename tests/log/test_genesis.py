@@ -47,12 +47,14 @@ COMMANDS = [
 
 
 def run(log: Log) -> list[dict[str, object]]:
-    """Apply COMMANDS to the log; return its entries as JSON."""
+    """Apply COMMANDS to the log; return its entries as JSON, members named as in COMMANDS
+    (the log names them by pseudonyms)."""
     lines = "".join(json.dumps(command) + "\n" for command in COMMANDS)
     result = log.cli("apply", "-", "--json", input=lines)
     assert result.exit_code == 0, result.output
     store = log.store()
-    return [orjson.loads(data) for _, data in store.iter_entries()]
+    entries = [orjson.loads(data) for _, data in store.iter_entries()]
+    return log.unlinked(entries)  # type: ignore[no-any-return]
 
 
 def as_format_1(log: Log) -> None:

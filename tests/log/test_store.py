@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from pathlib import Path
 
 import orjson
 import pytest
+from alembic import command as alembic_command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from loghelpers import EXAMPLES, Log  # type: ignore[attr-defined]
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
+from profitpool import store as store_package
+from profitpool.disclosure import pol
+from profitpool.disclosure.month import liabilities, month_figures
+from profitpool.disclosure.publish import prepare, pseudonym_of
+from profitpool.errors import Rejected
 from profitpool.log.keys import create_key
+from profitpool.log.writer import LogWriter
 from profitpool.store.database import connect
+from profitpool.store.repository import LogStore
 from profitpool.store.schema import metadata
+from profitpool.store.secrets import POL_SECRET, PSEUDONYM_KEY, SecretStore
+from profitpool.times import parse_time
 from profitpool.workload import realistic
 
 WORKED = str(EXAMPLES / "worked.jsonl")
@@ -32,6 +45,53 @@ def test_the_migrated_schema_is_exactly_the_declared_one(log: Log) -> None:
     with log.engine().connect() as connection:
         context = MigrationContext.configure(connection)
         assert compare_metadata(context, metadata) == []
+
+
+def _downgrade_to(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` with the project's own migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(store_package.__file__).parent
+                                                  / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        alembic_command.downgrade(config, revision)
+
+
+def test_upgrading_moves_the_program_s_secrets_out_of_log_meta_and_keeps_what_they_made(
+        log: Log) -> None:
+    """A log of schema 0006 kept the pseudonym key and the PoL secret in log_meta (what a
+    public copy of the log's tables holds). 0007 moves them to program_secrets; every
+    pseudonym and proof made with them stays the same."""
+    log.init()
+    writer = LogWriter.open(log.url, log.key)  # a log of then: members under their own ids
+    for line in Path(WORKED).read_bytes().splitlines():
+        with contextlib.suppress(Rejected):
+            writer.submit(orjson.loads(line))
+    writer.close()
+    engine = log.engine()
+    _downgrade_to(engine, "0006")
+    pseudonym_key, pol_secret = os.urandom(32), os.urandom(32)
+    LogStore(engine).set_meta({"pseudonym_key": pseudonym_key.hex(),
+                               "pol_secret": pol_secret.hex()})
+    period, now = (2026, 1), parse_time("2030-01-01T00:00:00+08:00")
+    figures = month_figures(LogStore(engine), period, now)  # the tree those secrets make
+    before = pol.build_v2(figures.period, pol_secret, (
+        pol.PartyLiability(f"{kind}:{party}", kind,
+                           pseudonym_of(pseudonym_key, party) if kind == "member" else party,
+                           *amounts)
+        for kind, party, *amounts in liabilities(figures.ledger)))
+    assert log.cli("init").exit_code == 0  # upgrades the schema
+    store = LogStore(log.engine())
+    assert {"pseudonym_key", "pol_secret"}.isdisjoint(store.meta())
+    assert SecretStore(store.engine).get(PSEUDONYM_KEY) == pseudonym_key
+    assert SecretStore(store.engine).get(POL_SECRET) == pol_secret
+    after = prepare(store, period, now).tree
+    assert (after.root, after.total_fen, after.leaf_count) == (
+        before.root, before.total_fen, before.leaf_count)
+    for member in before.member_ids:
+        assert pol.member_proof(after, member).to_json() == \
+            pol.member_proof(before, member).to_json()
+    assert SecretStore(store.engine).get(PSEUDONYM_KEY) == pseudonym_key  # none made anew
 
 
 @pytest.mark.parametrize("command", [

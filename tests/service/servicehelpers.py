@@ -94,6 +94,20 @@ class Service:
         self._clients.append(client)
         return client
 
+    def page_client(self) -> httpx.Client:
+        """A client that sends the pages' forms as a browser does from this site: with its
+        ``Origin`` (the pages refuse a form that has neither Origin nor Referer)."""
+        client = self.client()
+        client.headers["Origin"] = self.url
+        return client
+
+    def signed_in(self, area: str, key: str) -> httpx.Client:
+        """A page client signed in to ``area`` (``/wallet``, ``/merchant``, ``/console``)."""
+        client = self.page_client()
+        answer = client.post(f"{area}/login", data={"key": key})
+        assert answer.status_code == 303 and answer.headers["location"] == area, answer.text
+        return client
+
     def admin(self) -> httpx.Client:
         return self.client(self.admin_key)
 

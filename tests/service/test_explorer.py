@@ -16,6 +16,7 @@ from servicehelpers import Service
 from browsers import chromium
 from profitpool.rules import RULE_LABELS, RULE_NAMES
 from profitpool.web.i18n import CATALOGUE, LANGUAGES
+from profitpool.web.labels import OPS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "src" / "profitpool" / "web" / "templates"
@@ -101,7 +102,7 @@ def test_an_entry_s_proof_verifies_in_the_browser_and_a_changed_entry_does_not(
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(f"{sqlite_service.url}/entry/257?lang=en")
     page.click("#verify")
-    page.wait_for_function("document.getElementById('verify-result').textContent !== ''")
+    page.wait_for_selector("#verify-result:not(:empty)")
     assert page.text_content("#verify-result") == CATALOGUE["verify_ok"]["en"]
     screenshot(page, "entry-verified")
     # The same page with one byte of the entry changed: the proof no longer leads to the root.
@@ -112,7 +113,7 @@ def test_an_entry_s_proof_verifies_in_the_browser_and_a_changed_entry_does_not(
         document.getElementById('verify-result').textContent = '';
     }""")
     page.click("#verify")
-    page.wait_for_function("document.getElementById('verify-result').textContent !== ''")
+    page.wait_for_selector("#verify-result:not(:empty)")
     assert page.text_content("#verify-result").startswith(CATALOGUE["verify_failed"]["en"])
     # A checkpoint signed by another key is refused.
     page.evaluate("""() => {
@@ -121,7 +122,7 @@ def test_an_entry_s_proof_verifies_in_the_browser_and_a_changed_entry_does_not(
         document.getElementById('verify-result').textContent = '';
     }""")
     page.click("#verify")
-    page.wait_for_function("document.getElementById('verify-result').textContent !== ''")
+    page.wait_for_selector("#verify-result:not(:empty)")
     assert "not signed" in page.text_content("#verify-result")
 
 
@@ -176,12 +177,19 @@ def test_the_wallet_previews_a_withdrawal_then_makes_it_once(
     assert page.text_content("#preview-stays") == "¥0.67"
     screenshot(page, "wallet-preview")
     assert sqlite_service.client().get("/v1/pool").json() == pool_before
+    confirmation = page.evaluate(
+        "Object.fromEntries(new FormData(document.querySelector('#confirm').form))")
     page.click("#confirm")
-    assert page.text_content("#done").startswith(CATALOGUE["done"]["en"])
+    # Not "done": the money is owed to the member until a payout reaches their bank.
+    assert page.text_content("#done").startswith(CATALOGUE["withdraw_done"]["en"])
+    assert page.text_content("#owed-now") == "¥2.66"
     assert sqlite_service.client().get("/v1/pool").json()["pool"] == "18.34"
-    page.go_back()  # the confirmation page again: sending it twice withdraws once
-    page.click("#confirm")
-    page.wait_for_load_state()
+    # The same confirmation sent again (a double click, a retried request) withdraws once.
+    # The browser's own session sends it: the page is not kept in any cache, so the back
+    # button cannot show it again.
+    again = page.request.post(f"{sqlite_service.url}/wallet/withdraw", form=confirmation,
+                              headers={"Origin": sqlite_service.url})
+    assert again.status == 200 and 'id="done"' in again.text()
     assert sqlite_service.client().get("/v1/pool").json()["pool"] == "18.34"
     page.goto(f"{sqlite_service.url}/wallet")
     assert page.text_content("#points") == "11.0000"
@@ -190,17 +198,17 @@ def test_the_wallet_previews_a_withdrawal_then_makes_it_once(
 def test_the_wallet_refuses_forms_from_other_sites_and_api_keys_of_other_roles(
         sqlite_service: Service) -> None:
     key = _wallet_program(sqlite_service)
-    client = sqlite_service.client()
+    client = sqlite_service.page_client()
     merchant_key = sqlite_service.new_key("merchant", "m1")
     refused = client.post("/wallet/login", data={"key": merchant_key})
     assert refused.status_code == 303 and refused.headers["location"] == "/wallet?failed=1"
     signed_in = client.post("/wallet/login", data={"key": key})
-    assert signed_in.status_code == 303 and "pp_member_key" in client.cookies
+    assert signed_in.status_code == 303 and "pp_wallet_session" in client.cookies
     before = client.get("/v1/pool").json()
     forged = client.post("/wallet/withdraw", data={"points": "10", "step": "confirm",
                                                     "token": "t"},
                          headers={"Origin": "http://evil.example"})
-    assert forged.status_code == 303
+    assert forged.status_code == 403
     assert client.get("/v1/pool").json() == before
     made = client.post("/wallet/withdraw", data={"points": "10", "step": "confirm",
                                                   "token": "t"})
@@ -300,7 +308,9 @@ def test_a_member_finds_their_public_page_by_the_pseudonym_their_wallet_shows(
     page.fill("#key", key)
     page.click("#sign-in")
     pseudonym = page.text_content("#my-pseudonym")
-    assert pseudonym and len(pseudonym) == 20 and "u1" not in pseudonym
+    # The log's own pseudonym: p- and 128 random bits, the name every entry of theirs has.
+    assert pseudonym == sqlite_service.admin().get("/v1/members/u1").json()["member"]
+    assert len(pseudonym) == 34 and pseudonym.startswith("p-")
     page.goto(f"{sqlite_service.url}/")
     page.fill("#pseudonym", pseudonym)
     page.click("#look-up")
@@ -325,9 +335,7 @@ def test_money_is_shown_with_thousands_separators_without_arithmetic() -> None:
 
 def test_the_console_registers_merchants_and_refuses_what_the_api_refuses(
         sqlite_service: Service) -> None:
-    client = sqlite_service.client()
-    assert client.post("/console/login", data={"key": sqlite_service.admin_key}
-                       ).status_code == 303
+    client = sqlite_service.signed_in("/console", sqlite_service.admin_key)
     made = client.post("/console/merchant", data={"id": "hotpot", "name": "川味火锅",
                                                   "industry": "火锅连锁"})
     assert made.status_code == 200 and 'id="done"' in made.text
@@ -353,10 +361,11 @@ def test_the_explorer_shows_new_blocks_and_entries_without_a_reload(
     assert page.locator("#entries a").count() == 1  # the merchant's registration
     assert m1.post("/v1/orders", json={"id": "live", "member": "u1", "amount": "100.00",
                                        "profit": "20.00"}).status_code == 201
-    page.wait_for_function("document.querySelectorAll('#entries a').length === 2",
-                           timeout=15_000)
+    page.wait_for_selector("#entries tr:nth-child(3) a", timeout=15_000)
     assert page.text_content("#pool") == "¥6.00"
-    assert page.text_content("#entries tr:nth-child(2) td:nth-child(3)") == "order"
+    # The command by its name for people, in the page's language (web/labels.py).
+    assert page.text_content("#entries tr:nth-child(2) td:nth-child(3)") == \
+        OPS["order"]["zh"]
 
 
 def test_forms_refuse_bad_amounts_in_the_user_s_language_and_change_nothing(

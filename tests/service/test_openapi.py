@@ -266,7 +266,7 @@ def test_an_undeclared_method_gets_405_with_allow(sqlite_service: Service) -> No
     response = sqlite_service.client().delete("/v1/pool")
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, OPTIONS"
 
 
 def test_a_missing_tile_is_a_documented_404(sqlite_service: Service) -> None:

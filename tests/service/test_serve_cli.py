@@ -140,3 +140,42 @@ def test_demo_serves_its_program_and_each_printed_key_acts_as_its_role(tmp_path:
         assert httpx.get(f"{base}/v1/burns").json()["count"] == 2
     finally:
         _stop(process)
+
+
+def test_serve_refuses_a_tampered_log_in_one_line_before_it_says_it_serves(
+        tmp_path: Path) -> None:
+    """The log is opened (every restart check run) before `serve` prints "serving on": an
+    edited log is one line naming `profitpool verify` and exit status 1, not a traceback
+    in the service's JSON logs after it claimed to serve."""
+    from sqlalchemy import update
+
+    from profitpool.store.database import connect
+    from profitpool.store.schema import entries
+
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'log.db'}"
+    key = str(tmp_path / "operator.key")
+    assert runner.invoke(main, ["init", "--db", db, "--key", key]).exit_code == 0
+    lines = "\n".join(
+        f'{{"op": "merchant", "id": "m{i}", "at": "2026-01-0{i}T00:00:00+08:00"}}'
+        for i in range(1, 4))
+    assert runner.invoke(main, ["apply", "-", "--db", db, "--key", key],
+                         input=lines).exit_code == 0
+    engine = connect(db)
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(entries).where(entries.c.idx == 0).values(
+                data=b'{"command":{"at":"2026-01-01T00:00:00+08:00","id":"mX","op":"merchant"},'
+                     b'"effects":[{"industry":"","merchant":"mX","name":"","type":'
+                     b'"merchant_registered"}]}'))
+    finally:
+        engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROFITPOOL_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "profitpool", "serve", "--db", db, "--key", key, "--port",
+         str(_free_port())], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "serving on" not in done.stdout
+    assert "Traceback" not in done.stderr
+    [line] = [text for text in done.stderr.splitlines() if text.strip()]
+    assert line.startswith("Error: ") and "run `profitpool verify`" in line

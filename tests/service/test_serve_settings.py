@@ -43,6 +43,8 @@ LAYERS = [
            ("--db", "sqlite:///flag.db"), "sqlite:///flag.db"),
     Layers("key", Path("profitpool.key"), "env.key", Path("env.key"),
            ("--key", "flag.key"), Path("flag.key")),
+    Layers("data_key", None, "env-data.key", Path("env-data.key"),
+           ("--data-key", "flag-data.key"), Path("flag-data.key")),
     Layers("host", "127.0.0.1", "10.0.0.1", "10.0.0.1", ("--host", "10.0.0.2"), "10.0.0.2"),
     Layers("port", 8000, "8100", 8100, ("--port", "8200"), 8200),
     Layers("block_entries", 1000, "50", 50, ("--block-entries", "60"), 60),
@@ -65,7 +67,8 @@ LAYERS = [
            ("--events", "nats://flag.example:4222"), "nats://flag.example:4222"),
     Layers("events_stream", "PROFITPOOL", "ENVSTREAM", "ENVSTREAM",
            ("--events-stream", "FLAGSTREAM"), "FLAGSTREAM"),
-    Layers("production", False, "true", True, ("--production",), True),
+    Layers("webhook_private_targets", False, "true", True, ("--allow-private-webhooks",),
+           True),
     Layers("webhook_timeout_seconds", 10.0, "3", 3.0, ("--webhook-timeout", "4"), 4.0),
     Layers("webhook_retry_hours", 72.0, "1", 1.0, ("--webhook-retry-hours", "2"), 2.0),
 ]
@@ -92,7 +95,7 @@ def invoke(args: list[str], env: dict[str, str] | None = None) -> Result:
 
 
 def test_every_setting_with_a_serve_flag_is_in_the_table() -> None:
-    flagged = {getattr(param, "setting", None) or {"db": "db", "key_path": "key"}[param.name]
+    flagged = {getattr(param, "setting", None) or serve_module._SHARED_OPTIONS[param.name]
                for param in serve_module.serve_command.params if param.name is not None}
     assert flagged == {layer.field for layer in LAYERS}
 
@@ -140,8 +143,9 @@ def test_the_environment_s_body_limit_is_the_app_s(tmp_path: Path,
     [app] = apps
     server = ThreadServer(app, lifespan="on", what="service")
     try:
-        small = httpx.post(f"{server.url}/v1/orders", content=b"{}")
-        large = httpx.post(f"{server.url}/v1/orders", content=b" " * 65)
+        json_type = {"Content-Type": "application/json"}
+        small = httpx.post(f"{server.url}/v1/orders", content=b"{}", headers=json_type)
+        large = httpx.post(f"{server.url}/v1/orders", content=b" " * 65, headers=json_type)
     finally:
         server.stop()
     assert small.status_code == 401  # no key, but the body was let through

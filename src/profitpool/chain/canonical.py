@@ -160,6 +160,22 @@ _COMMANDS: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {
         "pol_root": c.pol_root, "pol_total": format_fen(c.pol_total),
         "report_sha256": c.report_sha256,
     },
+    cmd.EraseMember: lambda c: {"at": _at(c), "member": c.member, "op": "erase"},
+    cmd.SendPayout: lambda c: {
+        "amount": format_fen(c.amount), "at": _at(c), "destination": c.destination, "id": c.id,
+        "op": "payout", "party": c.party,
+    },
+    cmd.SettlePayout: lambda c: {
+        "at": _at(c), "op": "payout_settled", "payout": c.payout, "reference": c.reference,
+    },
+    cmd.ReturnPayout: lambda c: {
+        "at": _at(c), "op": "payout_returned", "payout": c.payout, "reason": c.reason,
+        "reference": c.reference,
+    },
+    cmd.ContinueLog: lambda c: {
+        "at": _at(c), "op": "continues", "origin": c.origin, "root": c.root,
+        "tree_size": c.tree_size,
+    },
 }
 
 
@@ -200,7 +216,7 @@ def _parts(parts: tuple[LotPart, ...]) -> list[dict[str, Any]]:
 _FIELD_FORMATS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     **{name: (name, format_fen) for name in (
         "amount", "profit", "injection", "pool_after", "cost", "value", "paid", "loan",
-        "to_lender", "to_member", "shortfall", "pol_total")},
+        "to_lender", "to_member", "shortfall", "pol_total", "owed")},
     **{name: (name, _shares) for name in ("shares", "total_shares_after")},
     **{name: (name, format_rational) for name in ("multiplier", "exit_multiple", "burn_rate")},
     **{name: (name, _index) for name in ("index_before", "index_after")},
@@ -208,7 +224,8 @@ _FIELD_FORMATS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     **{name: (name, _same) for name in (
         "merchant", "lender", "member", "order", "campaign", "pledge", "withdrawal",
         "payment", "transfer", "sender", "receiver", "name", "industry", "exit_basis",
-        "period", "lot", "new_lot", "custody", "reference", "report_sha256", "pol_root")},
+        "period", "lot", "new_lot", "custody", "reference", "report_sha256", "pol_root",
+        "payout", "destination", "reason")},
     "points": ("points", format_points),
     "price_micro": ("price", format_price),
     "trigger": ("trigger", _trigger),
@@ -255,7 +272,8 @@ _EFFECTS: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {
         fx.OrderPlaced, fx.OrderRefunded, fx.OrderSettled, fx.PointsMinted, fx.Withdrawn,
         fx.PaidAtMerchant, fx.Burned, fx.Transferred, fx.Pledged, fx.PledgeReleased,
         fx.PledgeSeized, fx.LotExited, fx.RulesChanged, fx.CustodyRecorded,
-        fx.DisclosurePublished,
+        fx.DisclosurePublished, fx.MemberErased, fx.PayoutSent, fx.PayoutSettled,
+        fx.PayoutReturned,
     )
 }
 

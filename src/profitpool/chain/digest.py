@@ -116,8 +116,10 @@ def state_digest(ledger: Ledger, holdings: Holdings) -> bytes:
 
 
 def state_summary(ledger: Ledger, holdings: Holdings) -> dict[str, object]:
-    """What the state digest hashes, as canonical JSON values."""
-    return {
+    """What the state digest hashes, as canonical JSON values (``erased``, how many
+    members were erased, only once one was: the digests of logs without an erasure are
+    what they always were)."""
+    summary: dict[str, object] = {
         "now": None if ledger.now == NO_TIME else format_time(ledger.now),
         "rules": ledger.rules.to_json(),
         "pool": str(ledger.pool),
@@ -130,4 +132,11 @@ def state_summary(ledger: Ledger, holdings: Holdings) -> dict[str, object]:
         "exits": ledger.exits,
         "holdings": holdings.digest().hex(),
     }
+    if ledger.erased:
+        summary["erased"] = len(ledger.erased)
+    if ledger.payouts:  # likewise: only once there was a payout (docs/log.md)
+        summary["in_flight"] = str(ledger.in_flight)
+        summary["settled"] = str(ledger.settled)
+        summary["payouts"] = len(ledger.payouts)
+    return summary
 

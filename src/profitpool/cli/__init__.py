@@ -3,7 +3,9 @@
     common.py    one-line errors, the --db and --key options, counts and JSON output
     init.py      init
     apply.py     apply
+    rekey.py     rekey
     verify.py    verify
+    export.py    export-public
     serve.py     serve, demo
     keys.py      keys create | list | revoke
     log.py       log show | proof
@@ -13,6 +15,8 @@
     report.py    report month | verify, custody record
     pol.py       pol verify
     events.py    events tail
+    members.py   members export | erase, verify-member
+    payouts.py   payouts account | destinations | run | send | file | import | status
 
 A command parses its options, calls one function of the package below it
 and prints what that returns (or the error it raises, in one line); the
@@ -32,10 +36,14 @@ from .. import __version__
 from .anchor import anchor_group
 from .apply import apply_command
 from .events import events_group
+from .export import export_public_command
 from .init import init_command
 from .keys import keys_group
 from .log import log_group
+from .members import members_group, verify_member_command
+from .payouts import payouts_group
 from .pol import pol_group
+from .rekey import rekey_command
 from .report import custody_group, report_group
 from .serve import demo_command, serve_command
 from .simulate import simulate_command
@@ -56,9 +64,11 @@ def main() -> None:
     """
 
 
-for _command in (init_command, apply_command, verify_command, serve_command, demo_command,
-                 keys_group, log_group, simulate_command, anchor_group, witness_group,
-                 report_group, custody_group, pol_group, events_group):
+for _command in (init_command, apply_command, rekey_command, verify_command,
+                 export_public_command, serve_command, demo_command, keys_group, log_group,
+                 simulate_command, anchor_group, witness_group, report_group, custody_group,
+                 pol_group, events_group, members_group, verify_member_command,
+                 payouts_group):
     main.add_command(_command)
 
 

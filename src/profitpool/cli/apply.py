@@ -12,12 +12,20 @@ from rich.console import Console
 from rich.table import Table
 
 from ..batch import BatchResult, apply_lines, write_json
-from ..bootstrap import open_writer
+from ..bootstrap import linked_submit, open_directory, open_writer, prefetched
 from ..chain.block import BlockHeader
 from ..engine import view
 from ..log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY
+from ..members.directory import OPERATOR
 from ..texts import BURN_NOTE
-from .common import KEEP_UNTIL_EXIT, clean_errors, count, db_option, key_option
+from .common import (
+    KEEP_UNTIL_EXIT,
+    clean_errors,
+    count,
+    data_key_option,
+    db_option,
+    key_option,
+)
 
 REJECTED_STATUS: Final = 3
 """The exit status of ``apply --strict`` when a line was rejected."""
@@ -35,6 +43,7 @@ REJECTED_STATUS: Final = 3
 )
 @db_option(default=None)
 @key_option()
+@data_key_option()
 @click.option("--block-size", default=DEFAULT_BLOCK_SIZE, show_default=True,
               type=click.IntRange(1, 1_000_000), help="Entries per block (with --db).")
 @click.option("--snapshot-every", default=DEFAULT_SNAPSHOT_EVERY, show_default=True,
@@ -48,7 +57,8 @@ REJECTED_STATUS: Final = 3
 @clean_errors
 def apply_command(
     file: str, as_json: bool, limit: int, db: str | None, key_path: Path,
-    block_size: int, snapshot_every: int, progress: bool, strict: bool,
+    data_key: Path | None, block_size: int, snapshot_every: int, progress: bool,
+    strict: bool,
 ) -> None:
     """Apply FILE, one JSON command per line.
 
@@ -58,6 +68,9 @@ def apply_command(
     signed blocks of --block-size; a rejected command or an idempotent retry
     is not an entry. If the run stops half way, every block committed before
     is kept whole and nothing after it: apply the remaining lines again.
+    With --db, members are named in the log by pseudonyms: each member id of
+    FILE is linked to one outside the log (sealed with --data-key), and the
+    output names members by the ids FILE used (docs/privacy.md).
 
     FILE may be '-' for standard input. The file is streamed, so it can be
     any length. Lines that are not JSON or that the rules refuse are listed
@@ -73,18 +86,19 @@ def apply_command(
       3  with --strict: one or more lines were rejected (after the output in
          full; the accepted lines stay applied, and with --db committed)
     """
+    names: dict[str, str] = {}
     with _open(file) as source:
         lines = _lines(source, file)
         if db is None:
             result = apply_lines(lines)
         else:
-            result = _apply_to_log(lines, db, key_path, block_size, snapshot_every, progress,
-                                   as_json)
+            result, names = _apply_to_log(lines, db, key_path, data_key, block_size,
+                                          snapshot_every, progress, as_json)
     KEEP_UNTIL_EXIT.append(result)
     if as_json:
-        write_json(result, sys.stdout)
+        write_json(result, sys.stdout, names)
     else:
-        _print_summary(result, limit)
+        _print_summary(result, limit, names)
     if strict and result.rejected:
         raise SystemExit(REJECTED_STATUS)
 
@@ -109,26 +123,34 @@ def _lines(source: IO[bytes], path: str) -> Iterator[bytes]:
         raise click.ClickException(f"cannot read {path}: {error.strerror or error}") from None
 
 
-def _apply_to_log(lines: Iterator[bytes], db: str, key_path: Path, block_size: int,
-                  snapshot_every: int, progress: bool, as_json: bool) -> BatchResult:
-    """Apply ``lines`` through the log's writer: only whole blocks are kept."""
+def _apply_to_log(lines: Iterator[bytes], db: str, key_path: Path, data_key: Path | None,
+                  block_size: int, snapshot_every: int, progress: bool, as_json: bool
+                  ) -> tuple[BatchResult, dict[str, str]]:
+    """Apply ``lines`` through the log's writer, members mapped to pseudonyms (only whole
+    blocks are kept); the result, and each pseudonym's id as the operator knows it."""
     on_commit = _report_block if progress else None
     writer = open_writer(db, key_path, block_size=block_size,
                             snapshot_every=snapshot_every, on_commit=on_commit)
     start_size, start_height = writer.size, writer.height
     try:
-        result = apply_lines(lines, writer.ledger, writer.submit)
+        directory = open_directory(writer, key_path, data_key)
+        result = apply_lines(prefetched(lines, directory), writer.ledger,
+                             linked_submit(writer, directory))
     except BaseException:
         writer.discard()  # only whole blocks: the pending entries are not kept
         raise
-    writer.close()
+    try:
+        writer.commit()  # the last block, with its links, before they are read back
+        names = directory.member_ids(writer.ledger.members, OPERATOR)
+    finally:
+        writer.close()
     click.echo(
         f"log {db}: {count(writer.size, 'entry', 'entries')} in "
         f"{count(writer.height, 'block')} (+{writer.size - start_size:,} entries, "
         f"+{writer.height - start_height:,} blocks); root {writer.tiles.root().hex()}",
         err=as_json,
     )
-    return result
+    return result, names
 
 
 def _report_block(header: BlockHeader) -> None:
@@ -136,7 +158,7 @@ def _report_block(header: BlockHeader) -> None:
     sys.stderr.flush()
 
 
-def _print_summary(result: BatchResult, limit: int) -> None:
+def _print_summary(result: BatchResult, limit: int, names: dict[str, str]) -> None:
     ledger = result.ledger
     console = Console()
     head = view.head(ledger)
@@ -158,13 +180,21 @@ def _print_summary(result: BatchResult, limit: int) -> None:
     pool.add_row("paid to members", totals["paid_members"])
     pool.add_row("paid to merchants", totals["paid_merchants"])
     pool.add_row("paid to lenders", totals["paid_lenders"])
+    pool.add_row("owed, not sent yet", totals["owed"])
+    pool.add_row("in flight to banks", totals["in_flight"])
+    pool.add_row("settled at banks", totals["settled"])
     console.print(pool)
     console.print(f"[dim]{BURN_NOTE.en}[/]")
 
-    _print_rows(console, "Members", ("member", "points", "value", "paid"),
-                view.members(ledger), len(ledger.members), limit)
-    _print_rows(console, "Merchants", ("merchant", "contributed", "received"),
+    _print_rows(console, "Members", ("member", "points", "value", "paid", "owed", "in_flight"),
+                sorted((names.get(member, member), row) for member, row in view.members(ledger)),
+                len(ledger.members), limit)
+    _print_rows(console, "Merchants", ("merchant", "contributed", "received", "owed",
+                                       "in_flight"),
                 view.merchants(ledger), len(ledger.merchants), limit)
+    if ledger.lenders:
+        _print_rows(console, "Lenders", ("lender", "received", "owed", "in_flight"),
+                    view.lenders(ledger), len(ledger.lenders), limit)
     if ledger.pledges:
         _print_rows(console, "Pledges", ("pledge", "status", "repaid"),
                     view.pledges(ledger), len(ledger.pledges), limit)

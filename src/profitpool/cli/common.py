@@ -17,8 +17,8 @@ from ..log.keys import default_key_path
 from ..store.database import default_url, describe_error
 from ..store.repository import open_store
 
-__all__ = ["KEEP_UNTIL_EXIT", "clean_errors", "count", "db_option", "key_option", "open_store",
-           "print_json"]
+__all__ = ["KEEP_UNTIL_EXIT", "clean_errors", "count", "data_key_option", "db_option",
+           "key_option", "open_directory_at", "open_store", "print_json"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -56,6 +56,26 @@ def key_option() -> Callable[[_F], _F]:
         default=default_key_path, show_default="$PROFITPOOL_KEY or ./profitpool.key",
         help="The operator's signing key file (created by `profitpool init`, mode 0600).",
     )
+
+
+def data_key_option() -> Callable[[_F], _F]:
+    return click.option(
+        "--data-key", "data_key", type=click.Path(dir_okay=False, path_type=Path),
+        default=None, show_default="$PROFITPOOL_DATA_KEY or <key>-data.key beside --key",
+        help="The data key that seals who each member is (created by `profitpool init`, "
+        "mode 0600; docs/privacy.md).",
+    )
+
+
+def open_directory_at(engine: Any, key_path: Path, data_key: Path | None) -> Any:
+    """The member directory of the database at ``engine``, with the data key ``data_key``
+    (default: beside the operator's key ``key_path``), for commands that do not write the
+    log (bootstrap.open_directory is the writer's)."""
+    from ..log.datakey import DataKey, data_key_path
+    from ..members.directory import Directory
+
+    return Directory(engine, DataKey.load(
+        data_key if data_key is not None else data_key_path(key_path)))
 
 
 def count(number: int, one: str, many: str | None = None) -> str:

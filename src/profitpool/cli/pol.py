@@ -36,11 +36,11 @@ def verify_command(proof_file: BinaryIO, root: str | None, total: str | None) ->
     expected_total = _parse_total(total)
     try:
         proof = MemberProof.from_json(proof_file.read())
-        value_fen = verify_proof(proof, expected_root, expected_total)
+        verify_proof(proof, expected_root, expected_total)
     except PolError as error:
         click.echo(f"FAILED: {error}", err=True)
         sys.exit(1)
-    click.echo(f"OK: {proof.pseudonym} holds {format_fen(value_fen)} CNY in the tree of "
+    click.echo(f"OK: {proof.summary()} in the tree of "
                f"{proof.period} (root {proof.root}, total {format_fen(proof.total_fen)} CNY, "
                f"{proof.leaf_count:,} leaves)")
     if expected_root is None or expected_total is None:

@@ -63,7 +63,7 @@ def month_command(period: str, db: str, key_path: Path, out_dir: Path | None,
     click.echo(f"{period}: report SHA-256 {prepared.sha256}")
     click.echo(f"proof of liabilities: root {tree.root.hex()}, total "
                f"{prepared.report['proof_of_liabilities']['total']} over "
-               f"{len(tree.member_ids):,} members ({tree.leaf_count:,} leaves)")
+               f"{tree.parties_text} ({tree.leaf_count:,} leaves)")
     click.echo("recorded in the log" if not no_publish else "not recorded (--no-publish)")
     click.echo(f"files: {folder}/report.json, report.html, report.pdf")
 

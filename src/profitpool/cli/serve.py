@@ -18,7 +18,7 @@ import click
 from click.core import ParameterSource
 
 from ..log.setup import initialise
-from .common import clean_errors, db_option, key_option, open_store
+from .common import clean_errors, data_key_option, db_option, key_option, open_store
 from .init import report_initialised
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-_SHARED_OPTIONS = {"db": "db", "key_path": "key"}
-"""The shared --db and --key options (common.py) are the db and key settings."""
+_SHARED_OPTIONS = {"db": "db", "key_path": "key", "data_key": "data_key"}
+"""The shared --db, --key and --data-key options (common.py) are those settings."""
 
 
 class SettingOption(click.Option):
@@ -88,6 +88,7 @@ def _hint(name: str) -> str:
 @click.command("serve")
 @db_option()
 @key_option()
+@data_key_option()
 @setting("--host", field="host", show_default=True, help="Address to listen on.")
 @setting("--port", field="port", show_default=True, type=click.IntRange(0, 65535))
 @setting("--block-entries", field="block_entries", show_default=True,
@@ -123,8 +124,10 @@ def _hint(name: str) -> str:
 @setting("--events-stream", field="events_stream", show_default=True, metavar="NAME",
          help="... to this stream, subjects NAME.<event type> in lower case (one "
          "stream per log).")
-@setting("--production", field="production", is_flag=True,
-         help="Production mode: webhooks may go only to public addresses.")
+@setting("--allow-private-webhooks", field="webhook_private_targets", is_flag=True,
+         help="Let webhooks go to addresses that are not public (loopback, private, "
+         "link-local, ...), for receivers on your own network. Without it they are "
+         "refused at registration and before every delivery.")
 @setting("--webhook-timeout", field="webhook_timeout_seconds", show_default=True,
          type=click.FloatRange(min=0.1), help="Seconds a receiver has to answer.")
 @setting("--webhook-retry-hours", field="webhook_retry_hours", show_default=True,
@@ -156,8 +159,8 @@ def serve_command(**flags: object) -> None:
         raise click.BadParameter(f"{stream!r} is not a stream name (letters, digits, "
                                  "_ and - only)", param_hint=_hint("events_stream"))
     origin = settings.origin if "origin" in settings.model_fields_set else None
-    report_initialised(initialise(settings.db, settings.key, origin), settings.db,
-                       settings.key, quiet_if_done=True)
+    report_initialised(initialise(settings.db, settings.key, origin, settings.data_key),
+                       settings.db, settings.key, quiet_if_done=True)
     with open_store(settings.db) as store:
         admin_key = KeyStore(store.engine).first_admin(label="created by the first serve")
     if admin_key is not None:
@@ -166,19 +169,26 @@ def serve_command(**flags: object) -> None:
 
 
 def _serve(settings: Settings) -> None:
-    """Print where the service is, then serve until interrupted."""
+    """Open the log (its restart checks: a log they refuse is one line naming `profitpool
+    verify`, and exit status 1), print where the service is, then serve until interrupted.
+
+    Raises:
+        StoreError, OperatorKeyError, LogError: the log cannot be written.
+    """
     import uvicorn
 
+    from ..service.app import open_log
     from ..service.logs import configure_logging
     from ..web import create_app
 
+    writer = open_log(settings)
     host, port = settings.host, settings.port
     base = f"http://{host}:{port}"
     click.echo(f"  explorer {base}/   wallet {base}/wallet   merchants {base}/merchant   "
                f"console {base}/console")
     click.echo(f"serving on {base}/v1  (API docs: {base}/docs)")
     configure_logging()
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+    uvicorn.run(create_app(settings, writer=writer), host=host, port=port, log_config=None,
                 access_log=False, loop="uvloop", http="httptools")
 
 
@@ -225,7 +235,7 @@ def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, 
     else:
         click.echo(f"{db} already holds a log: serving it as it is")
     with open_store(db) as store:
-        keys = demo_keys(KeyStore(store.engine))
+        keys = demo_keys(KeyStore(store.engine), key_path)
     for role, key in keys.items():
         click.echo(f"{role:>16} key: {key}")
     if serve:  # the demonstration's own log; the other settings as for serve

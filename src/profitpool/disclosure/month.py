@@ -4,9 +4,10 @@
 own replay (log/replay.py, the one ``verify`` and a restart use), up to the end
 of the month (00:00 Asia/Shanghai on the 1st of the next one), sums the
 effects of the month's own entries, and keeps the ledger as it stood at the
-month's end: the holdings that the proof of liabilities covers and the
-holders' figures. Every number comes from the engine's effects and ledger, so
-the report says exactly what ``profitpool apply`` says for the same commands.
+month's end: the holdings and the cash owed and in flight (:func:`liabilities`) that
+the proof of liabilities covers, and the holders' figures. Every number comes from the
+engine's effects and ledger, so the report says exactly what ``profitpool apply`` says
+for the same commands.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class MonthFigures:
     burns: list[dict[str, str]] = field(default_factory=list)
     rule_changes: list[dict[str, Any]] = field(default_factory=list)
     custody: list[dict[str, str]] = field(default_factory=list)
+    last_custody: fx.CustodyRecorded | None = None
+    """The month's last ``custody`` entry, compared with custody needed at the month's end."""
+    last_custody_at: int = 0
 
 
 def ledger_head(ledger: Ledger) -> dict[str, str]:
@@ -132,11 +136,41 @@ def _add(figures: MonthFigures, effects: list[Any], at: int) -> None:
         elif kind is fx.RulesChanged:
             figures.rule_changes.append({"at": format_time(at),
                                          "changes": dict(effect.changes)})
+        elif kind is fx.PayoutSent:
+            sums["payouts_sent"] += effect.amount
+        elif kind is fx.PayoutSettled:
+            sums["payouts_settled"] += effect.amount
+        elif kind is fx.PayoutReturned:
+            sums["payouts_returned"] += effect.amount
         elif kind is fx.CustodyRecorded:
+            figures.last_custody, figures.last_custody_at = effect, at
             figures.custody.append({
                 "id": effect.custody, "at": format_time(at), "amount": format_fen(effect.amount),
                 "reference": effect.reference, "pool": format_fen(effect.pool_after),
                 "shortfall": format_fen(effect.shortfall)})
+
+
+def liabilities(ledger: Ledger) -> list[tuple[str, str, int, int, int]]:
+    """(kind, id, value of points, owed, in flight) in fen of every party the program owes
+    something at this moment (docs/rules.md section 10), members first, each kind by id.
+
+    A member holding points is listed even if its value rounds to 0 fen (as the version
+    1 tree lists every holder); a party is otherwise listed when owed or in flight is not 0.
+    """
+    pool, total = ledger.pool, ledger.total_shares
+    listed: list[tuple[str, str, int, int, int]] = []
+    parties: list[tuple[str, dict[str, Any], str]] = [
+        ("member", ledger.members, "paid"), ("merchant", ledger.merchants, "received"),
+        ("lender", ledger.lenders, "received")]
+    for kind, records, paid_field in parties:
+        for party_id, record in sorted(records.items()):
+            shares = record.shares if kind == "member" else 0
+            in_flight, settled = ledger.cash.get(f"{kind}:{party_id}", (0, 0))
+            owed = getattr(record, paid_field) - in_flight - settled
+            if shares or owed or in_flight:
+                listed.append((kind, party_id, shares * pool // total if shares else 0,
+                               owed, in_flight))
+    return listed
 
 
 def _index(units: int) -> str:

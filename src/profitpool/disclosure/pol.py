@@ -1,4 +1,11 @@
-"""Proof of liabilities: a Merkle-sum tree over every member's holding at a month end.
+"""Proof of liabilities: a Merkle-sum tree over what the program owes at a month end.
+
+Version 2 (:func:`build_v2`) counts every party: a member's points' value + what it is
+owed + what is in flight to it, and a merchant's or lender's owed + in flight
+(docs/rules.md section 10); each leaf commits to the three amounts. Version 1
+(:func:`build`) counts members' holdings alone; months published with it keep it, and
+every verifier here takes both. What follows describes version 1; version 2 differs only
+in the leaf (and the salt and split labels), as the formats below say.
 
 Each node carries a hash and a sum (integer fen); a node's hash commits to both
 children's hashes *and both their sums*, so no sum can be moved between
@@ -29,6 +36,9 @@ Byte formats (docs/proof-of-liabilities.md has the full specification)::
     node  = SHA-256(0x01 "pol-node-v1" || left hash || u64 left sum
                     || right hash || u64 right sum),  sum = left sum + right sum
     empty = SHA-256(0x02 "pol-empty-v1"), sum 0
+    v2:  salt, r keyed "pol-salt-v2", "pol-split-v2" on the party KIND:ID;
+    leaf = SHA-256(0x00 "pol-leaf-v2" || u8 len(period) || period || u8 len(party) || party
+                   || salt || u64 points || u64 owed || u64 in flight || u8 part || u64 value)
 
 Tree shape: RFC 6962 (left subtree = the largest power of two below the
 size, no padding), built level by level: pair nodes 2i and 2i+1, promote an
@@ -48,7 +58,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 MAX_SUM: Final = 1 << 63
 """Values and every sum are below this (they fit a signed 64-bit column)."""
@@ -69,7 +79,15 @@ EMPTY_ROOT: Final = hashlib.sha256(b"\x02pol-empty-v1").digest()
 SALT_LABEL: Final = b"pol-salt-v1\n"
 SPLIT_LABEL: Final = b"pol-split-v1\n"
 PROOF_FORMAT: Final = "profitpool-pol-proof-v1"
-"""The ``format`` field of a proof's JSON."""
+"""The ``format`` field of a version 1 proof's JSON (a member's points alone)."""
+LEAF_PREFIX_V2: Final = b"\x00pol-leaf-v2"
+SALT_LABEL_V2: Final = b"pol-salt-v2\n"
+SPLIT_LABEL_V2: Final = b"pol-split-v2\n"
+PROOF_FORMAT_V2: Final = "profitpool-pol-proof-v2"
+"""The ``format`` field of a version 2 proof's JSON (points, owed and in flight)."""
+PARTY_KINDS: Final = ("member", "merchant", "lender")
+AMOUNTS_BYTES: Final = 3 * SUM_BYTES
+"""A version 2 party's points value, owed and in flight, each a u64."""
 
 Side = Literal["left", "right"]
 """Where a proof step's sibling sits, relative to the node being climbed."""
@@ -113,53 +131,90 @@ class PartProof:
 
 @dataclass(frozen=True)
 class MemberProof:
-    """Everything a member needs to check their holding is in the month's tree."""
+    """Everything a party needs to check that what it is owed is in the month's tree.
+
+    Version 1 (a member's points alone) and version 2 (what the party is owed in all:
+    the value of its points, what it is owed and what is in flight to it; members,
+    merchants and lenders) differ only in the leaf hash and the JSON's fields.
+    """
 
     period: str
     """The month, ``YYYY-MM``."""
     pseudonym: str
+    """The party's public name: a member's pseudonym, a merchant's or lender's id."""
     salt: str
-    """The member's salt for this month, 64 lowercase hex digits."""
+    """The party's salt for this month, 64 lowercase hex digits."""
     parts: tuple[PartProof, ...]
     """Exactly two: part 0 then part 1; value = the sum of their values."""
     root: str
     """The tree's root hash, 64 lowercase hex digits."""
     total_fen: int
     leaf_count: int
+    version: int = 1
+    """1: ``profitpool-pol-proof-v1``; 2: ``profitpool-pol-proof-v2``."""
+    kind: str = "member"
+    """Version 2: ``member``, ``merchant`` or ``lender`` (version 1: always a member)."""
+    points_fen: int = 0
+    """Version 2: the value of the party's points (0 for a merchant or a lender)."""
+    owed_fen: int = 0
+    """Version 2: what the party is owed, not yet sent (docs/rules.md section 10)."""
+    in_flight_fen: int = 0
+    """Version 2: what is on its way to the party's bank."""
 
     @property
     def value_fen(self) -> int:
-        """The holding the proof claims (checked by :func:`verify_proof`)."""
+        """What the proof claims the tree counts for the party (checked by
+        :func:`verify_proof`): the holding (version 1), or points + owed + in flight."""
         return sum(part.value_fen for part in self.parts)
+
+    @property
+    def party(self) -> str:
+        """``KIND:NAME``, as a version 2 leaf commits to it."""
+        return f"{self.kind}:{self.pseudonym}"
+
+    def summary(self) -> str:
+        """Who and what the tree counts, for a person: ``alice holds 123.45 CNY`` (version
+        1), ``member:alice is owed 3.00 CNY in all (points 1.00, owed 2.00, in flight 0.00)``
+        (version 2)."""
+        if self.version != 2:
+            return f"{self.pseudonym} holds {_cny(self.value_fen)} CNY"
+        return (f"{self.party} is owed {_cny(self.value_fen)} CNY in all (points "
+                f"{_cny(self.points_fen)}, owed {_cny(self.owed_fen)}, in flight "
+                f"{_cny(self.in_flight_fen)})")
 
     def to_json(self) -> str:
         """The proof as compact JSON, keys in the documented order; fen as digit strings."""
-        document = {
-            "format": PROOF_FORMAT,
-            "period": self.period,
-            "pseudonym": self.pseudonym,
+        document: dict[str, Any] = {"format": PROOF_FORMAT, "period": self.period,
+                                    "pseudonym": self.pseudonym}
+        if self.version == 2:
+            document = {"format": PROOF_FORMAT_V2, "period": self.period, "party": self.party}
+        document |= {
             "salt": self.salt,
             "root": self.root,
             "total_fen": str(self.total_fen),
             "leaf_count": self.leaf_count,
-            "parts": [
-                {
-                    "value_fen": str(part.value_fen),
-                    "position": part.position,
-                    "path": [
-                        {"side": step.side, "hash": step.sibling_hash,
-                         "sum_fen": str(step.sibling_sum_fen)}
-                        for step in part.path
-                    ],
-                }
-                for part in self.parts
-            ],
         }
+        if self.version == 2:
+            document |= {"points_fen": str(self.points_fen), "owed_fen": str(self.owed_fen),
+                         "in_flight_fen": str(self.in_flight_fen)}
+        document["parts"] = [
+            {
+                "value_fen": str(part.value_fen),
+                "position": part.position,
+                "path": [
+                    {"side": step.side, "hash": step.sibling_hash,
+                     "sum_fen": str(step.sibling_sum_fen)}
+                    for step in part.path
+                ],
+            }
+            for part in self.parts
+        ]
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> MemberProof:
-        """Parse :meth:`to_json`'s format; only shapes and types are checked here.
+        """Parse :meth:`to_json`'s format (either version); only shapes and types are
+        checked here.
 
         Raises:
             PolError: not JSON, a field missing, unknown or of the wrong type.
@@ -168,23 +223,41 @@ class MemberProof:
             document = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
             raise PolError(f"the proof is not JSON: {error}") from None
-        root = _fields(document, "the proof", (
-            "format", "period", "pseudonym", "salt", "root", "total_fen", "leaf_count",
-            "parts"))
-        if root["format"] != PROOF_FORMAT:
-            raise PolError(f"the proof's format is {root['format']!r}, expected {PROOF_FORMAT!r}")
+        form = document.get("format") if isinstance(document, dict) else None
+        if form == PROOF_FORMAT_V2:
+            root = _fields(document, "the proof", (
+                "format", "period", "party", "salt", "root", "total_fen", "leaf_count",
+                "points_fen", "owed_fen", "in_flight_fen", "parts"))
+            kind, colon, name = _string(root, "party", "the proof").partition(":")
+            if not colon or kind not in PARTY_KINDS:
+                raise PolError(f"the proof's party {root['party']!r} is not member:NAME, "
+                               "merchant:ID or lender:ID")
+            amounts: dict[str, Any] = {"version": 2, "kind": kind,
+                       "points_fen": _fen(root, "points_fen", "the proof"),
+                       "owed_fen": _fen(root, "owed_fen", "the proof"),
+                       "in_flight_fen": _fen(root, "in_flight_fen", "the proof")}
+        else:
+            root = _fields(document, "the proof", (
+                "format", "period", "pseudonym", "salt", "root", "total_fen", "leaf_count",
+                "parts"))
+            if root["format"] != PROOF_FORMAT:
+                raise PolError(f"the proof's format is {root['format']!r}, expected "
+                               f"{PROOF_FORMAT!r} or {PROOF_FORMAT_V2!r}")
+            name = _string(root, "pseudonym", "the proof")
+            amounts = {}
         parts = root["parts"]
         if not isinstance(parts, list) or len(parts) != 2:
             raise PolError("the proof's parts must be a list of two parts")
         return cls(
             period=_string(root, "period", "the proof"),
-            pseudonym=_string(root, "pseudonym", "the proof"),
+            pseudonym=name,
             salt=_string(root, "salt", "the proof"),
             root=_string(root, "root", "the proof"),
             total_fen=_fen(root, "total_fen", "the proof"),
             leaf_count=_integer(root, "leaf_count", "the proof"),
-            parts=tuple(_part_from_json(part, name)
-                        for part, name in zip(parts, _PART_NAMES, strict=True)),
+            parts=tuple(_part_from_json(part, part_name)
+                        for part, part_name in zip(parts, _PART_NAMES, strict=True)),
+            **amounts,
         )
 
 
@@ -205,6 +278,19 @@ class PolTree:
     positions: array[int] = field(repr=False)
     """Leaf positions: member i's part 0 at ``[2i]``, part 1 at ``[2i + 1]``."""
     member_index: dict[str, int] = field(repr=False)
+    version: int = 1
+    """1: leaves of members' holdings (``pol-leaf-v1``); 2: leaves of every party's
+    points, owed and in flight (``pol-leaf-v2``)."""
+    kinds: Sequence[str] = field(default=(), repr=False)
+    """Version 2: each party's kind, in ``member_ids`` order."""
+    amounts: bytes = field(default=b"", repr=False)
+    """Version 2: u64 points || u64 owed || u64 in flight per party, in ``member_ids`` order."""
+
+    @property
+    def parties_text(self) -> str:
+        """Whom the tree counts, for a person: ``1,234 members`` or (version 2, merchants
+        and lenders included) ``1,236 parties``."""
+        return f"{len(self.member_ids):,} {'parties' if self.version == 2 else 'members'}"
 
 
 # --- hashing -------------------------------------------------------------------------------
@@ -241,6 +327,34 @@ def node_hash(left_hash: bytes, left_sum: int, right_hash: bytes, right_sum: int
 def _leaf_head(period: bytes, pseudonym: bytes, salt: bytes) -> bytes:
     return (LEAF_PREFIX + bytes((len(period),)) + period
             + bytes((len(pseudonym),)) + pseudonym + salt)
+
+
+def leaf_hash_v2(period: str, party: str, salt: bytes, amounts: tuple[int, int, int],
+                 part: int, value_fen: int) -> bytes:
+    """The hash of one of a party's two version 2 leaves; ``amounts`` is (points, owed,
+    in flight) in fen, ``party`` is ``KIND:NAME``."""
+    if len(salt) != HASH_BYTES or part not in (0, 1):
+        raise PolError("a leaf needs a 32-byte salt and part 0 or 1")
+    head = _leaf_head_v2(_period_bytes(period), _pseudonym_bytes(party), salt,
+                         _amounts_bytes(*amounts, "the party"))
+    return _sha256(head + bytes((part,))
+                   + _value(value_fen, "the value").to_bytes(8, "big")).digest()
+
+
+def _leaf_head_v2(period: bytes, party: bytes, salt: bytes, amounts: bytes) -> bytes:
+    return (LEAF_PREFIX_V2 + bytes((len(period),)) + period
+            + bytes((len(party),)) + party + salt + amounts)
+
+
+def _amounts_bytes(points_fen: object, owed_fen: object, in_flight_fen: object,
+                   what: str) -> bytes:
+    """u64 points || u64 owed || u64 in flight, each and their sum in [0, 2^63)."""
+    points = _value(points_fen, f"{what}'s points value")
+    owed = _value(owed_fen, f"{what}'s owed amount")
+    in_flight = _value(in_flight_fen, f"{what}'s amount in flight")
+    if points + owed + in_flight >= MAX_SUM:
+        raise PolError(f"{what}'s points, owed and in flight reach 2^63 fen together")
+    return points.to_bytes(8, "big") + owed.to_bytes(8, "big") + in_flight.to_bytes(8, "big")
 
 
 # --- building ------------------------------------------------------------------------------
@@ -295,6 +409,14 @@ def build(period: str, secret: bytes,
         seen_pseudonyms.add(pseudonym)
         salts += salt
         total_fen += value_fen
+    return _finish(period, total_fen, leaf_records, leaf_sums, member_ids, pseudonyms,
+                   bytes(salts), member_index)
+
+
+def _finish(period: str, total_fen: int, leaf_records: list[bytes], leaf_sums: list[int],
+            member_ids: list[str], pseudonyms: list[str], salts: bytes,
+            member_index: dict[str, int], **version: Any) -> PolTree:
+    """Order the leaves by hash and hash every level above them."""
     if total_fen >= MAX_SUM:
         raise PolError(f"the total {total_fen} fen reaches 2^63: it cannot be committed")
     # A record starts with its leaf hash, so sorting records sorts by hash.
@@ -311,7 +433,76 @@ def build(period: str, secret: bytes,
         levels.append(level)
     root = levels[-1][:HASH_BYTES] if levels else EMPTY_ROOT
     return PolTree(period, root, total_fen, len(positions), tuple(levels), member_ids,
-                   pseudonyms, bytes(salts), positions, member_index)
+                   pseudonyms, salts, positions, member_index, **version)
+
+
+class PartyLiability(NamedTuple):
+    """What the program owes one party at a month's end, as a version 2 tree takes it."""
+
+    key: str
+    """Never published: the salt and split are keyed on it (``member:ID`` with the
+    member's id in the log, ``merchant:ID``, ``lender:ID``)."""
+    kind: str
+    """``member``, ``merchant`` or ``lender``."""
+    name: str
+    """The public name: a member's pseudonym, a merchant's or lender's id."""
+    points_fen: int
+    owed_fen: int
+    in_flight_fen: int
+
+
+def build_v2(period: str, secret: bytes, parties: Iterable[PartyLiability]) -> PolTree:
+    """The version 2 tree of ``period``: two leaves per party, splitting points + owed +
+    in flight, each leaf committing to all three amounts.
+
+    Raises:
+        PolError: as :func:`build`, and for an unknown kind or a key given twice.
+    """
+    period_bytes = _period_bytes(period)
+    secret = _secret(secret)
+    salt_prefix = SALT_LABEL_V2 + period_bytes + b"\n"
+    split_prefix = SPLIT_LABEL_V2 + period_bytes + b"\n"
+    keys: list[str] = []
+    names: list[str] = []
+    kinds: list[str] = []
+    index_of: dict[str, int] = {}
+    seen: set[str] = set()
+    salts = bytearray()
+    amounts = bytearray()
+    leaf_records: list[bytes] = []
+    leaf_sums: list[int] = []
+    total_fen = 0
+    digest = hmac.digest
+    for key, kind, name, points_fen, owed_fen, in_flight_fen in parties:
+        if type(key) is not str or key in index_of:
+            raise PolError(f"party key {key!r} is not a string or is given twice")
+        if kind not in PARTY_KINDS:
+            raise PolError(f"party kind {kind!r} is not one of {PARTY_KINDS}")
+        party = f"{kind}:{name}"
+        party_bytes = _pseudonym_bytes(party)
+        if party in seen:
+            raise PolError(f"party {party!r} is given twice")
+        figures = _amounts_bytes(points_fen, owed_fen, in_flight_fen, f"party {key!r}")
+        value_fen = points_fen + owed_fen + in_flight_fen
+        salt = digest(secret, salt_prefix + key.encode(), "sha256")
+        part0 = int.from_bytes(digest(secret, split_prefix + key.encode(), "sha256"),
+                               "big") % (value_fen + 1)
+        part1 = value_fen - part0
+        head = _leaf_head_v2(period_bytes, party_bytes, salt, figures)
+        sum0, sum1 = part0.to_bytes(8, "big"), part1.to_bytes(8, "big")
+        leaf_records.append(_sha256(head + b"\x00" + sum0).digest() + sum0)
+        leaf_records.append(_sha256(head + b"\x01" + sum1).digest() + sum1)
+        leaf_sums += (part0, part1)
+        index_of[key] = len(keys)
+        keys.append(key)
+        names.append(name)
+        kinds.append(kind)
+        seen.add(party)
+        salts += salt
+        amounts += figures
+        total_fen += value_fen
+    return _finish(period, total_fen, leaf_records, leaf_sums, keys, names, bytes(salts),
+                   index_of, version=2, kinds=tuple(kinds), amounts=bytes(amounts))
 
 
 def _parent_level(level: bytes, sums: list[int]) -> tuple[bytes, list[int]]:
@@ -341,11 +532,54 @@ def leaf_positions(tree: PolTree) -> dict[str, tuple[int, int]]:
 
 
 def member_rows(tree: PolTree) -> Iterator[tuple[str, str, bytes, int, int]]:
-    """``(member_id, pseudonym, salt, position 0, position 1)`` for each member, to store."""
+    """``(member, pseudonym, salt, position 0, position 1)`` for each party, to store.
+
+    Version 1: ``member`` is the member's id, ``salt`` its 32 bytes. Version 2: ``member``
+    is a member's id, or ``merchant:ID`` / ``lender:ID``; ``pseudonym`` a member's
+    pseudonym, or empty for a merchant or lender (the id is its public name); ``salt`` is
+    the salt followed by the party's three amounts (56 bytes: :func:`stored_party`).
+    """
     positions, salts = tree.positions, tree.salts
     for index, member_id in enumerate(tree.member_ids):
-        yield (member_id, tree.pseudonyms[index], salts[32 * index:32 * index + 32],
-               positions[2 * index], positions[2 * index + 1])
+        salt = salts[32 * index:32 * index + 32]
+        name = tree.pseudonyms[index]
+        if tree.version == 2:
+            start = AMOUNTS_BYTES * index
+            salt += tree.amounts[start:start + AMOUNTS_BYTES]
+            if tree.kinds[index] == "member":
+                member_id = member_id.removeprefix("member:")
+            else:
+                name = ""
+        yield (member_id, name, salt, positions[2 * index], positions[2 * index + 1])
+
+
+class StoredParty(NamedTuple):
+    """A stored member row read back: the tree's version follows from the salt's length."""
+
+    version: int
+    kind: str
+    name: str
+    salt: bytes
+    amounts: tuple[int, int, int]
+
+
+def stored_party(member: str, pseudonym: str, salt: bytes) -> StoredParty:
+    """Read a row :func:`member_rows` made (version 1: a 32-byte salt; version 2: 56 bytes).
+
+    Raises:
+        PolError: the salt column has another length.
+    """
+    if len(salt) == HASH_BYTES:
+        return StoredParty(1, "member", pseudonym, salt, (0, 0, 0))
+    if len(salt) != HASH_BYTES + AMOUNTS_BYTES:
+        raise PolError(f"a stored salt of {len(salt)} bytes: the stored tree is damaged")
+    figures = salt[HASH_BYTES:]
+    amounts = (int.from_bytes(figures[:8], "big"), int.from_bytes(figures[8:16], "big"),
+               int.from_bytes(figures[16:], "big"))
+    if pseudonym:
+        return StoredParty(2, "member", pseudonym, salt[:HASH_BYTES], amounts)
+    kind, _, name = member.partition(":")
+    return StoredParty(2, kind, name, salt[:HASH_BYTES], amounts)
 
 
 def path_sides(position: int, leaf_count: int) -> list[Side]:
@@ -381,12 +615,15 @@ def leaf_proof(tree: PolTree, position: int) -> list[ProofStep]:
 
 
 def member_proof(tree: PolTree, member_id: str) -> MemberProof:
-    """The member's proof, from the tree in memory.
+    """The party's proof, from the tree in memory (a version 2 tree takes a member's id
+    or its ``member:ID``, ``merchant:ID``, ``lender:ID``).
 
     Raises:
-        PolError: the member is not in the tree.
+        PolError: the party is not in the tree.
     """
     index = tree.member_index.get(member_id)
+    if index is None and tree.version == 2:
+        index = tree.member_index.get(f"member:{member_id}")
     if index is None:
         raise PolError(f"member {member_id!r} is not in the tree of {tree.period}")
     parts = []
@@ -394,9 +631,17 @@ def member_proof(tree: PolTree, member_id: str) -> MemberProof:
         position = tree.positions[2 * index + part]
         parts.append(PartProof(_record_sum(tree.levels[0], position), position,
                                tuple(leaf_proof(tree, position))))
+    extra: dict[str, Any] = {}
+    if tree.version == 2:
+        start = AMOUNTS_BYTES * index
+        figures = tree.amounts[start:start + AMOUNTS_BYTES]
+        extra = {"version": 2, "kind": tree.kinds[index],
+                 "points_fen": int.from_bytes(figures[:8], "big"),
+                 "owed_fen": int.from_bytes(figures[8:16], "big"),
+                 "in_flight_fen": int.from_bytes(figures[16:], "big")}
     return MemberProof(tree.period, tree.pseudonyms[index],
                        tree.salts[32 * index:32 * index + 32].hex(), tuple(parts),
-                       tree.root.hex(), tree.total_fen, tree.leaf_count)
+                       tree.root.hex(), tree.total_fen, tree.leaf_count, **extra)
 
 
 def tree_rows(tree: PolTree) -> Iterator[tuple[int, int, bytes]]:
@@ -446,11 +691,13 @@ def proof_from_rows(get_row: RowGetter, leaf_count: int, position: int) -> list[
 
 def member_proof_from_rows(get_row: RowGetter, *, period: str, pseudonym: str, salt: bytes,
                            positions: tuple[int, int], leaf_count: int, root: bytes,
-                           total_fen: int) -> MemberProof:
-    """A member's proof from stored rows, checked before it is returned.
+                           total_fen: int, version: int = 1, kind: str = "member",
+                           amounts: tuple[int, int, int] = (0, 0, 0)) -> MemberProof:
+    """A party's proof from stored rows, checked before it is returned.
 
     ``root`` and ``total_fen`` are the report's; the parts' values are read
-    from the leaf rows. Each row is read once.
+    from the leaf rows. Each row is read once. A version 2 proof also takes the
+    party's ``kind`` and ``amounts`` (points, owed, in flight: :func:`stored_party`).
 
     Raises:
         PolError: the stored rows, salt or positions do not give a proof of
@@ -470,8 +717,12 @@ def member_proof_from_rows(get_row: RowGetter, *, period: str, pseudonym: str, s
         leaves = _read_row(read_once, leaf_count, 0, position >> TILE_HEIGHT)
         value_fen = int.from_bytes(leaves[position % TILE_WIDTH][HASH_BYTES:], "big")
         parts.append(PartProof(value_fen, position, tuple(steps)))
+    extra: dict[str, Any] = {}
+    if version == 2:
+        extra = {"version": 2, "kind": kind, "points_fen": amounts[0], "owed_fen": amounts[1],
+                 "in_flight_fen": amounts[2]}
     made = MemberProof(period, pseudonym, salt.hex(), tuple(parts), root.hex(), total_fen,
-                       leaf_count)
+                       leaf_count, **extra)
     verify_proof(made, expected_root=root, expected_total=total_fen)
     return made
 
@@ -530,9 +781,11 @@ def _record_sum(level: bytes, index: int) -> int:
 
 def verify_proof(proof: MemberProof, expected_root: bytes | None = None,
                  expected_total: int | None = None) -> int:
-    """Check a member's proof and return their holding in fen (part 0 + part 1).
+    """Check a party's proof and return what the tree counts for it in fen (part 0 +
+    part 1): a version 1 proof's holding, a version 2 proof's points + owed + in flight.
 
-    Both leaves are rehashed from the pseudonym, salt and parts, each path is
+    Both leaves are rehashed from the pseudonym (version 2: the party and its three
+    amounts, which the parts must add up to), salt and parts, each path is
     climbed with its sides fixed by the position and leaf count, every sibling
     sum must be in [0, 2^63) and every sum below 2^63, and both paths must end
     at the proof's root and total (and the expected ones, when given).
@@ -541,8 +794,18 @@ def verify_proof(proof: MemberProof, expected_root: bytes | None = None,
         PolError: naming the first thing that fails.
     """
     period = _period_bytes(proof.period)
-    pseudonym = _pseudonym_bytes(proof.pseudonym)
-    head = _leaf_head(period, pseudonym, _hex32(proof.salt, "the salt"))
+    if proof.version == 2:
+        if proof.kind not in PARTY_KINDS:
+            raise PolError(f"the party's kind {proof.kind!r} is not one of {PARTY_KINDS}")
+        party = _pseudonym_bytes(proof.party)
+        amounts = _amounts_bytes(proof.points_fen, proof.owed_fen, proof.in_flight_fen,
+                                 "the party")
+        head = _leaf_head_v2(period, party, _hex32(proof.salt, "the salt"), amounts)
+    elif proof.version == 1:
+        head = _leaf_head(period, _pseudonym_bytes(proof.pseudonym),
+                          _hex32(proof.salt, "the salt"))
+    else:
+        raise PolError(f"a proof of version {proof.version!r}: this verifier knows 1 and 2")
     claimed_root = _hex32(proof.root, "the root")
     leaf_count = proof.leaf_count
     if type(leaf_count) is not int or leaf_count < 2:
@@ -551,6 +814,12 @@ def verify_proof(proof: MemberProof, expected_root: bytes | None = None,
         raise PolError(f"a proof has two parts, this one has {len(proof.parts)}")
     if proof.parts[0].position == proof.parts[1].position:
         raise PolError(f"both parts claim position {proof.parts[0].position}")
+    if proof.version == 2:
+        owed_in_all = proof.points_fen + proof.owed_fen + proof.in_flight_fen
+        parts_fen = proof.parts[0].value_fen + proof.parts[1].value_fen
+        if parts_fen != owed_in_all:
+            raise PolError(f"the parts add up to {parts_fen!r} fen, but points, owed and in "
+                           f"flight are {owed_in_all} fen")
     ends = [_climb(head, number, part, leaf_count) for number, part in enumerate(proof.parts)]
     if ends[0] != ends[1]:
         raise PolError(f"the two parts lead to different roots: {ends[0][0].hex()} "
@@ -596,6 +865,13 @@ def _climb(head: bytes, part: int, proof: PartProof, leaf_count: int) -> tuple[b
             node = node_hash(node, node_sum, sibling, sibling_sum)
         node_sum += sibling_sum
     return node, node_sum
+
+
+def _cny(fen: int) -> str:
+    """Fen as CNY text (money.format_fen's form; this module uses the standard library only)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
 
 
 # --- checks of inputs ----------------------------------------------------------------------

@@ -362,7 +362,7 @@ def _custody(report: Mapping[str, Any]) -> Section:
         rows.append([_code(row["id"]), _text(row["at"]), _money(row["amount"], "custody.amount"),
                      _text(row["reference"]), _money(row["pool"], "custody.pool"),
                      Cell(short, "num shortfall" if missing else "num")])
-    return Section("custody", Bi("托管资金", "Custody"), [
+    blocks: list[Block] = [
         Grid(Bi("托管账户中的资金与收益池", "Money in the custody account against the pool"),
              [Bi("编号", "Id"), TIME, Bi("托管金额（元）", "Held (CNY)"),
               Bi("凭证", "Reference"), Bi("收益池（元）", "Pool (CNY)"),
@@ -372,6 +372,89 @@ def _custody(report: Mapping[str, Any]) -> Section:
         Note(Bi("缺口是收益池超出托管金额的部分；不为零时以红色标出。",
                 "The shortfall is how much the pool exceeds the money held; "
                 "when it is not zero it is shown in red.")),
+    ]
+    if "cash" in report:
+        blocks.append(Note(Bi(
+            "此表的缺口只与收益池比较（记录时引擎算出的数字，旧日志也有）；托管账户还须持有"
+            "待付与在途的资金，与此全部比较的结果见“待付、在途与托管应有”。",
+            "This table's shortfall compares the money held with the pool alone (the figure "
+            "the engine computed when it was recorded, as in older logs); the account must "
+            "also hold what is owed and in flight: the comparison with all of it is under "
+            "\"Owed, in flight and custody needed\".")))
+    return Section("custody", Bi("托管资金", "Custody"), blocks)
+
+
+def _difference(text: object, what: str) -> tuple[Bi, Cell]:
+    """A recorded figure minus what it should be: a shortfall in red, a surplus, or 0."""
+    value = _fraction(text, what)
+    shown = money(text, what)
+    if value < 0:
+        return (Bi("缺口（元）", "Shortfall (CNY)"),
+                Cell(money(str(text).lstrip("-"), what), "num shortfall"))
+    if value > 0:
+        return Bi("盈余（元）", "Surplus (CNY)"), Cell(shown, "num")
+    return Bi("差额（元）", "Difference (CNY)"), Cell(shown, "num")
+
+
+def _cash(report: Mapping[str, Any]) -> Section | None:
+    """Format 2: cash at the month's end, the month's payouts, and custody needed."""
+    cash = report.get("cash")
+    if cash is None:
+        return None
+    end, custody, payouts = cash["end"], cash["custody"], cash["payouts"]
+    facts: list[tuple[Bi, Cell]] = [
+        (Bi("收益池（元）", "Pool (CNY)"), _money(end["pool"], "cash.end.pool")),
+        (Bi("待付（已离开收益池、尚未付出，元）", "Owed (left the pool, not yet sent; CNY)"),
+         _money(end["owed"], "cash.end.owed")),
+        (Bi("在途（已发往银行、尚未确认，元）", "In flight (sent to the bank, not confirmed; CNY)"),
+         _money(end["in_flight"], "cash.end.in_flight")),
+        (Bi("已结清（累计，元）", "Settled (since the start; CNY)"),
+         _money(end["settled"], "cash.end.settled")),
+        (Bi("托管应有 = 收益池 + 待付 + 在途（元）",
+            "Custody needed = pool + owed + in flight (CNY)"),
+         _money(custody["needed"], "cash.custody.needed")),
+    ]
+    if custody["recorded"] is None:
+        facts.append((Bi("本月记录的托管金额", "Custody recorded this month"),
+                      Cell(Bi("本月没有托管数字", "no custody figure this month"))))
+    else:
+        facts.append((Bi("本月最后记录的托管金额（元）", "Last custody figure this month (CNY)"),
+                      _money(custody["recorded"], "cash.custody.recorded")))
+        facts.append((Bi("托管记录", "Custody record"),
+                      Cell(f"{custody['id']} · {custody['at']} · {custody['reference']}")))
+        facts.append(_difference(custody["difference"], "cash.custody.difference"))
+    kinds = [(Bi("用户", "Members"), "members"), (Bi("商家", "Merchants"), "merchants"),
+             (Bi("出借方", "Lenders"), "lenders")]
+    return Section("cash", Bi("待付、在途与托管应有", "Owed, in flight and custody needed"), [
+        Facts(facts),
+        Grid(Bi("本月的付款", "This month's payouts"),
+             [Bi("付款", "Payouts"), COUNT, Bi("金额（元）", "Amount (CNY)")],
+             [[_text(label), _num(payouts[name]["count"]),
+               _money(payouts[name]["amount"], f"cash.payouts.{name}.amount")]
+              for label, name in [(Bi("发出（待付 → 在途）", "Sent (owed → in flight)"), "sent"),
+                                  (Bi("银行确认（在途 → 已结清）",
+                                      "Settled by the bank (in flight → settled)"), "settled"),
+                                  (Bi("银行退回（在途 → 待付）",
+                                      "Returned by the bank (in flight → owed)"), "returned")]],
+             NONE_THIS_MONTH, (2.6, 0.8, 1.3)),
+        Grid(Bi("月末待付与在途，按对象", "Owed and in flight at the month's end, by party"),
+             [Bi("对象", "Party"), Bi("待付（元）", "Owed (CNY)"),
+              Bi("在途（元）", "In flight (CNY)")],
+             [[_text(label), _money(cash["owed_by"][name], f"cash.owed_by.{name}"),
+               _money(cash["in_flight_by"][name], f"cash.in_flight_by.{name}")]
+              for label, name in kinds],
+             NONE_THIS_MONTH, (2.0, 1.3, 1.3)),
+        Note(Bi(
+            "收益池支付给用户、商家或出借方的钱，在离开收益池时即归对方所有：银行付出前为待付，"
+            "发出后为在途，银行确认后为已结清；被退回的钱重新成为待付，不回到收益池。"
+            "托管账户须持有收益池 + 待付 + 在途。差额 = 本月最后记录的托管金额 − 月末托管应有"
+            "（记录时刻可早于月末）；为负即缺口，以红色标出。",
+            "Money the pool pays a member, merchant or lender is theirs from the moment it "
+            "leaves the pool: owed until sent, in flight until the bank confirms it, then "
+            "settled; money the bank returns is owed again and never goes back into the pool. "
+            "The custody account must hold pool + owed + in flight. Difference = the month's "
+            "last recorded custody figure − custody needed at the month's end (the record may "
+            "be earlier than the month's end); below zero it is a shortfall, shown in red.")),
     ])
 
 
@@ -390,6 +473,8 @@ def _anchors(report: Mapping[str, Any]) -> Section:
 
 def _liabilities(report: Mapping[str, Any]) -> Section:
     pol = report["proof_of_liabilities"]
+    if pol.get("format") == "pol-leaf-v2":
+        return _liabilities_v2(pol)
     covered = pol["covered"] is True
     blocks: list[Block] = [Facts([
         (Bi("根", "Root"), _code(pol["root"])),
@@ -404,6 +489,57 @@ def _liabilities(report: Mapping[str, Any]) -> Section:
     if not covered:
         blocks.append(Note(Bi("收益池不足以同时支付所有持有。",
                               "The pool could not pay every holding at once."), "uncovered"))
+    return Section("liabilities", Bi("负债证明", "Proof of liabilities"), blocks)
+
+
+def _yes_no(value: object, what: Bi) -> tuple[Bi, Cell]:
+    if value is None:
+        return what, Cell(Bi("本月没有托管数字", "no custody figure this month"))
+    return what, Cell(Bi("是", "yes") if value is True else Bi("否", "no"),
+                      "" if value is True else "uncovered")
+
+
+def _liabilities_v2(pol: Mapping[str, Any]) -> Section:
+    """A format 2 tree: every party's points, owed and in flight, against custody."""
+    parties = pol["parties"]
+    what = "proof_of_liabilities"
+    blocks: list[Block] = [Facts([
+        (Bi("根", "Root"), _code(pol["root"])),
+        (Bi("负债合计（元）", "Total of all liabilities (CNY)"),
+         _money(pol["total"], f"{what}.total")),
+        (Bi("其中：用户积分的价值（元）", "of which: value of members' points (CNY)"),
+         _money(pol["points"], f"{what}.points")),
+        (Bi("其中：待付（元）", "of which: owed (CNY)"), _money(pol["owed"], f"{what}.owed")),
+        (Bi("其中：在途（元）", "of which: in flight (CNY)"),
+         _money(pol["in_flight"], f"{what}.in_flight")),
+        (Bi("叶子数", "Leaves"), _num(pol["leaves"])),
+        (Bi("用户 / 商家 / 出借方", "Members / merchants / lenders"),
+         Cell(f"{parties['members']} / {parties['merchants']} / {parties['lenders']}", "num")),
+        (Bi("收益池（元）", "Pool (CNY)"), _money(pol["pool"], f"{what}.pool")),
+        _yes_no(pol["pool_covers_points"],
+                Bi("收益池足以覆盖积分的价值", "The pool covers the points' value")),
+        (Bi("托管应有（元）", "Custody needed (CNY)"),
+         _money(pol["custody_needed"], f"{what}.custody_needed")),
+        (Bi("本月最后记录的托管金额（元）", "Last custody figure this month (CNY)"),
+         _text(pol["custody"]) if pol["custody"] is None
+         else _money(pol["custody"], f"{what}.custody")),
+        _yes_no(pol["custody_covers"],
+                Bi("托管金额足以覆盖负债合计", "The custody figure covers the total")),
+    ])]
+    if pol["pool_covers_points"] is not True:
+        blocks.append(Note(Bi("收益池不足以同时支付所有持有。",
+                              "The pool could not pay every holding at once."), "uncovered"))
+    if pol["custody_covers"] is False:
+        blocks.append(Note(Bi("记录的托管金额少于负债合计。",
+                              "The custody figure recorded is less than the total owed."),
+                           "uncovered"))
+    blocks.append(Note(Bi(
+        "负债合计 = 每位用户积分的价值 + 欠每位用户、商家、出借方的待付与在途；每一方在树中"
+        "都有自己的叶子，用户可用自己的证明核对其积分价值、待付与在途都计入合计。",
+        "Total = the value of every member's points + what every member, merchant and "
+        "lender is owed and has in flight; each party has leaves of its own in the tree, and "
+        "a member's proof shows that their points' value, what they are owed and what is in "
+        "flight to them are all counted in the total.")))
     return Section("liabilities", Bi("负债证明", "Proof of liabilities"), blocks)
 
 
@@ -433,8 +569,10 @@ def _view(report: Mapping[str, Any]) -> dict[str, Any]:
         (Bi("日志树大小", "Log tree size"), _count(source["tree_size"])),
         (Bi("日志区块", "Log block"), _count(source["block"])),
     ])
+    cash = _cash(report)
     sections = [_orders(report), *_outflows(report), *_pool(report), _holders(report),
-                _rules(report), _custody(report), _anchors(report), _liabilities(report)]
+                _rules(report), *([cash] if cash is not None else []), _custody(report),
+                _anchors(report), _liabilities(report)]
     notes = _notes(report)
     if notes is not None:
         sections.append(notes)

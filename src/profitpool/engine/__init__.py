@@ -14,11 +14,12 @@ from .commands import OPS, Command, parse_command
 from .effects import Effect, LotPart
 from .redemption import Redemption, plan_payment, plan_withdrawal
 from .state import Ledger
-from .transition import Applied, apply, execute
+from .transition import Admit, Applied, apply, execute
 from .view import dump_state, summary
 
 __all__ = [
     "OPS",
+    "Admit",
     "Applied",
     "Command",
     "Effect",

@@ -1,4 +1,5 @@
-"""The operator's commands: parties, campaigns, the monthly burn, rule changes.
+"""The operator's commands: parties, campaigns, the monthly burn, rule changes, and a
+re-keyed log's first entry naming the log it continues.
 
 Merchants and lenders share one namespace of organisation ids (both will get
 API keys), so a lender cannot take a merchant's id: ``duplicate_id``.
@@ -11,6 +12,7 @@ from ..times import format_period, shanghai_month
 from .commands import (
     Burn,
     ChangeRules,
+    ContinueLog,
     CreateCampaign,
     PublishDisclosure,
     RecordCustody,
@@ -104,3 +106,8 @@ def publish_disclosure(ledger: Ledger, command: PublishDisclosure, effects: list
     effects.append(DisclosurePublished(
         format_period(command.period), command.report_sha256, command.pol_root,
         command.pol_total, ledger.pool))
+
+
+def continue_log(ledger: Ledger, command: ContinueLog, effects: list[Effect]) -> None:
+    """Nothing to do: the entry itself, signed and in the Merkle tree, is the record that
+    this log continues the one named (transition.py lets it in only as the first command)."""

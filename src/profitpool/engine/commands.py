@@ -13,6 +13,8 @@ idempotent retries are compared on.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
 
@@ -27,6 +29,7 @@ _ID_CHARS: Final = frozenset(
 _ID_PUNCTUATION: Final = frozenset("._:@+-")
 _MAX_TEXT: Final = 200
 _HEX: Final = frozenset("0123456789abcdef")
+_MAX_TREE_SIZE: Final = (1 << 53) - 1  # canonical JSON holds integers below 2^53 exactly
 
 
 class RegisterMerchant(NamedTuple):
@@ -178,10 +181,66 @@ class PublishDisclosure(NamedTuple):
     at: int
 
 
+class EraseMember(NamedTuple):
+    """Record that a member's link to a person was erased (docs/privacy.md); only a member
+    who holds nothing and has no order waiting to settle."""
+
+    member: str
+    at: int
+
+
+class ContinueLog(NamedTuple):
+    """Name the signed checkpoint of the log this one continues (a re-keyed log,
+    docs/privacy-existing-logs.md): only as a log's first command; it changes no figure."""
+
+    origin: str
+    """The old log's origin, the first line of its checkpoints."""
+    tree_size: int
+    """The old log's size at its final checkpoint."""
+    root: str
+    """The old log's root hash at that size, in base64 as its checkpoints write it."""
+    at: int
+
+
+class SendPayout(NamedTuple):
+    """Send ``amount`` (fen) of what ``party`` is owed to its bank account (docs/rules.md
+    section 10). ``party`` is ``member:ID``, ``merchant:ID`` or ``lender:ID``;
+    ``destination`` is an opaque reference to the account, never the account itself."""
+
+    id: str
+    party: str
+    amount: int
+    destination: str
+    at: int
+
+
+class SettlePayout(NamedTuple):
+    """The bank confirmed a payout. ``reference`` is the bank's own reference ("" if none)."""
+
+    payout: str
+    reference: str
+    at: int
+
+
+class ReturnPayout(NamedTuple):
+    """The bank sent a payout back (``reason``: e.g. a closed account); the money is owed
+    to the party again, never back in the pool."""
+
+    payout: str
+    reason: str
+    reference: str
+    at: int
+
+
+PARTY_KINDS: Final = ("member", "merchant", "lender")
+"""What a payout's ``party`` may name, as ``KIND:ID``."""
+
+
 Command = (
     RegisterMerchant | RegisterLender | CreateCampaign | PlaceOrder | Refund | Withdraw | Pay
     | Burn | Transfer | Pledge | Release | Seize | ChangeRules | Tick | RecordCustody
-    | PublishDisclosure
+    | PublishDisclosure | EraseMember | ContinueLog | SendPayout | SettlePayout
+    | ReturnPayout
 )
 
 
@@ -211,7 +270,13 @@ def parse_command(obj: object) -> Command:
         raise Rejected("invalid_command", f"{op} needs the field {missing}") from None
 
 
-def _id(value: object, field: str) -> str:
+def check_id(value: object, field: str) -> str:
+    """``value`` if it is an id: 1-128 letters, digits or ``._:@+-``, starting with a
+    letter or digit. The one id rule: commands' ids, and the parties API keys are bound to.
+
+    Raises:
+        Rejected(invalid_id): naming ``field``.
+    """
     if (
         type(value) is not str
         or not 0 < len(value) <= 128
@@ -224,6 +289,9 @@ def _id(value: object, field: str) -> str:
             f"digit), not {value!r}",
         )
     return value
+
+
+_id: Final = check_id
 
 
 def _text(obj: Mapping[str, Any], field: str) -> str:
@@ -380,6 +448,76 @@ def _disclosure(obj: Mapping[str, Any], at: int) -> PublishDisclosure:
         parse_money(obj["pol_total"], "invalid_amount"), at)
 
 
+def _erase(obj: Mapping[str, Any], at: int) -> EraseMember:
+    return EraseMember(_id(obj["member"], "member"), at)
+
+
+def split_party(party: str) -> tuple[str, str]:
+    """(kind, id) of a payout's party ``KIND:ID``.
+
+    Raises:
+        Rejected: unknown_party when the kind is not member, merchant or lender;
+            invalid_id when the id is not an id.
+    """
+    kind, colon, party_id = party.partition(":")
+    if not colon or kind not in PARTY_KINDS:
+        raise Rejected("unknown_party", "party must be member:ID, merchant:ID or lender:ID, "
+                       f"not {party!r}")
+    return kind, check_id(party_id, "party")
+
+
+def _payout(obj: Mapping[str, Any], at: int) -> SendPayout:
+    party = obj["party"]
+    if type(party) is not str:
+        raise Rejected("unknown_party", "party must be member:ID, merchant:ID or lender:ID")
+    split_party(party)
+    amount = parse_money(obj["amount"], "invalid_amount")
+    if amount == 0:
+        raise Rejected("invalid_amount", "a payout must be more than 0")
+    return SendPayout(_id(obj["id"], "id"), party, amount,
+                  _id(obj["destination"], "destination"), at)
+
+
+def _payout_settled(obj: Mapping[str, Any], at: int) -> SettlePayout:
+    return SettlePayout(_id(obj["payout"], "payout"), _text(obj, "reference"), at)
+
+
+def _payout_returned(obj: Mapping[str, Any], at: int) -> ReturnPayout:
+    obj["reason"]  # required: a return without its reason cannot be acted on
+    reason = _text(obj, "reason")
+    if not reason.strip():
+        raise Rejected("invalid_command", "reason must say why the bank returned the payout")
+    return ReturnPayout(_id(obj["payout"], "payout"), reason, _text(obj, "reference"), at)
+
+
+def _continues(obj: Mapping[str, Any], at: int) -> ContinueLog:
+    origin = obj["origin"]
+    if (type(origin) is not str or not origin or len(origin) > _MAX_TEXT
+            or any(char < " " for char in origin)):
+        raise Rejected("invalid_command", "origin must be a checkpoint's first line: "
+                       f"1-{_MAX_TEXT} characters, no control characters")
+    _text(obj, "origin")  # valid Unicode, as every text an entry holds
+    tree_size = obj["tree_size"]
+    if type(tree_size) is not int or not 0 < tree_size <= _MAX_TREE_SIZE:
+        raise Rejected("invalid_command", "tree_size must be an integer from 1 to 2^53 - 1")
+    return ContinueLog(origin, tree_size, _root_base64(obj["root"]), at)
+
+
+def _root_base64(value: object) -> str:
+    """``value`` if it is a root hash as checkpoints write it: 32 bytes in canonical base64
+    (so one root has one spelling, and the entry's bytes say which)."""
+    try:
+        if type(value) is not str:
+            raise ValueError
+        decoded = base64.b64decode(value, validate=True)
+        if len(decoded) != 32 or base64.b64encode(decoded).decode() != value:
+            raise ValueError
+    except (ValueError, binascii.Error):
+        raise Rejected("invalid_command", "root must be a 32-byte hash in canonical base64, "
+                       "as a checkpoint's third line") from None
+    return value
+
+
 _Parser = Callable[[Mapping[str, Any], int], Command]
 
 
@@ -405,6 +543,11 @@ _SPECS: Final[dict[str, tuple[frozenset[str] | None, _Parser]]] = {
     "tick": _spec("", _tick),
     "custody": _spec("id amount reference", _custody),
     "disclosure": _spec("period report_sha256 pol_root pol_total", _disclosure),
+    "erase": _spec("member", _erase),
+    "continues": _spec("origin tree_size root", _continues),
+    "payout": _spec("id party amount destination", _payout),
+    "payout_settled": _spec("payout reference", _payout_settled),
+    "payout_returned": _spec("payout reason reference", _payout_returned),
 }
 
 OPS: Final = tuple(_SPECS)

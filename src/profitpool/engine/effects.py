@@ -231,11 +231,57 @@ class DisclosurePublished(NamedTuple):
     pool_after: int
 
 
+class MemberErased(NamedTuple):
+    """The link between a member's pseudonym and the person was deleted (docs/privacy.md):
+    the pseudonym's records stay, and no longer lead to anyone."""
+
+    member: str
+
+
+class PayoutSent(NamedTuple):
+    """``amount`` of what a party is owed left for its bank account (docs/rules.md section
+    10): exactly one of ``member``, ``merchant``, ``lender`` names the party; ``owed`` is
+    what it is still owed after."""
+
+    payout: str
+    member: str | None
+    merchant: str | None
+    lender: str | None
+    amount: int
+    destination: str
+    owed: int
+
+
+class PayoutSettled(NamedTuple):
+    """The bank confirmed a payout: the money reached the party."""
+
+    payout: str
+    member: str | None
+    merchant: str | None
+    lender: str | None
+    amount: int
+    reference: str
+
+
+class PayoutReturned(NamedTuple):
+    """The bank sent a payout back: the party is owed it again (``owed`` after)."""
+
+    payout: str
+    member: str | None
+    merchant: str | None
+    lender: str | None
+    amount: int
+    reason: str
+    reference: str
+    owed: int
+
+
 Effect = (
     MerchantRegistered | LenderRegistered | CampaignCreated | MemberJoined | OrderPlaced
     | OrderRefunded | OrderSettled | PointsMinted | Withdrawn | PaidAtMerchant | Burned
     | Transferred | Pledged | PledgeReleased | PledgeSeized | LotExited | RulesChanged
-    | CustodyRecorded | DisclosurePublished
+    | CustodyRecorded | DisclosurePublished | MemberErased | PayoutSent | PayoutSettled
+    | PayoutReturned
 )
 
 

@@ -25,6 +25,8 @@ def transfer(ledger: Ledger, command: Transfer, effects: list[Effect]) -> None:
     if sender is None:
         raise Rejected("unknown_member", f"no member {command.sender!r}")
     take = take_shares_for(ledger, sender, command.points)
+    if command.receiver in ledger.erased:
+        raise Rejected("unknown_member", f"member {command.receiver!r} was erased")
     receiver = ledger.members.get(command.receiver)
     if receiver is None:
         receiver = ledger.members[command.receiver] = Member(command.receiver)

@@ -65,6 +65,8 @@ def place_order(ledger: Ledger, command: PlaceOrder, effects: list[Effect]) -> N
     if member is None:
         member = ledger.members[command.member] = Member(command.member)
         effects.append(MemberJoined(command.member))
+    elif command.member in ledger.erased:
+        raise Rejected("unknown_member", f"member {command.member!r} was erased")
     seq = ledger.next_order_seq
     ledger.next_order_seq = seq + 1
     settles_at = command.at + rules.settle_days * MICROS_PER_DAY

@@ -31,6 +31,9 @@ from .commands import (
     RecordCustody,
     RegisterLender,
     RegisterMerchant,
+    ReturnPayout,
+    SendPayout,
+    SettlePayout,
     Transfer,
     Withdraw,
 )
@@ -46,6 +49,9 @@ ACTIVE: Final = "active"
 RELEASED: Final = "released"
 SEIZED: Final = "seized"
 EXITED: Final = "exited"
+
+IN_FLIGHT: Final = "in_flight"
+RETURNED: Final = "returned"
 
 
 class Trigger(tuple[int, int]):
@@ -178,6 +184,18 @@ class PledgeRecord:
         """The lots locked by this pledge (some may have exited)."""
 
 
+class PayoutRecord:
+    """A payout (docs/rules.md section 10): in flight until the bank settles or returns it."""
+
+    __slots__ = ("command", "status", "closed_by")
+
+    def __init__(self, command: SendPayout) -> None:
+        self.command = command
+        self.status = IN_FLIGHT
+        """in_flight, then settled or returned (once)."""
+        self.closed_by: SettlePayout | ReturnPayout | None = None
+
+
 class Ledger:
     """The whole state of one program. Create with ``Ledger()`` (default rules)."""
 
@@ -187,7 +205,7 @@ class Ledger:
         "members", "merchants", "lenders", "campaigns", "orders", "pledges", "withdrawals",
         "payments", "transfers", "burned", "pending", "exit_queue", "cap_day",
         "cap_base_pool", "withdrawn_today", "queue_serial", "custody", "disclosures",
-        "legacy_exits",
+        "legacy_exits", "erased", "payouts", "in_flight", "settled", "cash",
     )
 
     def __init__(self, rules: Rules | None = None, *, legacy_exits: bool = False) -> None:
@@ -225,6 +243,17 @@ class Ledger:
         """Custody figures recorded, by id (the commands, for idempotent retries)."""
         self.disclosures: dict[tuple[int, int], PublishDisclosure] = {}
         """Published monthly disclosures by period (the commands)."""
+        self.erased: dict[str, int] = {}
+        """Members whose link to a person was erased, with when (docs/privacy.md)."""
+        self.payouts: dict[str, PayoutRecord] = {}
+        """Payouts by id (docs/rules.md section 10)."""
+        self.in_flight = 0
+        """Fen sent to parties' banks, not yet settled or returned."""
+        self.settled = 0
+        """Fen the bank confirmed as having reached the parties."""
+        self.cash: dict[str, list[int]] = {}
+        """Party (``member:ID``, ...) -> [fen in flight, fen settled], for parties that had a
+        payout. What a party is owed is derived: what the pool paid it minus these two."""
         self.pending: list[tuple[int, int, OrderRecord]] = []
         """Heap of (settles_at, order seq, order) for pending orders."""
         self.exit_queue: list[tuple[int, Trigger, int, int, int, int, Lot]] = []

@@ -20,12 +20,14 @@ from typing import Any, Final, NamedTuple
 
 from ..errors import Rejected
 from ..times import shanghai_day
-from . import admin, holdings, minting, redemption
+from . import admin, cash, holdings, minting, privacy, redemption
 from .commands import (
     Burn,
     ChangeRules,
     Command,
+    ContinueLog,
     CreateCampaign,
+    EraseMember,
     Pay,
     PlaceOrder,
     Pledge,
@@ -35,7 +37,10 @@ from .commands import (
     RegisterLender,
     RegisterMerchant,
     Release,
+    ReturnPayout,
     Seize,
+    SendPayout,
+    SettlePayout,
     Tick,
     Transfer,
     Withdraw,
@@ -43,7 +48,7 @@ from .commands import (
 )
 from .effects import Effect
 from .journal import Journal
-from .state import Ledger
+from .state import NO_TIME, Ledger
 
 
 class Applied(NamedTuple):
@@ -72,6 +77,11 @@ _HANDLERS: Final[dict[type, _Handler]] = {
     Tick: admin.tick,
     RecordCustody: admin.record_custody,
     PublishDisclosure: admin.publish_disclosure,
+    EraseMember: privacy.erase_member,
+    ContinueLog: admin.continue_log,
+    SendPayout: cash.send_payout,
+    SettlePayout: cash.settle_payout,
+    ReturnPayout: cash.return_payout,
 }
 
 # Commands with an id of their own: where their earlier namesakes are kept,
@@ -87,6 +97,7 @@ _IDEMPOTENT: Final[dict[type, tuple[str, bool]]] = {
     Transfer: ("transfers", False),
     RecordCustody: ("custody", False),
     PublishDisclosure: ("disclosures", False),
+    SendPayout: ("payouts", True),
 }
 
 def apply(ledger: Ledger, obj: object) -> Applied:
@@ -98,8 +109,16 @@ def apply(ledger: Ledger, obj: object) -> Applied:
     return execute(ledger, parse_command(obj))
 
 
-def execute(ledger: Ledger, command: Command) -> Applied:
-    """Execute one parsed command.
+Admit = Callable[[Ledger, Command], None]
+"""A caller's own check of a command, run in the state the command meets (time moved to its
+``at``, due orders settled) just before the rules run it; it refuses by raising
+:class:`~profitpool.errors.Rejected`, which rolls back like any other refusal. The service
+refuses more than the rules do (a withdrawal that would pay nothing, docs/service.md); a
+replay of the log, which holds only accepted commands, needs no such check."""
+
+
+def execute(ledger: Ledger, command: Command, admit: Admit | None = None) -> Applied:
+    """Execute one parsed command (first asking ``admit``, if given).
 
     Raises:
         Rejected: with a code of docs/rules.md section 8; the ledger is unchanged.
@@ -115,6 +134,9 @@ def execute(ledger: Ledger, command: Command) -> Applied:
             if earlier[:-1] == command[:-1]:
                 return Applied([], True)
             raise Rejected("conflict", f"{command[0]!r} was used before with another body")
+    if kind is ContinueLog and ledger.now != NO_TIME:  # NO_TIME: no command accepted yet
+        raise Rejected("continues_not_first", "continues names the log this one continues, "
+                       "so it can only be a log's first command")
     at = command.at
     if at < ledger.now:
         raise Rejected("time_went_backwards", "at is earlier than the previous command")
@@ -131,6 +153,8 @@ def execute(ledger: Ledger, command: Command) -> Applied:
             ledger.cap_day = day
             ledger.cap_base_pool = ledger.pool
             ledger.withdrawn_today = 0
+        if admit is not None:
+            admit(ledger, command)
         _HANDLERS[kind](ledger, command, effects)
     except Rejected:
         if journal is not None:

@@ -23,6 +23,7 @@ from ..money import (
     price_micro,
 )
 from ..times import format_period, format_time
+from .cash import cash_of, total_owed
 from .state import NO_TIME, Ledger, Member, OrderRecord
 
 
@@ -50,14 +51,20 @@ def totals(ledger: Ledger) -> dict[str, str]:
         "paid_members": format_fen(ledger.paid_members),
         "paid_merchants": format_fen(ledger.paid_merchants),
         "paid_lenders": format_fen(ledger.paid_lenders),
+        "owed": format_fen(total_owed(ledger)),
+        "in_flight": format_fen(ledger.in_flight),
+        "settled": format_fen(ledger.settled),
     }
 
 
 def member_row(ledger: Ledger, member: Member) -> dict[str, str]:
+    owed, in_flight, _ = cash_of(ledger, f"member:{member.member_id}")
     return {
         "points": format_points(points_for_shares(member.shares, ledger.index)),
         "value": format_fen(value_of(ledger, member.shares)),
         "paid": format_fen(member.paid),
+        "owed": format_fen(owed),
+        "in_flight": format_fen(in_flight),
     }
 
 
@@ -70,9 +77,22 @@ def members(ledger: Ledger) -> Iterator[tuple[str, dict[str, str]]]:
 def merchants(ledger: Ledger) -> Iterator[tuple[str, dict[str, str]]]:
     for merchant_id in sorted(ledger.merchants):
         merchant = ledger.merchants[merchant_id]
+        owed, in_flight, _ = cash_of(ledger, f"merchant:{merchant_id}")
         yield merchant_id, {
             "contributed": format_fen(merchant.contributed),
             "received": format_fen(merchant.received),
+            "owed": format_fen(owed),
+            "in_flight": format_fen(in_flight),
+        }
+
+
+def lenders(ledger: Ledger) -> Iterator[tuple[str, dict[str, str]]]:
+    for lender_id in sorted(ledger.lenders):
+        owed, in_flight, _ = cash_of(ledger, f"lender:{lender_id}")
+        yield lender_id, {
+            "received": format_fen(ledger.lenders[lender_id].received),
+            "owed": format_fen(owed),
+            "in_flight": format_fen(in_flight),
         }
 
 
@@ -87,6 +107,7 @@ def summary(ledger: Ledger) -> dict[str, Any]:
     result = head(ledger)
     result["members"] = dict(members(ledger))
     result["merchants"] = dict(merchants(ledger))
+    result["lenders"] = dict(lenders(ledger))
     result["pledges"] = dict(pledges(ledger))
     result["totals"] = totals(ledger)
     return result
@@ -149,6 +170,12 @@ def dump_state(ledger: Ledger) -> dict[str, Any]:
         "custody": {key: _plain(value) for key, value in sorted(ledger.custody.items())},
         "disclosures": {format_period(key): _plain(value)
                         for key, value in sorted(ledger.disclosures.items())},
+        "erased": dict(sorted(ledger.erased.items())),
+        "payouts": {key: [_plain(record.command), record.status, _plain(record.closed_by)]
+                    for key, record in sorted(ledger.payouts.items())},
+        "cash": {party: list(account) for party, account in sorted(ledger.cash.items())},
+        "in_flight": ledger.in_flight,
+        "settled": ledger.settled,
     }
 
 

@@ -63,6 +63,10 @@ EFFECT_TYPES: Final[dict[type, str]] = {
     fx.RulesChanged: "rules.changed",
     fx.CustodyRecorded: "custody.recorded",
     fx.DisclosurePublished: "report.published",
+    fx.MemberErased: "member.erased",
+    fx.PayoutSent: "payout.sent",
+    fx.PayoutSettled: "payout.settled",
+    fx.PayoutReturned: "payout.returned",
 }
 BLOCK_COMMITTED: Final = "block.committed"
 CHECKPOINT_ANCHORED: Final = "checkpoint.anchored"

@@ -15,9 +15,12 @@ happens from its creation on; :meth:`EndpointStore.replay` sends any range again
 The tables are store/webhooks.py's; :class:`EndpointStore` checks what goes
 into them. URLs are checked when registered and again before every delivery
 (:class:`UrlPolicy`): http or https only, no user or password in them, never
-the service itself, and in production mode never an address that is not
-public (loopback, private, link-local, carrier-grade NAT, multicast,
-reserved), whatever the name resolves to.
+the service itself, and never an address that is not public (loopback,
+private, link-local, carrier-grade NAT, multicast, reserved, unspecified, and
+IPv6 forms of these), whatever the name resolves to, unless the operator
+allows private targets. Otherwise any merchant key could make the events
+process a port scanner of the operator's own network, reading the answers off
+its delivery log.
 """
 
 from __future__ import annotations
@@ -59,11 +62,12 @@ class EndpointError(ProfitpoolError):
 class UrlPolicy:
     """Where deliveries may go.
 
-    ``production`` refuses every address that is not public; ``own`` are the
+    Only public addresses, unless ``private_targets`` (the operator's explicit
+    setting, for receivers on their own network) allows the rest; ``own`` are the
     (host, port) pairs the service itself listens on, never a receiver.
     """
 
-    production: bool = False
+    private_targets: bool = False
     own: frozenset[tuple[str, int]] = field(default_factory=frozenset)
 
     def check(self, url: str) -> str:
@@ -95,15 +99,15 @@ class UrlPolicy:
 
     def check_address(self, host: str, port: int,
                       addresses: Sequence[str] | None = None) -> None:
-        """Refuse the service itself and, in production, any address that is not public.
-
-        ``addresses`` are what ``host`` resolved to (resolved here when needed).
+        """Refuse the service itself and, unless private targets are allowed, any address
+        that is not public: every one of ``addresses``, what ``host`` resolved to (resolved
+        here when not given). A delivery passes the addresses it will connect to.
 
         Raises:
-            EndpointError(invalid_url)
+            EndpointError(invalid_url): nothing was connected to.
         """
         own_ports = {own_port for _, own_port in self.own}
-        if not self.production and port not in own_ports:
+        if self.private_targets and port not in own_ports:
             return
         if addresses is None:
             addresses = resolve(host, port)
@@ -112,9 +116,10 @@ class UrlPolicy:
             if port in own_ports and self._is_own(ip, port):
                 raise EndpointError("invalid_url", f"{host}:{port} is this service itself: "
                                     "a webhook must go to another system")
-            if self.production and (not ip.is_global or ip.is_multicast):
+            if not self.private_targets and not is_public(ip):
                 raise EndpointError("invalid_url", f"{host} resolves to {ip}, which is not a "
-                                    "public address (refused in production mode)")
+                                    "public address (private targets are not allowed on "
+                                    "this service)")
 
     def _is_own(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int) -> bool:
         for own_host, own_port in self.own:
@@ -129,6 +134,35 @@ class UrlPolicy:
             if bound.is_unspecified:
                 return ip in _local_addresses()
         return False
+
+
+_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``ip`` is a globally routable unicast address.
+
+    Not: loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local
+    (169.254/16, where cloud metadata lives; fe80::/10), carrier-grade NAT
+    (100.64/10), multicast, reserved, unspecified, documentation and benchmark
+    ranges, site-local; nor an IPv6 address that carries an IPv4 one that is not
+    public (IPv4-mapped ``::ffff:10.0.0.1``, NAT64 ``64:ff9b::/96``, 6to4
+    ``2002::/16``, Teredo's ends). Mapped and NAT64 addresses are judged by the IPv4
+    address they reach.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public(ip.ipv4_mapped)
+        if ip in _NAT64:
+            return is_public(ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF))
+        embedded = [ip.sixtofour, *(ip.teredo or ())]
+        if any(inner is not None and not is_public(inner) for inner in embedded):
+            return False
+        if ip.is_site_local:
+            return False
+    return (ip.is_global and not ip.is_multicast and not ip.is_reserved
+            and not ip.is_loopback and not ip.is_link_local and not ip.is_unspecified
+            and not ip.is_private)
 
 
 def resolve(host: str, port: int) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .endpoints import UrlPolicy
 
@@ -35,3 +36,6 @@ class EventsOptions:
     """... and its subjects: ``<prefix>.<event type>``, e.g. ``profitpool.order.settled``."""
     duplicate_window_s: float = 3600.0
     """JetStream drops a second message with the same event id within this window."""
+    data_key: Path | None = None
+    """The data key file (log/datakey.py): with it, a merchant's webhooks carry its own ids
+    for the members beside their pseudonyms (events/localise.py); without it, pseudonyms only."""

@@ -62,6 +62,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -70,12 +71,15 @@ from typing import Any, Final
 
 from sqlalchemy import Engine
 
+from ..log.datakey import DataKey
+from ..members.directory import Directory
 from ..store.outbox import OutboxRow
 from ..store.webhooks import DeliveryRow, DeliveryState, Endpoint, EndpointProgress, WebhookStore
 from ..times import format_time
 from .domain import ENDPOINT_DISABLED, OPERATOR, Event, envelope, matches, visible_to
 from .endpoints import EndpointStore
 from .http import Poster
+from .localise import localise
 from .options import EventsOptions
 from .outbox import Outbox
 from .outcomes import DELIVERED, Attempt, answered, failure
@@ -170,6 +174,7 @@ class WebhookDispatcher:
         self._last_error: str | None = None
         self._endpoint_ids: list[str] = []
         self._recent: tuple[int, list[Event]] = (0, [])
+        self._directory = _directory(engine, options)
 
     @property
     def in_flight(self) -> int:
@@ -275,10 +280,19 @@ class WebhookDispatcher:
                     and matches(event.type, endpoint.types)):
                 lane.passed(event.seq)
                 continue
+            if self._directory is not None and endpoint.owner.startswith("merchant:"):
+                event = await asyncio.to_thread(self._localised, endpoint.owner, event)
             if not await self._deliver(lane, key, event):
                 return
         if lane.replay is not None and lane.exhausted and not lane.stop:
             lane.end_replay()  # the range holds no further event
+
+    def _localised(self, owner: str, event: Event) -> Event:
+        """The merchant's copy of ``event``: its own ids for the members (localise.py)."""
+        directory = self._directory
+        assert directory is not None
+        body = localise(event.body, lambda found: directory.member_ids(found, owner))
+        return event if body is event.body else dataclasses.replace(event, body=body)
 
     async def _deliver(self, lane: _Lane, key: bytes, event: Event) -> bool:
         """Make one attempt at ``event`` and note it in the lane; whether it was delivered."""
@@ -465,6 +479,13 @@ class WebhookDispatcher:
         if self._poster is not None:
             poster, self._poster = self._poster, None
             await poster.close()
+
+
+def _directory(engine: Engine, options: EventsOptions) -> Directory | None:
+    """The member directory, to show merchants their own ids, if the data key is given."""
+    if options.data_key is None:
+        return None
+    return Directory(engine, DataKey.load(options.data_key))
 
 
 def _start(endpoint: Endpoint) -> int:

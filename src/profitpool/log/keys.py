@@ -12,6 +12,8 @@ one can never be passed off as another (domain separation)::
 
     block header    b"profitpool block v1\\n" + canonical header bytes
     snapshot        b"profitpool snapshot v1\\n" + "<height> <tree size>\\n" + SHA-256 of the data
+    member export   b"profitpool member export v1\\n" + canonical JSON of the export
+                    without its signature (disclosure/export.py)
     checkpoint      the C2SP signed note over the checkpoint text (note.py)
 """
 
@@ -27,6 +29,7 @@ from ..errors import ProfitpoolError
 
 BLOCK_PREFIX: Final = b"profitpool block v1\n"
 SNAPSHOT_PREFIX: Final = b"profitpool snapshot v1\n"
+MEMBER_EXPORT_PREFIX: Final = b"profitpool member export v1\n"
 DEFAULT_KEY_PATH: Final = "profitpool.key"
 
 
@@ -124,3 +127,11 @@ def verify_snapshot(
     verifier: Verifier, height: int, tree_size: int, digest: bytes, signature: bytes
 ) -> bool:
     return verifier.verify_bytes(_snapshot_message(height, tree_size, digest), signature)
+
+
+def sign_member_export(signer: Signer, document_bytes: bytes) -> bytes:
+    return signer.sign_bytes(MEMBER_EXPORT_PREFIX + document_bytes)
+
+
+def verify_member_export(verifier: Verifier, document_bytes: bytes, signature: bytes) -> bool:
+    return verifier.verify_bytes(MEMBER_EXPORT_PREFIX + document_bytes, signature)

@@ -58,9 +58,12 @@ def load(snapshot: StoredSnapshot, verifier: Verifier) -> Ledger:
         ) from None
     if not isinstance(ledger, Ledger):
         raise UnreadableSnapshot(f"the snapshot at block {snapshot.height} holds no ledger")
-    for name in ("custody", "disclosures"):
+    for name in ("custody", "disclosures", "erased", "payouts", "cash"):
         if not hasattr(ledger, name):  # a snapshot from before these existed
             setattr(ledger, name, {})
+    for name in ("in_flight", "settled"):
+        if not hasattr(ledger, name):
+            setattr(ledger, name, 0)
     if not hasattr(ledger, "legacy_exits"):  # only logs of format 1 have such snapshots
         ledger.legacy_exits = True
     return ledger

@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from ..chain.block import BlockHeader
 from ..chain.note import Checkpoint, Signer, Verifier, sign_checkpoint
 from ..chain.tiles import TileWriter
-from ..engine import Applied, Command, Effect, Ledger, execute, parse_command
+from ..engine import Admit, Applied, Command, Effect, Ledger, execute, parse_command
 from ..engine.effects import parties
 from ..errors import ProfitpoolError
 from ..gcpause import paused_gc
 from ..store.database import StoreError, connect, require_schema
+from ..store.members import LinkRow
 from ..store.outbox import OutboxRow
 from ..store.repository import BlockExtras, BlockStats, IdempotentAnswer, LogStore, StoredBlock
 from . import snapshot
@@ -42,9 +45,25 @@ from .restart import LogError as LogError
 from .restart import restore
 from .seal import PendingBlock, seal
 
+log = logging.getLogger("profitpool.log")
+
 DEFAULT_BLOCK_SIZE = 1000
 DEFAULT_SNAPSHOT_EVERY = 250_000
 CLOSE_SNAPSHOT_AFTER = 10_000
+
+class LinkListener(Protocol):
+    """Who keeps the member links a writer stores with its blocks (members/directory.py)."""
+
+    def settled(self, links: Sequence[LinkRow]) -> None: ...
+
+    def dropped(self, links: Sequence[LinkRow]) -> None: ...
+
+
+class UnrecordableEntry(ProfitpoolError):
+    """The engine accepted a command whose entry or block cannot be written: the ledger is
+    ahead of what the log can hold, and the writer must be reopened. (The command's own
+    checks should have refused it: this is a bug, reported as such.)"""
+
 
 BlockEvents = Callable[[int, Sequence[tuple[Command, Sequence[Effect]]], Ledger, BlockHeader],
                        list[OutboxRow]]
@@ -61,6 +80,7 @@ class LogWriter:
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         on_commit: Callable[[BlockHeader], None] | None = None,
         fork_snapshots: bool | None = None, block_events: BlockEvents | None = None,
+        full_check: bool = True,
     ) -> None:
         meta = store.meta()
         self.meta = meta
@@ -82,8 +102,14 @@ class LogWriter:
         writer's ledger and opens its own connections)."""
         self.block_events = block_events
         """Gives each block's outbox rows (None: the block has none)."""
+        # full_check: restart.restore checks every entry and tile (False: only from the
+        # snapshot on, for a reopen in a process that checked the rest; restart.py).
         self.pending = PendingBlock()
         """The accepted entries not yet committed, encoded as they came."""
+        self.pending_links: list[LinkRow] = []
+        """The member links the pending entries need, stored with their block."""
+        self.link_listener: LinkListener | None = None
+        """Told when pending links were stored with their block, or dropped with it."""
         self.broken: ProfitpoolError | None = None
         self.last_data: list[bytes] = []
         """The entries of the last block stored, as stored (the service answers from them)."""
@@ -91,12 +117,15 @@ class LogWriter:
         self.snapshot_failures = 0
         """Snapshots a child process failed to store (a restart then replays more)."""
         with paused_gc():
-            restored = restore(store, meta, self.verifier, self.origin)
+            restored = restore(store, meta, self.verifier, self.origin, full=full_check)
         self.ledger = restored.ledger
         self.tip = restored.tip
         """The log after the last block sealed: what the next block is sealed onto."""
         self.snapshot_size = restored.snapshot_size
         """The tree size of the newest snapshot taken or restarted from."""
+        last = store.last_block() if self.tip.height else None
+        self.last_checkpoint: str | None = None if last is None else last.checkpoint
+        """The signed checkpoint of the last block stored (None before the first)."""
 
     @classmethod
     def open(cls, url: str, key_path: Path, **options: object) -> LogWriter:
@@ -130,19 +159,32 @@ class LogWriter:
         """Entries in the log, committed or pending."""
         return self.tiles.size + len(self.pending)
 
-    def submit(self, obj: object) -> Applied:
-        """Apply one JSON command; accepted ones join the next block.
+    def submit(self, obj: object, admit: Admit | None = None,
+               links: Sequence[LinkRow] = ()) -> Applied:
+        """Apply one JSON command (after the caller's own check ``admit``, if any);
+        accepted ones join the next block, with ``links`` (the member links the command
+        needs stored with it: members/directory.py).
 
         Raises:
             Rejected: the command was refused; nothing changed.
+            UnrecordableEntry: the engine accepted the command but its entry cannot be
+                encoded; the ledger now holds a change the log cannot, so the writer
+                refuses to go on (reopen it; the block's other entries were not stored).
             StoreError: an earlier block failed to commit; the writer must be reopened.
         """
         if self.broken is not None:
             raise self.broken
         command = parse_command(obj)
-        applied = execute(self.ledger, command)
+        applied = execute(self.ledger, command, admit)
         if not applied.replay:
-            self.pending.add(command, applied.effects)
+            self.pending_links.extend(links)
+            try:
+                self.pending.add(command, applied.effects)
+            except Exception as error:  # a value the checks let through and JSON cannot hold
+                self.broken = UnrecordableEntry(
+                    f"the entry of this {type(command).__name__} command cannot be written "
+                    f"({type(error).__name__}: {error})")
+                raise self.broken from error
             if len(self.pending) >= self.block_size:
                 self.commit()
         return applied
@@ -159,13 +201,39 @@ class LogWriter:
         since the database driver and the engine then trade the GIL.)
 
         Raises:
-            StoreError: the block was not stored; the ledger is now ahead of
-                the database and the writer refuses to go on (reopen it).
+            StoreError: the block was not stored (StoreUnavailable: the database could not
+                be used); the ledger is now ahead of the database and the writer refuses
+                to go on (reopen it).
+            UnrecordableEntry: sealing the block or building its rows failed (a bug);
+                likewise nothing was stored and the writer must be reopened.
         """
         if self.broken is not None:
             raise self.broken
         if not self.pending:
             return None
+        height = self.tip.height + 1
+        try:
+            header = self._store_block(answers)
+        except StoreError as error:
+            self.broken = error
+            raise
+        except Exception as error:  # the tip may be sealed onto already: never again
+            self.broken = UnrecordableEntry(
+                f"block {height} could not be sealed ({type(error).__name__}: {error})")
+            raise self.broken from error
+        # The block is durable: what follows may fail without making it less so.
+        if self.on_commit is not None:
+            self.on_commit(header)
+        if header.tree_size - self.snapshot_size >= self.snapshot_every:
+            try:
+                self.take_snapshot()
+            except Exception as error:  # a snapshot only shortens a restart
+                self.snapshot_failures += 1
+                log.warning("the snapshot at block %d was not stored: %s", header.height,
+                            error)
+        return header
+
+    def _store_block(self, answers: list[IdempotentAnswer] | None) -> BlockHeader:
         pending, ledger = self.pending, self.ledger
         entries = pending.entries
         assert entries is not None  # the writer keeps them
@@ -184,22 +252,20 @@ class LogWriter:
             answers or [],
             [] if self.block_events is None else
             self.block_events(first_index, entries, ledger, header),
+            self.pending_links,
         )
-        try:
-            self.store.append_block(block, sealed.entries, sealed.tiles, extras)
-        except StoreError as error:
-            self.broken = error
-            raise
+        self.store.append_block(block, sealed.entries, sealed.tiles, extras)
         pending.clear()
+        stored, self.pending_links = self.pending_links, []
+        if stored and self.link_listener is not None:
+            self.link_listener.settled(stored)
         self.last_data = sealed.entries
-        if self.on_commit is not None:
-            self.on_commit(header)
-        if header.tree_size - self.snapshot_size >= self.snapshot_every:
-            self.take_snapshot()
+        self.last_checkpoint = block.checkpoint
         return header
 
-    def take_snapshot(self) -> None:
-        """Store a signed snapshot of the ledger at the last sealed block.
+    def take_snapshot(self, wait: bool = False) -> None:
+        """Store a signed snapshot of the ledger at the last sealed block (unless the one
+        before is still being taken and ``wait`` is False: then none).
 
         Pickling a large ledger takes seconds (about 2.5 us per object), so
         where the platform can fork, a child process takes and stores the
@@ -208,6 +274,11 @@ class LogWriter:
         here and now.
         """
         if self.pending or self.height == 0 or self.snapshot_size == self.tiles.size:
+            return
+        if not wait and self._snapshot_running():
+            # The one before is still being taken: waiting for it stalled the writer for
+            # tens of seconds on a large ledger (a million-payout run spent half its time
+            # so). A snapshot only shortens a restart: the next block asks again.
             return
         self._reap_snapshot()
         height, size = self.height, self.tiles.size
@@ -236,6 +307,19 @@ class LogWriter:
             self.store.put_snapshot(stored)
         self.snapshot_size = size
 
+    def _snapshot_running(self) -> bool:
+        """Whether a snapshot child is still at work (one that has finished is reaped)."""
+        pid = self._snapshot_child
+        if pid is None:
+            return False
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done == 0:
+            return True
+        self._snapshot_child = None
+        if os.waitstatus_to_exitcode(status) != 0:
+            self.snapshot_failures += 1
+        return False
+
     def _reap_snapshot(self) -> None:
         """Wait for the snapshot child, if one is running; note whether it succeeded."""
         pid, self._snapshot_child = self._snapshot_child, None
@@ -247,6 +331,9 @@ class LogWriter:
     def discard(self) -> None:
         """Close without committing what is pending (after an error)."""
         self.pending.clear()
+        dropped, self.pending_links = self.pending_links, []
+        if dropped and self.link_listener is not None:
+            self.link_listener.dropped(dropped)
         self._reap_snapshot()
         self.store.engine.dispose()
 
@@ -262,7 +349,7 @@ class LogWriter:
                 self.commit()
                 if self.tiles.size - self.snapshot_size >= min(CLOSE_SNAPSHOT_AFTER,
                                                                self.snapshot_every):
-                    self.take_snapshot()
+                    self.take_snapshot(wait=True)
         finally:
             self._reap_snapshot()
             self.store.engine.dispose()

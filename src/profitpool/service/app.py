@@ -1,4 +1,4 @@
-"""The FastAPI application: wiring, lifespan, the body limit, the error handlers.
+"""The FastAPI application: wiring, lifespan, the request bodies, the error handlers.
 
 :func:`create_app` builds the API; the log is opened (restart checks
 included) when the app starts and closed, with its last block stored, when it
@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..anchor.publisher import AnchorLoop
@@ -22,18 +21,26 @@ from ..bootstrap import open_writer
 from ..disclosure.job import DisclosureJob
 from ..events.schema import add_event_docs
 from ..events.worker import EventsWorker
+from ..log.datakey import DataKey
 from ..log.reader import LogReader, ReadError
+from ..log.writer import LogWriter
+from ..members.directory import Directory
 from ..store.apikeys import KeyStore
 from ..store.database import connect, require_schema
 from ..store.repository import LogStore
 from ..witness.collector import CosignLoop, WitnessEndpoint
 from .auth import Authenticator, RateLimiter
+from .body import RequestBody
 from .deps import Context
+from .docs import add_docs
 from .errors import error_response, install
+from .health import DatabaseHealth
 from .logs import configure_logging
+from .lookups import Lookups
 from .readmodel import ReadModel
 from .responses import Json
 from .routes import ROUTERS
+from .security import SecuredFastAPI
 from .sequencer import Sequencer, system_clock
 from .settings import Settings
 
@@ -56,52 +63,6 @@ change is an entry of a signed, Merkle-hashed, publicly verifiable log.
 
 profitpool states facts; it promises no return. A point's price can fall.
 """
-
-
-class BodyLimit:
-    """Refuse bodies larger than ``limit`` bytes with 413, declared or streamed."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = self.limit + 1
-                if declared > self.limit:
-                    await self._refuse(scope, receive, send)
-                    return
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response("payload_too_large",
-                                  f"the body is larger than {self.limit} bytes")
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _anchoring(settings: Settings, store: LogStore) -> AnchorLoop | None:
@@ -128,8 +89,25 @@ def _witnessing(settings: Settings, store: LogStore) -> CosignLoop | None:
                       max_backoff_s=settings.anchor_max_backoff_seconds)
 
 
-def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -> FastAPI:
-    """The API for the log at ``settings.db``, signed with ``settings.key`` (no pages)."""
+def open_log(settings: Settings, *, full: bool = True) -> LogWriter:
+    """The service's writer of the log at ``settings.db``, its restart checks passed.
+
+    Raises:
+        StoreError, OperatorKeyError, LogError: with one sentence each.
+    """
+    return open_writer(settings.db, settings.key, fork_snapshots=True,
+                       snapshot_every=settings.snapshot_every, full_check=full)
+
+
+def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
+               writer: LogWriter | None = None) -> FastAPI:
+    """The API for the log at ``settings.db``, signed with ``settings.key`` (no pages).
+
+    ``writer`` is the log opened already (:func:`open_log`; ``profitpool serve`` opens it
+    before it says it serves, so a log it refuses is one line, not a failed start-up);
+    without it the log is opened when the app starts.
+    """
+    health = DatabaseHealth()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,11 +116,12 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             require_schema(engine)
             store = LogStore(engine)
             read = ReadModel()
+            directory = Directory(engine, DataKey.load(settings.data_key_path()))
             sequencer = Sequencer(
-                lambda: open_writer(settings.db, settings.key, fork_snapshots=True,
-                                    snapshot_every=settings.snapshot_every), read,
+                lambda full: open_log(settings, full=full), read,
                 max_entries=settings.block_entries, max_wait=settings.block_wait_ms / 1000,
-                clock=clock, auto_burn=settings.auto_burn)
+                clock=clock, auto_burn=settings.auto_burn, health=health, writer=writer,
+                directory=directory)
             anchoring = _anchoring(settings, store)
             witnessing = _witnessing(settings, store)
             sequencer.start()
@@ -160,8 +139,9 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
             keys = KeyStore(engine)
             app.state.context = Context(
                 settings=settings, store=store, reader=LogReader(store), keys=keys,
-                auth=Authenticator(keys, RateLimiter(settings.rate, settings.burst)),
-                sequencer=sequencer, read=read, origin=meta["origin"],
+                auth=Authenticator(keys, RateLimiter(settings.rate, settings.burst), health),
+                sequencer=sequencer, read=read, directory=directory,
+                lookups=Lookups(directory), origin=meta["origin"],
                 verifier_key=meta["verifier_key"], anchoring=anchoring, witnessing=witnessing,
                 events=events)
             log.info("serving the log %s at block %d", meta["origin"], read.head.height)
@@ -177,9 +157,11 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
         finally:
             engine.dispose()
 
-    app = FastAPI(title="profitpool", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, default_response_class=Json,
-                  docs_url="/docs", redoc_url=None)
+    # Security headers on every answer, and /docs served from this server (no CDN).
+    app = SecuredFastAPI(title="profitpool", version=__version__, description=DESCRIPTION,
+                         lifespan=lifespan, default_response_class=Json,
+                         docs_url=None, redoc_url=None)
+    app.state.health = health
     install(app)
 
     @app.exception_handler(ReadError)
@@ -188,6 +170,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -
 
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestBody, limit=settings.max_body_bytes)
     add_event_docs(app)
+    add_docs(app)
     return app

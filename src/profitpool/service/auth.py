@@ -14,8 +14,12 @@ import threading
 import time
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..store.apikeys import ApiKey, KeyStore, key_id_of, matches
+from ..store.database import is_unavailable
 from .errors import ServiceError
+from .health import RETRY_AFTER_S, DatabaseHealth
 
 KEY_CACHE_SECONDS = 1.0
 
@@ -60,22 +64,50 @@ class RateLimiter:
 
 
 class Authenticator:
-    def __init__(self, keys: KeyStore, limiter: RateLimiter) -> None:
+    def __init__(self, keys: KeyStore, limiter: RateLimiter,
+                 health: DatabaseHealth | None = None) -> None:
         self.keys = keys
         self.limiter = limiter
+        self.health = health
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
 
     def forget(self, key_id: str) -> None:
         self._cache.pop(key_id, None)
 
+    def key(self, key_id: str) -> ApiKey | None:
+        """A key's record as the cache holds it (read again at most once a second).
+
+        The pages' sessions check their key here on each use, so revoking the key
+        ends them as fast as it stops the key itself. Reads the database: call it
+        off the event loop.
+        """
+        return self._record(key_id, fetch=True)
+
     def _record(self, key_id: str, fetch: bool) -> ApiKey | None:
+        """The key's record, read again at most once a second.
+
+        While the database cannot be read, a key seen before keeps the record last read
+        (a revocation made meanwhile by the CLI takes effect once it answers again); a
+        key never seen is refused with ``unavailable``, since it cannot be checked.
+        """
         now = time.monotonic()
         cached = self._cache.get(key_id)
         if cached is not None and now - cached[0] < KEY_CACHE_SECONDS:
             return cached[1]
         if not fetch:
             raise NeedsLookup(key_id)
-        record = self.keys.get(key_id)
+        try:
+            record = self.keys.get(key_id)
+        except SQLAlchemyError as error:
+            if not is_unavailable(error):
+                raise
+            if self.health is not None:
+                self.health.failed(error)
+            if cached is not None:
+                return cached[1]
+            raise ServiceError("unavailable", "the log's database is unavailable, so this "
+                               "key cannot be checked; retry later",
+                               retry_after=RETRY_AFTER_S) from None
         self._cache[key_id] = (now, record)
         return record
 

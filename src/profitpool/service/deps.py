@@ -15,11 +15,15 @@ from ..anchor.publisher import AnchorLoop
 from ..errors import Rejected
 from ..events.worker import EventsWorker
 from ..log.reader import LogReader
+from ..members.directory import MEMBER_FIELDS, OPERATOR, Directory
+from ..members.pseudonyms import is_pseudonym
 from ..store.apikeys import KeyStore
 from ..store.repository import LogStore
 from ..witness.collector import CosignLoop
 from .auth import Authenticator, NeedsLookup, Principal
-from .errors import ServiceError
+from .errors import ServiceError, status_of
+from .health import RETRY_AFTER_S
+from .lookups import Lookups
 from .readmodel import ReadModel
 from .responses import Json
 from .sequencer import IdemKey, Outcome, Sequencer, request_digest
@@ -36,6 +40,8 @@ class Context:
     auth: Authenticator
     sequencer: Sequencer
     read: ReadModel
+    directory: Directory
+    lookups: Lookups
     origin: str
     verifier_key: str
     anchoring: AnchorLoop | None = None
@@ -90,11 +96,22 @@ def allow(principal: Principal, *roles: str, party: str | None = None) -> None:
 
 async def submit(ctx: Context, commands: list[dict[str, Any]],
                  keys: list[IdemKey | None], detail: bool = True,
-                 preview: bool = False) -> list[Outcome]:
+                 preview: bool = False, scope: str = OPERATOR) -> list[Outcome]:
     """Queue commands for the writer; resolve when their block is durable.
 
-    With ``detail`` False the answers name each entry (index, block) without
-    its command and effects (batches: a 1,000-order answer stays small)."""
+    Members may be named by the ids of ``scope`` (the operator's, or a merchant's): the
+    links they need are read here first (with those of the other requests in flight,
+    lookups.py) and the ids already linked are mapped to their pseudonyms here, so the
+    writer waits on no lookup and maps only new members (members/directory.py). With ``detail``
+    False the answers name each entry (index, block) without its command and effects
+    (batches: a 1,000-order answer stays small)."""
+    named = [command[field] for command in commands
+             for field, _ in MEMBER_FIELDS.get(command.get("op", ""), ())
+             if type(command.get(field)) is str]
+    if named:
+        if not ctx.directory.cached(scope, named):
+            await ctx.lookups.prefetch(scope, named)
+        commands = [ctx.directory.map_known(command, scope) for command in commands]
     loop = asyncio.get_running_loop()
     future: asyncio.Future[list[Outcome]] = loop.create_future()
 
@@ -105,19 +122,44 @@ async def submit(ctx: Context, commands: list[dict[str, Any]],
     def deliver(outcomes: list[Outcome]) -> None:
         loop.call_soon_threadsafe(resolve, outcomes)
 
-    ctx.sequencer.put(WriteRequest(commands, keys, deliver, detail, preview))
+    ctx.sequencer.put(WriteRequest(commands, keys, deliver, detail, preview, scope))
     return await future
+
+
+def outcome_response(outcome: Outcome) -> Json:
+    """A write's answer over HTTP; ``unavailable`` says when to retry (Retry-After)."""
+    headers = None
+    if outcome.status == status_of("unavailable"):
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+    return Json(outcome.body, status_code=outcome.status, headers=headers)
+
+
+def checked_idempotency_key(value: str) -> str:
+    """An ``Idempotency-Key`` as sent, if it is printable ASCII (HTTP headers carry bytes;
+    another character would be stored as whatever the bytes meant in Latin-1).
+
+    Raises:
+        ServiceError(invalid_command)
+    """
+    if not (value.isascii() and value.isprintable() and value.strip()):
+        raise ServiceError("invalid_command", "Idempotency-Key must be 1 to 200 printable "
+                           "ASCII characters (letters, digits, punctuation, spaces)")
+    return value
 
 
 async def write_one(ctx: Context, principal: Principal, command: dict[str, Any],
                     idempotency_key: str | None, body: object) -> Json:
-    """One command, idempotent under the caller's ``Idempotency-Key`` if given."""
+    """One command, idempotent under the caller's ``Idempotency-Key`` if given.
+
+    Raises:
+        ServiceError(invalid_command): the Idempotency-Key is not printable ASCII.
+    """
     key = None
     if idempotency_key is not None:
-        key = IdemKey(principal.scope(), idempotency_key,
+        key = IdemKey(principal.scope(), checked_idempotency_key(idempotency_key),
                       request_digest([command.get("op"), body]), True)
     [outcome] = await submit(ctx, [command], [key])
-    return Json(outcome.body, status_code=outcome.status)
+    return outcome_response(outcome)
 
 
 def new_id(prefix: str) -> str:
@@ -134,3 +176,68 @@ def merchant_command(merchant_id: str, name: str, industry: str) -> dict[str, An
     if ":" in merchant_id:
         raise Rejected("invalid_id", "a merchant id may not contain ':'")
     return {"op": "merchant", "id": merchant_id, "name": name, "industry": industry}
+
+
+async def member_pseudonym(ctx: Context, principal: Principal, member_id: str) -> str:
+    """The pseudonym a member route's ``member_id`` names: a pseudonym as it is; an id as
+    the operator uses it (for the admin, and for a member naming themself), read through
+    the directory. Auditors verify without the links: they name members by pseudonym.
+
+    Raises:
+        ServiceError(unknown_member): the id is linked to no member (or the caller may not
+            look ids up).
+    """
+    if is_pseudonym(member_id):
+        return member_id
+    if principal.role in ("admin", "member"):
+        found = await run_in_threadpool(ctx.directory.pseudonym_of, OPERATOR, member_id)
+        if found is None and member_id in ctx.read.members:
+            found = member_id  # a member of a log written before pseudonyms
+        if principal.role == "member" and found != principal.party:
+            # The same answer whether the id is someone else's or nobody's: a member key
+            # must not learn which phone numbers are members.
+            raise ServiceError("forbidden", "a member key acts for its own member only")
+        if found is not None:
+            return found
+    raise ServiceError("unknown_member", f"there is no member {member_id!r}")
+
+
+async def acting_member(ctx: Context, principal: Principal, member_id: str,
+                        *roles: str) -> str:
+    """The pseudonym a member route names, once the caller may act for it: ``roles`` may,
+    a bound role only for its own party. A role that may not is refused (403) before any
+    lookup, so the answer never tells whether an id is a member."""
+    allow(principal, *roles, party=principal.party)
+    pseudonym = await member_pseudonym(ctx, principal, member_id)
+    allow(principal, *roles, party=pseudonym)
+    return pseudonym
+
+
+async def shown_ids(ctx: Context, principal: Principal, pseudonyms: list[str]
+                    ) -> dict[str, str]:
+    """{pseudonym: the id this caller knows the member by}, for those it may see: the
+    admin the operator's ids, a merchant the ids it sent itself, a member their own;
+    auditors and the public none (docs/privacy.md)."""
+    wanted = [name for name in dict.fromkeys(pseudonyms) if is_pseudonym(name)]
+    if principal.role == "member":
+        wanted = [name for name in wanted if name == principal.party]
+        scope = OPERATOR
+    elif principal.role == "merchant":
+        scope = f"merchant:{principal.party}"
+    elif principal.role == "admin":
+        scope = OPERATOR
+    else:
+        return {}
+    if not wanted:
+        return {}
+    return await run_in_threadpool(ctx.directory.member_ids, wanted, scope)
+
+
+def listed_keys(ctx: Context) -> list[dict[str, Any]]:
+    """Every key's public record; a member key's with ``member_id``, the operator's id for
+    its member (None once erased, or for a member named only by pseudonym)."""
+    records = ctx.keys.list()
+    members = [record.party for record in records if record.role == "member" and record.party]
+    ids = ctx.directory.member_ids(members, OPERATOR) if members else {}
+    return [{**record.public(), "member_id": ids.get(record.party or "")}
+            if record.role == "member" else record.public() for record in records]

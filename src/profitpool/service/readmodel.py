@@ -13,9 +13,10 @@ progress) are computed at read time from the view and the head.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from ..engine.cash import cash_of
 from ..engine.effects import Effect
 from ..engine.state import Ledger, Lot
 from ..money import (
@@ -52,6 +53,12 @@ class Head(NamedTuple):
     """Asia/Shanghai day the two figures below are for."""
     cap_base_pool: int
     withdrawn_today: int
+    in_flight: int = 0
+    """Fen of payouts the bank has not settled or returned (docs/rules.md section 10)."""
+    settled: int = 0
+    """Fen of payouts the bank settled."""
+    custody: tuple[str, int, str, int] | None = None
+    """The newest custody record: (id, fen, reference, time)."""
 
 
 class LotView(NamedTuple):
@@ -97,6 +104,31 @@ class PledgeView(NamedTuple):
     lots: tuple[int, ...]
 
 
+class PayoutView(NamedTuple):
+    payout: str
+    amount: int
+    destination: str
+    status: str
+    """in_flight, settled or returned."""
+    sent_at: int
+    closed_at: int | None
+    reference: str
+    """The bank's reference, once it settled or returned the payout."""
+    reason: str
+    """Why the bank returned it."""
+
+
+class CashView(NamedTuple):
+    """What the program owes one party and what it sent (docs/rules.md section 10)."""
+
+    party: str
+    owed: int
+    in_flight: int
+    settled: int
+    payouts: tuple[PayoutView, ...]
+    """Newest first."""
+
+
 _MEMBER_FIELDS = ("member", "sender", "receiver")
 
 
@@ -115,10 +147,24 @@ class ReadModel:
         self.pledges: dict[str, PledgeView] = {}
         self.pledges_by_lender: dict[str, list[str]] = {}
         self.pledges_by_member: dict[str, list[str]] = {}
+        self.erased: set[str] = set()
+        """Members whose link was erased (the ``member.erased`` entries)."""
+        self.cash: dict[str, CashView] = {}
+        """Parties the pool has paid (``member:ID``, ...): owed, in flight, settled."""
+        self.payouts_by_party: dict[str, list[str]] = {}
+        """Payout ids per party, oldest first (kept by the writer thread alone)."""
+        self.payout_parties: dict[str, str] = {}
+        """Payout id -> its party."""
+        self.checkpoint: str | None = None
+        """The newest stored block's signed checkpoint (served at /checkpoint from memory)."""
 
     # publishing (writer thread) ---------------------------------------------
     def load(self, ledger: Ledger, height: int, tree_size: int) -> None:
         """Build every view from the ledger (at start)."""
+        self.payouts_by_party = {}
+        for payout_id, record in ledger.payouts.items():
+            self.payouts_by_party.setdefault(record.command.party, []).append(payout_id)
+            self.payout_parties[payout_id] = record.command.party
         self._publish(ledger, height, tree_size, set(ledger.members), set(ledger.orders),
                       set(ledger.merchants), set(ledger.lenders), set(ledger.campaigns),
                       set(ledger.pledges))
@@ -137,18 +183,27 @@ class ReadModel:
                 fields = effect._fields
                 for name in _MEMBER_FIELDS:
                     if name in fields:
-                        members.add(getattr(effect, name))
+                        member = getattr(effect, name)
+                        if member is not None:  # a payout names one party of three
+                            members.add(member)
                 if "order" in fields:
                     orders.add(effect.order)  # type: ignore[union-attr]
                 if "merchant" in fields and effect.merchant is not None:  # type: ignore[union-attr]
                     merchants.add(effect.merchant)  # type: ignore[union-attr]
-                if "lender" in fields:
+                if "lender" in fields and effect.lender is not None:  # type: ignore[union-attr]
                     lenders.add(effect.lender)  # type: ignore[union-attr]
                 if "campaign" in fields and effect.campaign is not None:  # type: ignore[union-attr]
                     campaigns.add(effect.campaign)  # type: ignore[union-attr]
                 if "pledge" in fields and effect.pledge is not None:  # type: ignore[union-attr]
                     pledges.add(effect.pledge)  # type: ignore[union-attr]
-                    members.add(ledger.pledges[effect.pledge].command.member)  # type: ignore[union-attr]
+                    pledge = ledger.pledges[effect.pledge].command  # type: ignore[union-attr]
+                    members.add(pledge.member)
+                    lenders.add(pledge.lender)  # an exit or seizure pays it: it is owed
+                if "payout" in fields and "destination" in fields:  # a payout was sent
+                    record = ledger.payouts[effect.payout]  # type: ignore[union-attr]
+                    self.payouts_by_party.setdefault(record.command.party, []).append(
+                        effect.payout)  # type: ignore[union-attr]
+                    self.payout_parties[effect.payout] = record.command.party  # type: ignore[union-attr]
         self._publish(ledger, height, tree_size, members, orders, merchants, lenders,
                       campaigns, pledges)
 
@@ -171,8 +226,22 @@ class ReadModel:
             ledger.paid_members, ledger.paid_merchants, ledger.paid_lenders,
             None if ledger.now < 0 else ledger.now, height, tree_size, len(ledger.members),
             ledger.rules.to_json(), ledger.cap_day, ledger.cap_base_pool, ledger.withdrawn_today,
+            ledger.in_flight, ledger.settled, _last_custody(ledger),
         )
+        cash_views = {}
+        for kind, ids, accounts in (("member", members, ledger.members),
+                                    ("merchant", merchants, ledger.merchants),
+                                    ("lender", lenders, ledger.lenders)):
+            for party_id in ids:
+                if party_id in accounts:
+                    party = f"{kind}:{party_id}"
+                    cash = _cash_view(ledger, party, self.payouts_by_party.get(party, ()))
+                    if cash is not None:
+                        cash_views[party] = cash
+        erased = {m for m in members if m in ledger.erased}
         with self.lock:
+            self.cash.update(cash_views)
+            self.erased |= erased
             self.member_order.extend(m for m in member_views if m not in self.members)
             self.members.update(member_views)
             self.orders.update(order_views)
@@ -193,6 +262,45 @@ class ReadModel:
     def member(self, member_id: str) -> tuple[Head, MemberView | None]:
         with self.lock:
             return self.head, self.members.get(member_id)
+
+    def cash_of(self, party: str) -> CashView:
+        """What ``party`` (``member:ID``, ...) is owed, has in flight and settled."""
+        with self.lock:
+            return self.cash.get(party) or CashView(party, 0, 0, 0, ())
+
+    def payout(self, payout_id: str) -> tuple[str, PayoutView] | None:
+        """(party, payout) as the newest stored block left it, or None."""
+        party = self.payout_parties.get(payout_id)
+        if party is None:
+            return None
+        with self.lock:
+            view = self.cash.get(party)
+        for payout in view.payouts if view is not None else ():
+            if payout.payout == payout_id:
+                return party, payout
+        return None
+
+    def cash_views(self) -> list[CashView]:
+        """Every party's cash view (a payout run, the reconciliation)."""
+        with self.lock:
+            return list(self.cash.values())
+
+    def owed_parties(self) -> list[tuple[str, int]]:
+        """(party, fen owed) of every party owed something, in no particular order."""
+        with self.lock:
+            views = list(self.cash.values())
+        return [(view.party, view.owed) for view in views if view.owed > 0]
+
+    def knows(self, role: str, party: str) -> bool:
+        """Whether the durable log has ``party`` as a ``role``: a registered merchant or
+        lender, or a member (who exists from their first order, or a transfer to them).
+        The API keys' check (store/apikeys.py ``PartyExists``)."""
+        with self.lock:
+            if role == "member":
+                return party in self.members
+            if role == "merchant":
+                return party in self.merchants
+            return role == "lender" and party in self.lenders
 
 
 def _lot_view(lot: Lot) -> LotView:
@@ -226,6 +334,45 @@ def _merchant_view(ledger: Ledger, merchant_id: str) -> dict[str, Any]:
 def _lender_view(ledger: Ledger, lender_id: str) -> dict[str, Any]:
     lender = ledger.lenders[lender_id]
     return {"id": lender_id, "name": lender.command.name, "received": format_fen(lender.received)}
+
+
+def _last_custody(ledger: Ledger) -> tuple[str, int, str, int] | None:
+    if not ledger.custody:
+        return None
+    command = next(reversed(ledger.custody.values()))
+    return command.id, command.amount, command.reference, command.at
+
+
+def _cash_view(ledger: Ledger, party: str, payout_ids: Iterable[str]) -> CashView | None:
+    """The party's cash, or None while the pool never paid it anything."""
+    owed, in_flight, settled = cash_of(ledger, party)
+    if owed == in_flight == settled == 0:
+        return None
+    payouts = []
+    for payout_id in reversed(list(payout_ids)):
+        record = ledger.payouts[payout_id]
+        closed = record.closed_by
+        payouts.append(PayoutView(
+            payout_id, record.command.amount, record.command.destination, record.status,
+            record.command.at, None if closed is None else closed.at,
+            "" if closed is None else closed.reference,
+            getattr(closed, "reason", "") if closed is not None else ""))
+    return CashView(party, owed, in_flight, settled, tuple(payouts))
+
+
+def cash_json(view: CashView) -> dict[str, Any]:
+    """A party's owed, in flight and settled, and its payouts (newest first)."""
+    return {
+        "owed": format_fen(view.owed), "in_flight": format_fen(view.in_flight),
+        "settled": format_fen(view.settled),
+        "payouts": [{
+            "payout": payout.payout, "amount": format_fen(payout.amount),
+            "destination": payout.destination, "status": payout.status,
+            "sent_at": format_time(payout.sent_at),
+            "closed_at": None if payout.closed_at is None else format_time(payout.closed_at),
+            "reference": payout.reference, "reason": payout.reason,
+        } for payout in view.payouts],
+    }
 
 
 def _campaign_view(ledger: Ledger, campaign_id: str) -> dict[str, Any]:
@@ -274,6 +421,10 @@ def head_json(head: Head) -> dict[str, Any]:
         "paid_members": format_fen(head.paid_members),
         "paid_merchants": format_fen(head.paid_merchants),
         "paid_lenders": format_fen(head.paid_lenders),
+        "owed": format_fen(head.paid_members + head.paid_merchants + head.paid_lenders
+                           - head.in_flight - head.settled),
+        "in_flight": format_fen(head.in_flight),
+        "settled": format_fen(head.settled),
         "time": None if head.now is None else format_time(head.now),
         "block": head.height,
         "tree_size": head.tree_size,
@@ -310,10 +461,14 @@ def member_json(head: Head, view: MemberView) -> dict[str, Any]:
     }
 
 
-def order_json(view: OrderView, merchant_order_id: str) -> dict[str, Any]:
+def order_json(view: OrderView, merchant_order_id: str,
+               member_ids: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An order as the API shows it: ``member`` the pseudonym the log names the customer
+    by, ``member_id`` the caller's id for them when it may see one (``member_ids``)."""
     return {
         "id": merchant_order_id, "log_id": view.order, "merchant": view.merchant,
-        "member": view.member, "amount": format_fen(view.amount),
+        "member": view.member, "member_id": (member_ids or {}).get(view.member),
+        "amount": format_fen(view.amount),
         "profit": format_fen(view.profit), "campaign": view.campaign,
         "multiplier": view.multiplier, "at": format_time(view.at),
         "settles_at": format_time(view.settles_at), "status": view.status,

@@ -145,12 +145,17 @@ class KeyCreated(BaseModel):
     id: str
     role: str
     party: str | None
+    member_id: str | None = Field(None, description="For a member key: the operator's id "
+                                  "for the member, when the key was asked for by it.")
 
 
 class KeyPublic(BaseModel):
     id: str
     role: str
-    party: str | None
+    party: str | None = Field(description="The party the key acts for (a member key: the "
+                              "member's pseudonym).")
+    member_id: str | None = Field(None, description="For a member key: the operator's id "
+                                  "for its member (none once the member is erased).")
     label: str
     created_us: int
     revoked: bool

@@ -35,19 +35,23 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple, cast
 
 import orjson
 
-from ..engine import parse_command, plan_payment, plan_withdrawal
+from ..engine import Command, Ledger, Redemption, parse_command, plan_payment, plan_withdrawal
 from ..engine.commands import Pay, Withdraw
 from ..engine.effects import Effect
 from ..errors import ProfitpoolError, Rejected
 from ..log.writer import LogWriter
-from ..money import format_fen, format_points, points_for_shares
+from ..members.directory import OPERATOR, Directory
+from ..money import format_fen, format_points, format_rational, points_for_shares
+from ..store.database import StoreUnavailable, is_unavailable
+from ..store.members import LinkRow
 from ..store.repository import IdempotentAnswer
 from ..times import format_period, format_time, parse_time, shanghai_month
 from .errors import error_body, status_of
+from .health import DatabaseHealth
 from .readmodel import ReadModel
 
 log = logging.getLogger("profitpool.service")
@@ -94,6 +98,9 @@ class Request:
     """Answer with each entry's command and effects (False: its index and block only)."""
     preview: bool = False
     """Only say what these withdrawals or payments would do now; change nothing."""
+    scope: str = OPERATOR
+    """Whose ids the commands name members by: the operator's (""), or a merchant's
+    (``merchant:<id>``, its orders); each is mapped to its pseudonym (members/directory.py)."""
     arrived: float = field(default_factory=time.monotonic)
 
 
@@ -111,6 +118,12 @@ class _Fresh(NamedTuple):
 
 class _Replay(NamedTuple):
     answer: _Answer | None
+    """The first answer (None: the order was written outside the service)."""
+    asked: dict[str, Any]
+    """The command this retry asks for, as the first request asked it."""
+    keyed: bool
+    """Idempotent by an Idempotency-Key (the service drew the command's id) rather than by
+    the command's own id."""
 
 
 def system_clock() -> int:
@@ -125,12 +138,18 @@ class Sequencer:
     """The one writer of a program's log (see the module docstring)."""
 
     def __init__(
-        self, open_writer: Callable[[], LogWriter], read: ReadModel, *,
+        self, open_writer: Callable[[bool], LogWriter], read: ReadModel, *,
         max_entries: int = 1000, max_wait: float = 0.002,
         clock: Callable[[], int] = system_clock, auto_burn: bool = True,
-        idle_wait: float = 0.25,
+        idle_wait: float = 0.25, health: DatabaseHealth | None = None,
+        writer: LogWriter | None = None, directory: Directory | None = None,
     ) -> None:
         self._open_writer = open_writer
+        self._opened = writer
+        """A writer opened already (``serve`` opens the log before it says it serves)."""
+        self.health = health or DatabaseHealth()
+        self.directory = directory
+        """Maps the ids requests name members by to pseudonyms (None: commands go as sent)."""
         self.read = read
         self.max_entries = max_entries
         self.max_wait = max_wait
@@ -142,6 +161,8 @@ class Sequencer:
         self._recent: OrderedDict[tuple[str, str], _Answer] = OrderedDict()
         self.writer: LogWriter | None = None
         self._reopen_after = 0.0
+        self._cannot_reopen = ""
+        """Why the last reopen failed, other than the database being down (logged once)."""
         self._first_time: int | None = None
         self.blocks_failed = 0
 
@@ -156,12 +177,17 @@ class Sequencer:
         self._thread = threading.Thread(target=self._run, name="profitpool-writer", daemon=True)
         self._thread.start()
 
-    def _open(self) -> None:
-        writer = self._open_writer()
+    def _open(self, writer: LogWriter | None = None) -> None:
+        if writer is None:
+            writer, self._opened = self._opened, None
+        if writer is None:
+            writer = self._open_writer(True)
         # Every command comes from this thread: one block per batch, never an
         # automatic block in the middle of one.
         writer.block_size = 1 << 62
+        writer.link_listener = self.directory
         self.read.load(writer.ledger, writer.height, writer.tiles.size)
+        self.read.checkpoint = writer.last_checkpoint
         first = writer.store.entry(0)
         self._first_time = (None if first is None else
                             parse_time(orjson.loads(first)["command"]["at"]))
@@ -231,25 +257,60 @@ class Sequencer:
                     break
                 batch.append(item)
                 count += len(item.commands)
-            try:
-                self._process(batch)
-            except Exception:  # never leave a request unanswered, never die silently
-                log.exception("writer thread failed on a batch")
-                self._fail(batch, "unavailable", "the service failed to apply this batch")
+            self._process(batch)
             if stop:
                 return
             self._housekeeping()
 
-    def _fail(self, batch: list[Request], code: str, message: str) -> None:
-        outcome = Outcome(status_of(code), error_body(code, message))
-        for request in batch:
-            request.deliver([outcome] * len(request.commands))
-
     def _process(self, batch: list[Request]) -> None:
-        writer = self.writer
-        if writer is None and not self._try_reopen():
-            self._fail(batch, "unavailable", "the log's database is unavailable; retry later")
-            return
+        """Answer every request of ``batch``, whatever happens (a request left unanswered
+        would hang its client)."""
+        try:
+            outcomes = self._outcomes(batch)
+        except Exception:  # a bug in the failure handling itself: still answer, say so
+            log.exception("the writer failed on a batch")
+            outcomes = [[INTERNAL_ERROR] * len(request.commands) for request in batch]
+        for request, answers in zip(batch, outcomes, strict=True):
+            request.deliver(answers)
+
+    def _outcomes(self, batch: list[Request]) -> list[list[Outcome]]:
+        """Apply ``batch`` as one block; if that fails for anything but an unavailable
+        database, rebuild the ledger and apply each command alone, so a command that
+        cannot be encoded or stored fails alone, never its block's neighbours."""
+        if self.writer is None and not self._try_reopen():
+            return _all(batch, UNAVAILABLE)
+        try:
+            return self._apply_batch(batch)
+        except StoreUnavailable as error:
+            self.blocks_failed += 1
+            self.health.failed(error)
+            self._drop_writer()
+            self._try_reopen()  # at once if it answers again already, else from housekeeping
+            return _all(batch, IN_DOUBT if _in_doubt(error) else UNAVAILABLE)
+        except Exception as error:
+            self.blocks_failed += 1
+            if isinstance(error, ProfitpoolError):  # the store refused the block, or a
+                log.error("%s", error)              # command's entry cannot be written
+            else:
+                log.exception("the writer failed on a block")
+            self._drop_writer()
+            if not self._try_reopen(at_once=True):
+                return _all(batch, UNAVAILABLE)
+            if sum(len(request.commands) for request in batch) == 1:
+                return [[INTERNAL_ERROR]]
+            return [[self._alone(request, command, key) for command, key
+                     in zip(request.commands, request.keys, strict=True)]
+                    for request in batch]
+
+    def _alone(self, request: Request, command: dict[str, Any], key: IdemKey | None
+               ) -> Outcome:
+        """One command of a failed block, in a block of its own."""
+        single = Request([command], [key], request.deliver, request.detail, request.preview,
+                         request.scope)
+        [[outcome]] = self._outcomes([single])
+        return outcome
+
+    def _apply_batch(self, batch: list[Request]) -> list[list[Outcome]]:
         writer = self.writer
         assert writer is not None
         at = format_time(max(self.clock(), writer.ledger.now))
@@ -259,59 +320,67 @@ class Sequencer:
         answers: list[IdempotentAnswer] = []
         fresh_keys: list[tuple[str, str]] = []
         effects: list[list[Effect]] = []
-        for request in batch:
-            request_results: list[_Fresh | _Replay | Outcome] = []
-            for command, key in zip(request.commands, request.keys, strict=True):
-                if request.preview:
-                    request_results.append(_preview(writer, command, at))
-                    continue
-                request_results.append(
-                    self._apply(writer, command, key, at, height, answers, fresh_keys, effects))
-            results.append(request_results)
         try:
+            for request in batch:
+                request_results: list[_Fresh | _Replay | Outcome] = []
+                for command, key in zip(request.commands, request.keys, strict=True):
+                    if request.preview:
+                        request_results.append(_preview(writer, command, at))
+                        continue
+                    request_results.append(self._apply(writer, command, key, at, height,
+                                                       answers, fresh_keys, effects,
+                                                       request.scope))
+                results.append(request_results)
             header = writer.commit(answers)
-        except Exception as error:  # whatever failed, the writer is rebuilt from the database
-            log.error("block %d was not stored: %s", height, error)
-            self.blocks_failed += 1
-            for scope_key in fresh_keys:
+        except BaseException:
+            for scope_key in fresh_keys:  # none of these answers was stored
                 self._recent.pop(scope_key, None)
-            self._fail(batch, "unavailable", "the block was not stored; nothing of this "
-                       "request was kept; retry")
-            self._reopen_now()
-            return
+            raise
+        self.health.recovered()
         data = writer.last_data if header is not None else []
         if header is not None:
             self.read.refresh(writer.ledger, effects, header.height, header.tree_size)
+            self.read.checkpoint = writer.last_checkpoint
             # The ledger only grows: move what is alive now out of the collector's
             # reach, or every full collection walks millions of objects with all
             # requests stopped (measured: 0.3-0.6 s each, a quarter of the CPU).
             gc.freeze()
             if self._first_time is None:
                 self._first_time = parse_time(orjson.loads(data[0])["command"]["at"])
-        for request, request_results in zip(batch, results, strict=True):
-            request.deliver([self._render(writer, item, first_index, data, request.detail)
-                             for item in request_results])
+        return [[self._render(writer, item, first_index, data, request.detail)
+                 for item in request_results]
+                for request, request_results in zip(batch, results, strict=True)]
 
     def _apply(
         self, writer: LogWriter, command: dict[str, Any], key: IdemKey | None, at: str,
         height: int, answers: list[IdempotentAnswer],
-        fresh_keys: list[tuple[str, str]], effects: list[list[Effect]],
+        fresh_keys: list[tuple[str, str]], effects: list[list[Effect]], scope: str,
     ) -> _Fresh | _Replay | Outcome:
+        command["at"] = at
+        links: list[LinkRow] = []
+        if self.directory is not None:
+            try:
+                command, links = self.directory.map_command(
+                    command, scope, writer.ledger.members.__contains__)
+            except Rejected as error:
+                return _refusal(error)
         if key is not None and key.precheck:
             earlier = self._answer(writer, key.scope, key.key)
             if earlier is not None:
+                self._drop(links)
                 if earlier.digest != key.digest:
                     return _refusal(Rejected(
                         "conflict", "this Idempotency-Key was used before with another body"))
-                return _Replay(earlier)
-        command["at"] = at
+                return _Replay(earlier, command, True)
         try:
-            applied = writer.submit(command)
+            applied = writer.submit(command, refuse_empty_payout, links)
         except Rejected as error:
+            self._drop(links)
             return _refusal(error)
         if applied.replay:
+            self._drop(links)
             earlier = None if key is None else self._answer(writer, key.scope, key.key)
-            return _Replay(earlier)
+            return _Replay(earlier, command, False)
         index = writer.size - 1
         effects.append(applied.effects)
         status = 201
@@ -327,27 +396,39 @@ class Sequencer:
                 data: list[bytes], detail: bool) -> Outcome:
         if isinstance(item, Outcome):
             return item
-        if not detail:
-            if isinstance(item, _Fresh):
+        if isinstance(item, _Fresh):
+            if not detail:
                 return Outcome(item.status, {"replay": False, "entry": {
                     "index": item.entry, "block": writer.height}})
-            where = (None if item.answer is None else
-                     {"index": item.answer.entry, "block": item.answer.height})
-            return Outcome(200, {"replay": True, "entry": where})
-        if isinstance(item, _Fresh):
             entry = orjson.loads(data[item.entry - first_index])
             return Outcome(item.status, {"replay": False, "entry": {
                 "index": item.entry, "block": writer.height, **entry}})
         answer = item.answer
-        if answer is None:
+        if answer is None:  # an order written outside the service (apply --db)
             return Outcome(200, {"replay": True, "entry": None})
         if first_index <= answer.entry < first_index + len(data):
             stored: bytes | None = data[answer.entry - first_index]
-        else:
+        elif answer.entry < writer.tiles.size:
             stored = writer.store.entry(answer.entry)
-        entry = {} if stored is None else orjson.loads(stored)
+        else:
+            stored = None
+        entry = None if stored is None else orjson.loads(stored)
+        if entry is None or not _answers(entry["command"], item.asked, item.keyed):
+            log.error("the stored answer to a retry names entry %d, which does not hold the "
+                      "command retried: nothing was written", answer.entry)
+            return _error("internal_error", "the stored answer to this request does not "
+                          "match the log entry it names; nothing was written (the operator "
+                          "is told)")
+        if not detail:
+            return Outcome(200, {"replay": True, "entry": {
+                "index": answer.entry, "block": answer.height}})
         return Outcome(200, {"replay": True, "entry": {
             "index": answer.entry, "block": answer.height, **entry}})
+
+    def _drop(self, links: list[LinkRow]) -> None:
+        """Links made for a command that made no entry: nobody was linked."""
+        if links and self.directory is not None:
+            self.directory.dropped(links)
 
     def _answer(self, writer: LogWriter, scope: str, key: str) -> _Answer | None:
         answer = self._recent.get((scope, key))
@@ -366,34 +447,58 @@ class Sequencer:
             self._recent.popitem(last=False)
 
     # failures ----------------------------------------------------------------
-    def _reopen_now(self) -> None:
-        """After a block failed to store, rebuild the ledger from what the database holds."""
+    def _drop_writer(self) -> None:
+        """After a block failed to store, the ledger is ahead of the database: drop it."""
         writer, self.writer = self.writer, None
         if writer is not None:
             try:
                 writer.discard()
-            except Exception:  # the database may be gone; the writer is dropped either way
-                log.exception("closing the failed writer")
+            except Exception as error:  # the database may be gone; dropped either way
+                log.debug("closing the failed writer: %s", error)
         self._reopen_after = 0.0
-        self._try_reopen()
 
-    def _try_reopen(self) -> bool:
+    def _try_reopen(self, at_once: bool = False) -> bool:
+        """Rebuild the ledger from what the database holds (at most once a second unless
+        ``at_once``); False while it cannot be (each reason logged once)."""
         now = time.monotonic()
-        if now < self._reopen_after:
+        if not at_once and now < self._reopen_after:
             return False
         try:
-            self._open()
-            log.info("log reopened at block %d", self.writer.height if self.writer else -1)
-            return True
+            self._open(self._reopened())
         except ProfitpoolError as error:
-            log.error("cannot reopen the log: %s", error)
             self._reopen_after = now + 1.0
+            cause = error.__cause__ or error.__context__
+            if isinstance(error, StoreUnavailable) or (cause is not None
+                                                       and is_unavailable(cause)):
+                self.health.failed(error)
+            elif str(error) != self._cannot_reopen:
+                self._cannot_reopen = str(error)
+                log.error("cannot reopen the log: %s", error)
             return False
+        except Exception as error:
+            self._reopen_after = now + 1.0
+            if is_unavailable(error):
+                self.health.failed(error)
+            else:
+                log.exception("cannot reopen the log")
+            return False
+        self._cannot_reopen = ""
+        self.health.recovered()
+        log.info("log reopened at block %d", self.writer.height if self.writer else -1)
+        return True
+
+    def _reopened(self) -> LogWriter:
+        """A writer rebuilt from the database, checked from its snapshot on (this process
+        checked every entry before it when it started; log/restart.py)."""
+        return self._open_writer(False)
 
     # housekeeping ------------------------------------------------------------
     def _housekeeping(self) -> None:
         writer = self.writer
-        if writer is None:
+        if writer is None:  # a block failed: rebuild as soon as the database answers
+            self._try_reopen()
+            return
+        if self.health.down and not self.health.probe(writer.store.engine):
             return
         now = max(self.clock(), writer.ledger.now)
         commands: list[dict[str, Any]] = []
@@ -431,6 +536,77 @@ class Sequencer:
         return due
 
 
+def _error(code: str, message: str) -> Outcome:
+    return Outcome(status_of(code), error_body(code, message))
+
+
+UNAVAILABLE: Final = _error(
+    "unavailable", "the log's database is unavailable: nothing of this request was stored; "
+    "retry later")
+IN_DOUBT: Final = _error(
+    "unavailable", "the log's database lost the connection while storing this write, so it "
+    "may or may not have been stored: retry it with the same order id or Idempotency-Key, "
+    "which is answered once either way")
+INTERNAL_ERROR: Final = _error(
+    "internal_error", "this command could not be recorded (a fault of the service, reported "
+    "to the operator); nothing of it was stored, and the other commands were not held up")
+
+
+def _all(batch: list[Request], outcome: Outcome) -> list[list[Outcome]]:
+    return [[outcome] * len(request.commands) for request in batch]
+
+
+def _in_doubt(error: StoreUnavailable) -> bool:
+    """Whether the block may have been stored after all (the connection broke while
+    committing it, store/repository.py)."""
+    return getattr(error, "in_doubt", False) is True
+
+
+def _answers(stored: dict[str, Any], asked: dict[str, Any], keyed: bool) -> bool:
+    """Whether a stored entry's command is the one a retried request asked for: both
+    parsed by the engine and compared field by field, but for the time and, for a request
+    made idempotent by its Idempotency-Key, the id the service drew for it."""
+    try:
+        entry = parse_command(stored)
+        wanted = parse_command({**asked, "at": stored.get("at")})
+    except (Rejected, TypeError):
+        return False
+    if type(entry) is not type(wanted):
+        return False
+    if keyed and "id" in wanted._fields:
+        wanted = cast(Any, wanted)._replace(id=cast(Any, entry).id)
+    return entry == wanted
+
+
+def refuse_empty_payout(ledger: Ledger, command: Command) -> None:
+    """The service's own check of withdrawals and payments (an engine ``admit``): refuse
+    one that would pay nothing, which the rules would accept (docs/service.md).
+
+    Raises:
+        Rejected(invalid_points): the points would pay 0.00 CNY.
+    """
+    if isinstance(command, Withdraw):
+        plan = plan_withdrawal(ledger, command)
+        rate, name = ledger.rules.withdraw_payout_rate, "withdraw_payout_rate"
+    elif isinstance(command, Pay):
+        plan = plan_payment(ledger, command)
+        rate, name = ledger.rules.pay_rate, "pay_rate"
+    else:
+        return
+    _refuse_if_empty(ledger, plan, rate, name)
+
+
+def _refuse_if_empty(ledger: Ledger, plan: Redemption, rate: tuple[int, int],
+                     name: str) -> None:
+    if plan.paid > 0:
+        return
+    points = format_points(points_for_shares(plan.shares, ledger.index))
+    raise Rejected("invalid_points", (
+        f"{points} points would pay 0.00 CNY: they are worth {format_fen(plan.value)} now, "
+        f"of which {name} {format_rational(rate)} is paid, rounded down to the fen; "
+        "use more points"))
+
+
 def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
     """What a withdrawal or payment would pay now, by the engine's own plan; nothing changes.
 
@@ -443,8 +619,11 @@ def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
         parsed = parse_command(command)
         if isinstance(parsed, Withdraw):
             plan = plan_withdrawal(ledger, parsed)
+            _refuse_if_empty(ledger, plan, ledger.rules.withdraw_payout_rate,
+                             "withdraw_payout_rate")
         elif isinstance(parsed, Pay):
             plan = plan_payment(ledger, parsed)
+            _refuse_if_empty(ledger, plan, ledger.rules.pay_rate, "pay_rate")
         else:
             raise Rejected("invalid_command", "only withdrawals and payments have a preview")
     except Rejected as error:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     """Database URL: sqlite:///FILE (default ./profitpool.db) or postgresql://…"""
     key: Path = Path(DEFAULT_KEY_PATH)
     """The operator's signing key (created by init, or by serve on first start)."""
+    data_key: Path | None = None
+    """The data key sealing who each member is (default: beside the operator's key, as
+    ``<key>-data.key``; created by init, or by serve on first start)."""
     origin: str = DEFAULT_ORIGIN
     """The log's origin line, used when serve creates a fresh log."""
     host: str = "127.0.0.1"
@@ -43,6 +46,10 @@ class Settings(BaseSettings):
     snapshot_every: int = Field(250_000, ge=1)
     """Entries between signed snapshots (taken by a forked child, so writes go on)."""
     max_body_bytes: int = Field(1_048_576, ge=1)
+    session_idle_minutes: float = Field(30.0, gt=0)
+    """A page sign-in (wallet, merchant portal, console) ends after this long unused ..."""
+    session_lifetime_hours: float = Field(12.0, gt=0)
+    """... and this long after it began, however busy."""
     auto_burn: bool = True
     """Burn at 00:00 Asia/Shanghai on the 1st for the month that ended."""
     anchor_rpc: str | None = None
@@ -72,18 +79,27 @@ class Settings(BaseSettings):
     """... to this stream (one per log; subjects ``<name lower-cased>.<event type>``)."""
     events_max_wait_seconds: float = 25.0
     """The longest ``GET /v1/events?wait=`` holds a request (proxies may cut long ones)."""
-    production: bool = False
-    """Production mode: webhooks may go only to public addresses."""
+    webhook_private_targets: bool = False
+    """Let webhooks go to addresses that are not public (loopback, private, link-local, ...):
+    only for receivers on the operator's own network. Off, they are refused at
+    registration and before every delivery, whatever a name resolves to then."""
     webhook_timeout_seconds: float = Field(10.0, ge=0.1)
     """A receiver that has not answered in this long has failed the attempt."""
     webhook_retry_hours: float = Field(72.0, ge=0)
     """A failing event is retried with backoff this long; then its endpoint is disabled."""
 
+    def data_key_path(self) -> Path:
+        """The data key file: ``data_key``, else beside the operator's key."""
+        from ..log.datakey import data_key_path
+
+        return self.data_key if self.data_key is not None else data_key_path(self.key)
+
     def url_policy(self) -> Any:
-        """Where webhooks may go: never this service, only public addresses in production."""
+        """Where webhooks may go: never this service; only public addresses unless
+        ``webhook_private_targets``."""
         from ..events.endpoints import UrlPolicy
 
-        return UrlPolicy(production=self.production,
+        return UrlPolicy(private_targets=self.webhook_private_targets,
                          own=frozenset({(self.host, self.port)}))
 
     def events_options(self) -> Any:
@@ -94,5 +110,6 @@ class Settings(BaseSettings):
                              stream=self.events_stream,
                              subject_prefix=self.events_stream.lower(),
                              timeout_s=self.webhook_timeout_seconds,
-                             retry_for_s=self.webhook_retry_hours * 3600)
+                             retry_for_s=self.webhook_retry_hours * 3600,
+                             data_key=self.data_key_path())
 

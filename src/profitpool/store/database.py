@@ -21,7 +21,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..errors import ProfitpoolError
 
@@ -31,6 +37,30 @@ _MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
 
 class StoreError(ProfitpoolError):
     """The database cannot be used; the message says why, in one sentence."""
+
+
+class StoreUnavailable(StoreError):
+    """The database did not answer (down, unreachable, locked, out of space): nothing is
+    wrong with what was asked, and the same request may succeed once it is back."""
+
+    in_doubt = False
+    """True when the connection broke while a transaction was being committed to a server:
+    it may have been stored after all (the next successful read tells)."""
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a database error means the database could not be used at all, rather than
+    that it refused what was asked (a constraint, a value it cannot hold).
+
+    SQLAlchemy raises ``OperationalError`` for what the database's operation met (a lost
+    connection, a server shutting down, SQLite's "database is locked" or "disk is full"),
+    ``InterfaceError`` for a connection the driver cannot use, and ``TimeoutError`` when
+    no pooled connection frees up; ``DBAPIError.connection_invalidated`` marks any other
+    error that broke the connection.
+    """
+    if isinstance(error, StoreUnavailable | OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def default_url() -> str:
@@ -73,8 +103,14 @@ def connect(url: str, *, create: bool = False) -> Engine:
             inspect(connection).get_table_names()
     except DBAPIError as error:
         engine.dispose()
-        raise StoreError(f"cannot open {_redacted(url)}: {describe_error(error)}") from None
+        kind = StoreUnavailable if is_unavailable(error) else StoreError
+        raise kind(f"cannot open {_redacted(url)}: {describe_error(error)}") from None
     return engine
+
+
+def driver_marker(engine: Engine) -> str:
+    """The driver's own placeholder: ``%s`` (psycopg) or ``?`` (sqlite3)."""
+    return "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
 
 
 def driver_insert(engine: Engine, table: str, columns: Sequence[str], *,
@@ -83,7 +119,7 @@ def driver_insert(engine: Engine, table: str, columns: Sequence[str], *,
     ``exec_driver_sql`` with many tuples: the bulk rows of a block, a month or a pass,
     without SQLAlchemy's per-row parameter processing. ``skip_existing``: a row whose
     key is stored already is skipped, not an error."""
-    marker = "%s" if engine.dialect.paramstyle in ("format", "pyformat") else "?"
+    marker = driver_marker(engine)
     sqlite = engine.dialect.name == "sqlite"
     verb = "INSERT OR IGNORE" if skip_existing and sqlite else "INSERT"
     suffix = " ON CONFLICT DO NOTHING" if skip_existing and not sqlite else ""

@@ -21,7 +21,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..chain.block import BlockHeader
-from .database import StoreError, connect, describe_error, driver_insert, require_schema
+from .database import (
+    StoreError,
+    StoreUnavailable,
+    connect,
+    describe_error,
+    driver_insert,
+    is_unavailable,
+    require_schema,
+)
+from .members import LinkRow, MemberStore
 from .outbox import OutboxRow, OutboxStore
 from .schema import (
     block_stats,
@@ -84,6 +93,8 @@ class BlockExtras:
     """The service's first answers to the idempotent requests the block answers."""
     events: list[OutboxRow] = field(default_factory=list)
     """The block's domain events, for the outbox (events/)."""
+    links: list[LinkRow] = field(default_factory=list)
+    """The links of the members the block's entries name for the first time (members.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +115,7 @@ class LogStore:
         self._insert_entries = driver_insert(engine, "entries", ("idx", "data"))
         self._insert_parties = driver_insert(engine, "entry_parties", ("party", "idx"))
         self.outbox = OutboxStore(engine)
+        self.members = MemberStore(engine)
 
     # meta ---------------------------------------------------------------
     def meta(self) -> dict[str, str]:
@@ -126,7 +138,11 @@ class LogStore:
         """Store one block, its entries, the tiles it changed and its reader rows, atomically.
 
         Raises:
-            StoreError: the transaction failed; nothing of the block was stored.
+            StoreUnavailable: the database could not be used (see
+                :func:`~.database.is_unavailable`); the block was not stored, or, if the
+                connection was lost while committing, its fate is unknown until the
+                database answers again.
+            StoreError: the database refused the block; nothing of it was stored.
         """
         header = block.header
         first = header.first_index
@@ -134,6 +150,7 @@ class LogStore:
         upsert = upsert.on_conflict_do_update(
             index_elements=[tiles.c.level, tiles.c.idx], set_={"hashes": upsert.excluded.hashes}
         )
+        committing = False
         try:
             with self.engine.begin() as connection:
                 # The bulk of a block: the driver's executemany directly,
@@ -149,10 +166,15 @@ class LogStore:
                 connection.execute(blocks.insert(), [_block_row(block)])
                 if extras is not None:
                     self._insert_extras(connection, header, extras)
+                committing = True  # what fails from here on fails in the COMMIT
         except SQLAlchemyError as error:
-            raise StoreError(
-                f"block {header.height} was not stored: {describe_error(error)}"
-            ) from None
+            message = f"block {header.height} was not stored: {describe_error(error)}"
+            if not is_unavailable(error):
+                raise StoreError(message) from None
+            failure = StoreUnavailable(message)
+            # A server may have committed before the connection broke; SQLite has not.
+            failure.in_doubt = committing and self.engine.dialect.name != "sqlite"
+            raise failure from None
 
     def _insert_extras(self, connection: Any, header: BlockHeader, extras: BlockExtras) -> None:
         if extras.parties:
@@ -170,6 +192,8 @@ class LogStore:
                 for answer in extras.answers
             ])
         self.outbox.insert(connection, extras.events)
+        if extras.links:
+            self.members.insert_links(connection, extras.links)
 
     def put_snapshot(self, snapshot: StoredSnapshot, keep: int = 2) -> None:
         """Store a snapshot and drop all but the newest ``keep``."""

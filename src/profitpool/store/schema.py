@@ -11,8 +11,12 @@ Beside the log, in the same transaction as each block, come tables that only
 serve readers and are not part of what the log proves: ``entry_parties``
 (which entries concern a member, merchant, lender or the rules: histories)
 and ``block_stats`` (pool, shares and index after each block: time series).
-The service keeps ``api_keys`` (hashes only) and ``idempotency`` (the first
-answer to each idempotent request, stored with the block that made it).
+The service keeps ``api_keys`` (hashes only), ``sessions`` (the pages' sign-ins, their
+ids stored only as hashes) and ``idempotency`` (the first answer to each idempotent
+request, stored with the block that made it). ``program_secrets`` holds the program's
+own secrets (never in ``log_meta``, so a public copy of the log's tables holds none).
+``payout_destinations`` holds where the program pays members, merchants and lenders
+(bank accounts, sealed with the data key like ``member_profiles``).
 ``anchors`` and ``cosignatures`` record what others attested about the log:
 checkpoints published on a chain, and witnesses' cosignatures.
 ``events`` is the outbox of domain events (built by events/), written in the same
@@ -115,6 +119,123 @@ api_keys = Table(
     Column("created_us", BigInteger, nullable=False),
     Column("revoked_us", BigInteger, nullable=True),
 )
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", LargeBinary, primary_key=True),
+    Column("key_id", String(32), nullable=True),
+    Column("role", String(16), nullable=False),
+    Column("party", String(200), nullable=True),
+    Column("area", String(40), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("last_seen_us", BigInteger, nullable=False),
+    Column("expires_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger, nullable=True),
+    Column("user_agent", String(200), nullable=False),
+)
+"""Sign-in sessions of the pages: SHA-256 of the session id (the cookie holds the id),
+the API key it was opened with (revoking the key ends it), its role and party, the page
+area, when it expires and whether it was ended."""
+
+program_secrets = Table(
+    "program_secrets", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+"""The program's own secrets (hex), each made when first needed."""
+
+member_links = Table(
+    "member_links", metadata,
+    Column("scope", String(210), primary_key=True),
+    Column("id_hash", LargeBinary, primary_key=True),
+    Column("pseudonym", String(64), nullable=False),
+    Column("sealed_id", LargeBinary, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+"""Who a pseudonym is (store/members.py): the id a merchant (``scope``
+``merchant:<id>``) or the operator (``scope`` "") uses for a member, only as a keyed
+hash (``id_hash``, to find it) and sealed with the data key (``sealed_id``, to show it).
+Never in the log; erasure deletes a member's rows."""
+
+member_profiles = Table(
+    "member_profiles", metadata,
+    Column("pseudonym", String(64), primary_key=True),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)
+"""A member's personal data (name, phone, ...), sealed with the data key."""
+
+payout_destinations = Table(
+    "payout_destinations", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("party", String(210), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)
+"""Where a party is paid through the bank (store/destinations.py, cash/destinations.py):
+``id`` is opaque (``dst_`` and 128 random bits), ``party`` ``member:<pseudonym>``,
+``merchant:<id>`` or ``lender:<id>``; ``sealed`` the account number, holder's name, bank
+and bank code, sealed with the data key (id and party bound to it); ``status``
+``unverified``, ``verified`` or ``failed`` (``reason`` says why). Never in the log;
+erasing a member deletes theirs."""
+
+custody_accounts = Table(
+    "custody_accounts", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("agent_bic", String(11), nullable=False),
+    Column("agent_member_id", String(35), nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)
+"""The program's own custody account (``name`` "default"): where payouts are paid from
+and whose statements are read back (cash/). A company's account, not personal data."""
+
+payout_runs = Table(
+    "payout_runs", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("minimum", BigInteger, nullable=False),
+    Column("payouts", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("sealed_file", LargeBinary, nullable=False),
+)
+"""Each payout run (cash/runs.py): what it sent, and its pain.001 file sealed with the
+data key (the file names accounts and holders: personal data)."""
+
+bank_imports = Table(
+    "bank_imports", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("imported_us", BigInteger, nullable=False),
+    Column("summary", Text, nullable=False),
+)
+"""Each bank file read back (cash/reconcile.py), by its SHA-256: the same file again
+changes nothing."""
+
+bank_exceptions = Table(
+    "bank_exceptions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("import_sha256", String(64), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("end_to_end_id", Text, nullable=False),
+    Column("bank_reference", Text, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("credit", SmallInteger, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("resolved_us", BigInteger, nullable=True),
+    Column("resolution", Text, nullable=False),
+)
+"""Statement lines nothing explains, or that do not match what was sent: listed for the
+operator until resolved, never applied."""
 
 idempotency = Table(
     "idempotency", metadata,
@@ -242,6 +363,9 @@ webhook_deliveries = Table(
 and what went wrong."""
 
 Index("block_stats_time", block_stats.c.time_us)
+Index("sessions_key_id", sessions.c.key_id)
+Index("member_links_pseudonym", member_links.c.pseudonym)
+Index("payout_destinations_party", payout_destinations.c.party)
 Index("anchors_tree_size", anchors.c.tree_size)
 Index("cosignatures_tree_size", cosignatures.c.tree_size)
 Index("webhook_deliveries_seq", webhook_deliveries.c.endpoint, webhook_deliveries.c.seq)

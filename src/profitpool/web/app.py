@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..log.writer import LogWriter
 from ..service.app import create_app as create_api
+from ..service.errors import database_error
+from ..service.security import NoStore
 from ..service.sequencer import system_clock
 from ..service.settings import Settings
-from . import console, merchant, pages, wallet
-from .pages import HERE
+from ..store.database import StoreError
+from . import console, lender, merchant, pages, wallet
+from .pages import HERE, render
+from .signin import CrossSiteRequest
 
 STATIC = HERE / "static"
 
@@ -25,13 +32,42 @@ router = APIRouter()
 router.include_router(pages.router)
 router.include_router(wallet.router)
 router.include_router(merchant.router)
+router.include_router(lender.router)
 router.include_router(console.router)
+AREAS = (wallet.AREA, merchant.AREA, lender.AREA, console.AREA)
+"""The signed-in areas: every answer under them is private (no cache keeps it)."""
 
 
-def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock) -> FastAPI:
-    """The API for the log at ``settings.db`` (:func:`profitpool.service.create_app`), with
-    the explorer, wallet, merchant portal and console, and their static files."""
-    app = create_api(settings, clock=clock)
+async def _database_error(request: Request, error: Exception) -> Response:
+    """A page that met a database error: the page saying so (503 when the database is
+    down); the API's answer for the API (service/errors.py)."""
+    answer = database_error(request, error)
+    if request.url.path.startswith(API_PATHS) or answer.status_code != 503:
+        return answer
+    return render(request, "unavailable.html", request.query_params.get("lang"),
+                  request.cookies.get("lang"), status=503,
+                  headers={"Retry-After": answer.headers["Retry-After"]})
+
+
+API_PATHS = ("/v1/", "/checkpoint", "/tile/", "/openapi.json", "/docs")
+"""Paths answered as the API (JSON errors), not as pages."""
+
+
+def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
+               writer: LogWriter | None = None) -> FastAPI:
+    """The API for the log at ``settings.db`` (:func:`profitpool.service.create_app`, which
+    says what ``writer`` is), with the explorer, wallet, merchant and lender portals and
+    console, and their static files."""
+    app = create_api(settings, clock=clock, writer=writer)
     app.include_router(router)
+    for kind in (SQLAlchemyError, StoreError):
+        app.add_exception_handler(kind, _database_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(NoStore, prefixes=tuple(area.path for area in AREAS))
+
+    @app.exception_handler(CrossSiteRequest)
+    async def cross_site(request: Request, error: CrossSiteRequest) -> Response:
+        return render(request, "cross_site.html", request.query_params.get("lang"),
+                      request.cookies.get("lang"), status=403, back=error.area)
+
     return app

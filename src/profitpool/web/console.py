@@ -1,6 +1,8 @@
 """The operator console: the pool's health, the rules (changed through a diff and a
-confirmation), merchants, lenders, campaigns, API keys, burns and webhooks. Signed in with an
-admin key (:mod:`.signin`); every change goes through the same sequencer as the API."""
+confirmation), merchants, lenders, campaigns, API keys, burns, webhooks, who is signed
+in to the pages (:mod:`.sessions`) and, on a page of its own, cash (:mod:`.cash`).
+Signed in with an admin key (:mod:`.signin`); every change goes through the same
+sequencer as the API."""
 
 from __future__ import annotations
 
@@ -8,27 +10,33 @@ import heapq
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from ..errors import Rejected
 from ..money import format_fen, parse_decimal
-from ..service.deps import Context, ContextDep, merchant_command, submit
+from ..service.deps import Context, ContextDep, listed_keys, merchant_command, submit
 from ..service.readmodel import Head, value_fen
 from ..service.sequencer import IdemKey, request_digest
-from ..store.apikeys import KeyError_
+from ..store.apikeys import KeyError_, KeyRefused
 from ..times import format_time, month_start, shanghai_day, shanghai_month
 from .analytics import percent
+from .cash import add_cash_routes
+from .errors_i18n import key_refusal
+from .i18n import choose
 from .pages import Lang, LangCookie, render
-from .signin import Area, add_signin_routes, form, same_site, signed_in
+from .sessions import add_session_routes, session_rows
+from .signin import Area, area_router, form, same_site, signed_in
 from .webhooks import add_webhook_routes, endpoint_rows
 
-router = APIRouter(prefix="/console", include_in_schema=False)
-AREA = Area("/console", "admin", "pp_admin_key")
-add_signin_routes(router, AREA)
+AREA = Area("/console", "admin", "pp_console_session")
+router = area_router(AREA)
 # Before /console/{action} below, which would otherwise take /console/webhook-create.
 add_webhook_routes(router, AREA, lambda _who, fields: fields.get("owner", "admin").strip()
                    or "admin")
+add_session_routes(router, AREA)
+add_cash_routes(router, AREA)  # /console/cash: payouts, bank files, reconciliation
 TOP_HOLDERS = 10
 
 
@@ -73,8 +81,10 @@ def console(request: Request, ctx: ContextDep, lang: Lang = None,
              for index in ctx.store.party_entries("burns", None, 24)]
     return render(request, "console.html", lang, lang_cookie, health=health(ctx),
                    rules=rules, merchants=merchants, lenders=lenders, campaigns=campaigns,
-                   keys=[key.public() for key in ctx.keys.list()], burns=burns,
-                   webhooks=endpoint_rows(ctx, None), area="/console", choose_owner=True)
+                   keys=listed_keys(ctx), burns=burns,
+                   webhooks=endpoint_rows(ctx, None), area="/console", choose_owner=True,
+                   sessions=session_rows(ctx, request, AREA),
+                   private_targets=ctx.settings.webhook_private_targets)
 
 
 def _register(kind: str, fields: dict[str, str]) -> dict[str, Any]:
@@ -145,12 +155,16 @@ async def act(action: str, request: Request, ctx: ContextDep, lang: Lang = None,
                                  [None])
     elif action == "key-create":
         try:
-            key_text, record = ctx.keys.create(fields.get("role", ""),
-                                               fields.get("party") or None,
-                                               fields.get("label", ""))
-        except KeyError_ as error:
-            return render(request, "done.html", lang, lang_cookie, ok=False,
-                           outcome={"error": "invalid_command", "message": str(error)},
+            role, party = fields.get("role", ""), fields.get("party") or None
+            if role == "member" and party:  # the operator's id for them: the pseudonym
+                party = await run_in_threadpool(ctx.directory.key_party, party)
+            key_text, record = ctx.keys.create(role, party, fields.get("label", ""),
+                                               exists=ctx.read.knows)
+        except KeyRefused as error:
+            reason = key_refusal(error.reason, error.code, error.role, error.party,
+                                 choose(lang, lang_cookie))
+            return render(request, "done.html", lang, lang_cookie, ok=False, reason=reason,
+                           outcome={"error": error.code, "message": error.message},
                            back="/console")
         return render(request, "console_key.html", lang, lang_cookie, key=key_text,
                        record=record.public())

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Final
 
 from ..texts import BURN_NOTE
+from .cash_texts import CASH_TEXTS
 
 LANGUAGES: Final = ("zh", "en")
 DEFAULT: Final = "zh"
@@ -113,6 +114,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "verify_failed": {"zh": "验证失败:", "en": "Verification failed:"},
     "public_key": {"zh": "运营方公钥", "en": "Operator's public key"},
     "not_found": {"zh": "没有找到。", "en": "Not found."},
+    "database_unavailable": {
+        "zh": "数据库暂时无法使用,这一页现在打不开。请稍后刷新;您的积分和记录都不受影响。",
+        "en": "The database is unavailable just now, so this page cannot be shown. Reload "
+              "in a moment; your points and records are not affected.",
+    },
     "previous": {"zh": "上一个", "en": "Previous"},
     "next": {"zh": "下一个", "en": "Next"},
     "live": {"zh": "实时更新", "en": "Live"},
@@ -192,6 +198,18 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
               "disabled and the admin told. A new endpoint hears events from now on; any "
               "range can be replayed.",
     },
+    "webhooks_private_allowed": {
+        "zh": "本服务允许推送到内网地址(回环、私有、链路本地等):由运营方设置 "
+              "--allow-private-webhooks 开启。",
+        "en": "This service lets webhooks go to addresses that are not public (loopback, "
+              "private, link-local, ...): the operator turned on --allow-private-webhooks.",
+    },
+    "webhooks_private_refused": {
+        "zh": "只推送到公网地址:内网地址(回环、私有、链路本地等)在登记时和每次推送前都会被拒绝。",
+        "en": "Webhooks go to public addresses only: addresses that are not public (loopback, "
+              "private, link-local, ...) are refused at registration and before every "
+              "delivery.",
+    },
     "owner": {"zh": "所属", "en": "Owner"},
     "event_types": {"zh": "事件类型", "en": "Event types"},
     "add_webhook": {"zh": "添加地址", "en": "Add endpoint"},
@@ -263,6 +281,14 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "member_lookup": {"zh": "按化名查询会员", "en": "Look a member up by pseudonym"},
     "pseudonym": {"zh": "化名", "en": "Pseudonym"},
     "your_pseudonym": {"zh": "你的公开化名", "en": "Your public pseudonym"},
+    "pseudonym_explained": {
+        "zh": "公开账本里只用这个随机化名记你的每一笔，不出现你的编号、手机号或姓名。"
+              "点开化名可看到账本里关于你的全部记录，每条都能对照签名的账本根核对。",
+        "en": "The public log records everything of yours under this random pseudonym "
+              "only: never your number, phone or name. Open it to see every entry about "
+              "you; each one checks against the log's signed root."},
+    "export_mine": {"zh": "下载我的全部数据（可离线核对）",
+                    "en": "Download all my data (checkable offline)"},
     "look_up": {"zh": "查询", "en": "Look up"},
     "analytics_note": {
         "zh": "只根据本商家自己的订单计算;已退款订单不计。",
@@ -270,7 +296,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     },
     "points": {"zh": "积分", "en": "Points"},
     "value": {"zh": "价值", "en": "Value"},
-    "paid": {"zh": "已到账", "en": "Paid to you"},
+    "paid": {"zh": "收益池已付给您", "en": "Paid to you by the pool"},
     "lots": {"zh": "积分批次", "en": "Lots"},
     "lot": {"zh": "批次", "en": "Lot"},
     "cost": {"zh": "消费金额", "en": "Spent"},
@@ -290,12 +316,104 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "confirm": {"zh": "确认", "en": "Confirm"},
     "cancel": {"zh": "取消", "en": "Cancel"},
     "will_pay": {"zh": "将支付", "en": "Will be paid"},
+    "will_owe": {"zh": "将欠付给您", "en": "Will be owed to you"},
+    "withdraw_owed_note": {
+        "zh": "确认后,这笔钱不会马上到账:它先记为平台欠您的钱(待付给您),"
+              "在运营方下一次付款时汇到您的银行账户。是否到账,请看钱包里的“现金往来”。",
+        "en": "Once you confirm, the money does not reach you at once: it is owed to you "
+              "and sent to your bank account in the operator's next payout run. Its status "
+              "shows under \"Cash\" in your wallet."},
+    "withdraw_done": {
+        "zh": "提现已写入日志。这笔钱现在是平台欠您的钱,将在运营方下一次付款时汇到您的银行"
+              "账户;到账情况见钱包里的“现金往来”。",
+        "en": "The withdrawal is written to the log. The money is now owed to you and will "
+              "be sent to your bank account in the operator's next payout run; its status "
+              "shows under \"Cash\" in your wallet."},
+    "owed_now": {"zh": "现在欠付给您", "en": "Now owed to you"},
+    "see_cash": {"zh": "查看现金往来", "en": "See your cash"},
     "stays_in_pool": {"zh": "留在收益池", "en": "Stays in the pool"},
     "confirm_withdraw": {"zh": "确认提现", "en": "Confirm the withdrawal"},
     "confirm_pay": {"zh": "确认抵现", "en": "Confirm the payment"},
     "done": {"zh": "已完成,已写入日志。", "en": "Done, and written to the log."},
     "refused": {"zh": "被拒绝:", "en": "Refused:"},
+    "cash": {"zh": "现金往来", "en": "Cash"},
+    "cash_owed": {"zh": "待付给您(尚未汇出)", "en": "Owed to you (not sent yet)"},
+    "cash_in_flight": {"zh": "在途(已汇往您的银行)", "en": "In flight to your bank"},
+    "cash_settled": {"zh": "已到账", "en": "Reached your account"},
+    "cash_note": {
+        "zh": "收益池付给您的钱先记为“待付给您”;运营方付款时汇往您的银行账户(在途);"
+              "银行确认后才算“已到账”。",
+        "en": "What the pool pays you is first owed to you; the operator's payout sends it "
+              "to your bank (in flight); it has reached you only once the bank confirms it."},
+    "cash_returned_note": {
+        "zh": "银行退回的钱(例如账户已注销)仍然是您的:重新记为待付给您,绝不回到收益池。",
+        "en": "Money the bank sends back (a closed account, say) stays yours: it is owed to "
+              "you again and never goes back into the pool."},
+    "payouts": {"zh": "付款记录", "en": "Payouts"},
+    "sent_on": {"zh": "汇出日期", "en": "Sent"},
+    "bank_reference": {"zh": "银行参考号", "en": "Bank's reference"},
+    "payout_in_flight": {"zh": "在途", "en": "In flight"},
+    "payout_settled": {"zh": "已到账", "en": "Reached the account"},
+    "payout_returned": {"zh": "已退回", "en": "Returned"},
+    "return_reason": {"zh": "退回原因:", "en": "Returned because:"},
+    "no_payouts": {"zh": "还没有付款记录。", "en": "No payouts yet."},
+    "owed_total": {"zh": "待付(尚未汇出)", "en": "Owed (not sent yet)"},
+    "in_flight_total": {"zh": "在途(银行尚未确认)", "en": "In flight (bank not confirmed)"},
+    "settled_total": {"zh": "已到账", "en": "Reached accounts"},
+    "custody_needed": {"zh": "托管账户至少应有", "en": "Custody must hold at least"},
+    "custody_rule": {
+        "zh": "兑付给会员、商家和贷款机构的钱离开收益池后,在汇到对方账户之前仍由托管账户保管:"
+              "托管账户至少要有 收益池 + 待付 + 在途。",
+        "en": "Money paid to members, merchants and lenders leaves the pool but stays in "
+              "custody until it reaches their accounts: custody must hold the pool + owed + "
+              "in flight."},
+    "lender_portal": {"zh": "贷款机构后台", "en": "Lender portal"},
+    "lender_login": {"zh": "用贷款机构密钥登录", "en": "Sign in with your lender key"},
+    "pledges": {"zh": "质押", "en": "Pledges"},
+    "lender_received": {"zh": "收益池付给您(处置质押、出局)",
+                        "en": "Paid to you by the pool (seizures, exits)"},
+    "pledge": {"zh": "质押编号", "en": "Pledge"},
+    "loan": {"zh": "贷款", "en": "Loan"},
+    "repaid": {"zh": "已收回", "en": "Repaid"},
+    "pledge_active": {"zh": "质押中", "en": "Active"},
+    "pledge_released": {"zh": "已解除", "en": "Released"},
+    "pledge_seized": {"zh": "已处置", "en": "Seized"},
+    "pledge_exited": {"zh": "已出局兑付", "en": "Exited"},
+    "no_pledges": {"zh": "还没有质押。", "en": "No pledges yet."},
+    "what_happened": {"zh": "发生了什么", "en": "What happened"},
+    "cross_site": {
+        "zh": "已拒绝:这个请求不是从本站的页面发出的(缺少或不符的 Origin/Referer)。"
+              "请回到本站页面再操作。",
+        "en": "Refused: this request did not come from this site's own pages (its Origin or "
+              "Referer is missing or another site's). Go back to the page and try again.",
+    },
+    "sessions": {"zh": "登录会话", "en": "Sign-in sessions"},
+    "sessions_note": {
+        "zh": "钱包、商家后台、贷款机构后台和控制台当前的登录。会话闲置或到期后自动结束,"
+              "吊销其密钥也会立即结束它。",
+        "en": "Who is signed in to the wallet, the merchant and lender portals and the "
+              "console. A session ends when idle or at the end of its lifetime, and at once "
+              "when its key is revoked.",
+    },
+    "area": {"zh": "页面", "en": "Area"},
+    "wallet_area": {"zh": "会员钱包", "en": "Members' wallet"},
+    "role_admin": {"zh": "管理员", "en": "Admin"},
+    "role_auditor": {"zh": "审计", "en": "Auditor"},
+    "role_merchant": {"zh": "商家", "en": "Merchant"},
+    "role_member": {"zh": "会员", "en": "Member"},
+    "role_lender": {"zh": "贷款机构", "en": "Lender"},
+    "browser": {"zh": "浏览器", "en": "Browser"},
+    "signed_in_at": {"zh": "登录时间", "en": "Signed in"},
+    "last_seen": {"zh": "最近使用", "en": "Last seen"},
+    "session_ends": {"zh": "结束时间(若不再使用)", "en": "Ends (if not used again)"},
+    "this_session": {"zh": "当前会话", "en": "this session"},
+    "end_session": {"zh": "结束会话", "en": "End"},
+    "no_sessions": {"zh": "没有登录会话。", "en": "No one is signed in."},
 }
+
+
+assert not CATALOGUE.keys() & CASH_TEXTS.keys()
+CATALOGUE.update(CASH_TEXTS)
 
 
 def translator(language: str) -> Callable[[str], str]:

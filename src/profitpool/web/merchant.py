@@ -1,24 +1,25 @@
 """The merchant portal: a merchant signs in with its key and sees its orders, what it
-put into the pool and received for points spent, and its customers' repurchase,
+put into the pool and received for points spent, what of that the program still owes it,
+has in flight to its bank and settled (docs/rules.md section 10), its customers' repurchase,
 order value, retention by monthly cohort and new-versus-returning mix, computed from
 its own orders (:mod:`.analytics`). Pending orders can be refunded here, and its
 webhooks registered (:mod:`.webhooks`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from ..members.directory import merchant_scope
 from ..service.deps import ContextDep, submit
-from ..service.readmodel import order_json
+from ..service.readmodel import cash_json, order_json
 from .analytics import analyse
 from .pages import Lang, LangCookie, render
-from .signin import Area, add_signin_routes, form, same_site, signed_in
+from .signin import Area, area_router, form, same_site, signed_in
 from .webhooks import add_webhook_routes, endpoint_rows
 
-router = APIRouter(prefix="/merchant", include_in_schema=False)
-AREA = Area("/merchant", "merchant", "pp_merchant_key")
-add_signin_routes(router, AREA)
+AREA = Area("/merchant", "merchant", "pp_merchant_session")
+router = area_router(AREA)
 add_webhook_routes(router, AREA, lambda who, _fields: f"merchant:{who.party}")
 SHOWN_ORDERS = 50
 
@@ -36,9 +37,13 @@ def portal(request: Request, ctx: ContextDep, lang: Lang = None,
         orders = [ctx.read.orders[order_id]
                   for order_id in ctx.read.orders_by_merchant.get(merchant, [])]
     prefix = len(merchant) + 1
-    latest = [order_json(view, view.order[prefix:]) for view in orders[-SHOWN_ORDERS:][::-1]]
+    shown = orders[-SHOWN_ORDERS:][::-1]
+    # The merchant's own ids for its customers (the ones it sent), never another's.
+    ids = ctx.directory.member_ids([view.member for view in shown], merchant_scope(merchant))
+    latest = [order_json(view, view.order[prefix:], ids) for view in shown]
     return render(request, "merchant.html", lang, lang_cookie, merchant=merchant,
                    summary=summary, analytics=analyse(orders), latest=latest,
+                   cash=cash_json(ctx.read.cash_of(f"merchant:{merchant}")),
                    webhooks=endpoint_rows(ctx, f"merchant:{merchant}"), area="/merchant",
                    choose_owner=False)
 

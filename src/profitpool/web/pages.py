@@ -13,6 +13,7 @@ from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ..members.pseudonyms import is_pseudonym
 from ..money import INDEX_SCALE, format_fen, group_thousands, points_for_shares, price_micro
 from ..rules import rule_label
 from ..service.deps import ContextDep
@@ -22,6 +23,7 @@ from ..times import format_time
 from .charts import Series, line_chart
 from .errors_i18n import message
 from .i18n import choose, translator
+from .labels import OPS, effect_label, op_label
 from .pseudonyms import Pseudonyms
 
 HERE = Path(__file__).resolve().parent
@@ -34,6 +36,9 @@ def cny(text: object) -> str:
 
 
 templates.env.filters["cny"] = cny
+# A command or effect shown as JSON keeps its Chinese readable ("账户已注销", not
+# "\u8d26..."); tojson still escapes <, >, & and ' for HTML.
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 router = APIRouter(include_in_schema=False)
 
 Lang = Annotated[str | None, Query(max_length=5)]
@@ -42,14 +47,18 @@ CHART_POINTS = 200
 
 
 def render(request: Request, template: str, lang: str | None, cookie: str | None,
-            status: int = 200, **values: Any) -> Response:
+            status: int = 200, headers: dict[str, str] | None = None,
+            **values: Any) -> Response:
     language = choose(lang, cookie)
     response = templates.TemplateResponse(
         request, template, {"t": translator(language), "lang": language,
                             "refusal": lambda code: message(code, language),
                             "rule_label": lambda name: rule_label(name, language),
-                            "rule_value": rule_value(language), **values},
-        status_code=status)
+                            "rule_value": rule_value(language),
+                            "op_label": lambda op: op_label(op, language),
+                            "effect_label": lambda kind: effect_label(kind, language),
+                            **values},
+        status_code=status, headers=headers)
     if lang is not None and lang == language:
         response.set_cookie("lang", language, max_age=365 * 86_400, samesite="lax")
     return response
@@ -96,7 +105,13 @@ def explorer(request: Request, ctx: ContextDep, lang: Lang = None,
     anchored = AttestationStore(ctx.store.engine).anchors(limit=1, newest_first=True)
     size = head.tree_size
     latest = [ctx.reader.entry_json(index) for index in range(size - 1, max(-1, size - 11), -1)]
+    # Money paid out of the pool is the program's until it reaches the party's account
+    # (docs/rules.md section 10): custody must hold it beside the pool.
+    owed = head.paid_members + head.paid_merchants + head.paid_lenders - head.in_flight \
+        - head.settled
     return render(request, "explorer.html", lang, lang_cookie, head=head_json(head),
+                   custody_needed=format_fen(head.pool + owed + head.in_flight),
+                   op_names={op: names[choose(lang, lang_cookie)] for op, names in OPS.items()},
                    chart=chart, pool_chart=pool_chart, supply_chart=supply_chart,
                    blocks=blocks, latest=latest, format_time=format_time,
                    anchor=anchored[0] if anchored else None)
@@ -188,7 +203,14 @@ def member_page(request: Request, ctx: ContextDep,
     if not pseudonym:
         return render(request, "member.html", lang, lang_cookie, pseudonym="",
                        holding=None, entries=[])
-    member_id = Pseudonyms.of(request, ctx).member(pseudonym, ctx.read.member_order)
+    # The log's own pseudonym; for a member of a log written before pseudonyms, the
+    # keyed hash of their id that their wallet shows them.
+    if is_pseudonym(pseudonym):
+        member_id: str | None = pseudonym if ctx.read.member(pseudonym)[1] else None
+    else:
+        pseudonyms = Pseudonyms.existing(request, ctx)
+        member_id = (None if pseudonyms is None
+                     else pseudonyms.member(pseudonym, ctx.read.member_order))
     if member_id is None:
         return render(request, "missing.html", lang, lang_cookie, status=404)
     head, view = ctx.read.member(member_id)

@@ -1,9 +1,11 @@
 """Public pseudonyms of members: a keyed hash of the member id.
 
-The key is the program's own secret, kept beside the log (``log_meta``, never
-served): anyone can look a pseudonym up, nobody can compute one without the
-key, so the explorer shows a member's public history without a list of
-members. A member sees their pseudonym in their wallet.
+The key is the program's own secret, kept beside the log (``program_secrets``,
+store/secrets.py; never served, never in a public copy): anyone can look a
+pseudonym up, nobody can compute one without the key, so the explorer shows a
+member's public history without a list of members. A member sees their
+pseudonym in their wallet, which makes the key if it is not there yet; a lookup
+never makes it (before the key exists no pseudonym can have been shown).
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ import threading
 
 from fastapi import Request
 
-from ..disclosure.publish import PSEUDONYM_META, program_secret, pseudonym_of
+from ..disclosure.publish import pseudonym_of
 from ..service.deps import Context
-
-META_KEY = PSEUDONYM_META
+from ..store.secrets import PSEUDONYM_KEY, SecretStore
 
 
 class Pseudonyms:
@@ -27,11 +28,25 @@ class Pseudonyms:
 
     @classmethod
     def of(cls, request: Request, ctx: Context) -> Pseudonyms:
-        """The program's pseudonyms (the key is created on first use)."""
+        """The program's pseudonyms, to show one (the key is made on first use)."""
         existing = getattr(request.app.state, "pseudonyms", None)
         if existing is not None:
             return existing  # type: ignore[no-any-return]
-        made = cls(program_secret(ctx.store, META_KEY))
+        made = cls(SecretStore(ctx.store.engine).get_or_create(PSEUDONYM_KEY))
+        request.app.state.pseudonyms = made
+        return made
+
+    @classmethod
+    def existing(cls, request: Request, ctx: Context) -> Pseudonyms | None:
+        """The program's pseudonyms, to look one up: None while there is no key (no
+        pseudonym can have been shown yet, so none can be looked up)."""
+        existing = getattr(request.app.state, "pseudonyms", None)
+        if existing is not None:
+            return existing  # type: ignore[no-any-return]
+        key = SecretStore(ctx.store.engine).get(PSEUDONYM_KEY)
+        if key is None:
+            return None
+        made = cls(key)
         request.app.state.pseudonyms = made
         return made
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (
     attestations,
+    cash,
     disclosures,
     events,
     lenders,
@@ -15,4 +16,5 @@ from . import (
 )
 
 ROUTERS = (public.router, tiles.router, operator.router, orders.router, members.router,
-           lenders.router, attestations.router, disclosures.router, events.router)
+           lenders.router, attestations.router, disclosures.router, events.router,
+           cash.router)

@@ -22,10 +22,20 @@ from ...disclosure.publish import (
 )
 from ...errors import Rejected
 from ...times import parse_period
-from ..deps import READERS, CallerDep, ContextDep, IdempotencyKey, allow, new_id, write_one
+from ..deps import (
+    READERS,
+    CallerDep,
+    ContextDep,
+    IdempotencyKey,
+    acting_member,
+    allow,
+    new_id,
+    write_one,
+)
 from ..errors import ServiceError
 from ..responses import Json
 from ..schemas import Strict, WriteResult
+from ..security import inline_policy
 from .common import ERRORS, REPLAY
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
@@ -111,17 +121,21 @@ def get_disclosure(period: Period, ctx: ContextDep,
 
     report = orjson.loads(row.report)
     if format == "html":
-        return Response(render_html(report), media_type="text/html; charset=utf-8")
+        # A standalone document (kept, mailed, printed) with its CSS and language switch
+        # inline: its own policy allows exactly those, by hash, and loads nothing.
+        page = render_html(report)
+        return Response(page, media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": inline_policy(page)})
     return Response(render_pdf(report), media_type="application/pdf")
 
 
 @router.get("/members/{member_id}/pol/{period}", tags=["members"])
-def member_pol_proof(member_id: str, period: Period, ctx: ContextDep,
-                     who: CallerDep) -> Response:
+async def member_pol_proof(member_id: str, period: Period, ctx: ContextDep,
+                           who: CallerDep) -> Response:
     """The member's proof that their holding was counted in the month's proof of
     liabilities (check it with `profitpool pol verify` or on the explorer's page)."""
-    allow(who, *READERS, "member", party=member_id)
-    proof = member_proof(ctx.store, period, member_id)
+    pseudonym = await acting_member(ctx, who, member_id, *READERS, "member")
+    proof = await run_in_threadpool(member_proof, ctx.store, period, pseudonym)
     if proof is None:
         raise ServiceError("not_found", f"no holding of {member_id!r} in {period}'s proof "
                                         "of liabilities")

@@ -1,7 +1,8 @@
 """Events out: read the event feed, and register the webhooks that receive it.
 
 ``/v1/events`` is the outbox as a feed, in commit order (``seq``), each event
-exactly the body a webhook or the stream carries. ``/v1/webhooks`` registers
+exactly the body a webhook carries (a merchant's with its own ids for the
+members, events/localise.py). ``/v1/webhooks`` registers
 endpoints: the admin for anyone (``owner``), a merchant or lender key for
 itself. Every key sees only what its party may hear (events/domain.py).
 """
@@ -9,6 +10,7 @@ itself. Every key sees only what its party may hear (events/domain.py).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...events.domain import ADMIN, EVENT_TYPES, Event
 from ...events.endpoints import EndpointError, EndpointStore
+from ...events.localise import localise
 from ...events.outbox import Outbox
 from ...events.worker import STATUS_KEY
 from ..auth import Principal
@@ -80,9 +83,18 @@ async def events(
             break
         await asyncio.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
     newest = await run_in_threadpool(outbox.last_seq)
+    if owner.startswith("merchant:"):  # its own ids beside the pseudonyms, as its webhooks
+        found = await run_in_threadpool(_localised, ctx, owner, found)
     # Json, not a dict: each body goes out as the exact bytes webhooks carry.
     return Json({"data": [event_json(event) for event in found],
                  "next": found[-1].seq if found else after, "newest": newest})
+
+
+def _localised(ctx: Context, owner: str, events: list[Event]) -> list[Event]:
+    def names(found: list[str]) -> dict[str, str]:
+        return ctx.directory.member_ids(found, owner)
+
+    return [dataclasses.replace(event, body=localise(event.body, names)) for event in events]
 
 
 @router.get("/events/status", tags=["events"])

@@ -7,90 +7,127 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from pydantic import Field
 
-from ..deps import READERS, CallerDep, ContextDep, IdempotencyKey, allow, new_id, submit, write_one
+from ...disclosure.export import ExportError
+from ...members.erasure import forget_member
+from ...members.profiles import check_profile, get_profile, put_profile
+from ..deps import (
+    READERS,
+    CallerDep,
+    Context,
+    ContextDep,
+    IdempotencyKey,
+    acting_member,
+    new_id,
+    outcome_response,
+    shown_ids,
+    submit,
+    write_one,
+)
 from ..errors import ServiceError
-from ..readmodel import member_json, pledge_json
+from ..readmodel import cash_json, member_json, pledge_json
 from ..responses import Json
 from ..schemas import (
     Page,
     Payment,
     PledgeCreate,
     Preview,
+    Strict,
     TransferCreate,
     Withdrawal,
     WriteResult,
 )
+from ..sequencer import Outcome
 from .common import ERRORS, MAX_INT, REPLAY
 
 router = APIRouter(prefix="/v1/members", responses=ERRORS, tags=["member"])
 
 
+MemberId = Annotated[str, PathParam(
+    min_length=1, max_length=128,
+    description="The member's pseudonym, or (admin, and a member for themself) the id the "
+                "operator uses for them.")]
+
+
 @router.get("/{member_id}")
-async def holdings(member_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+async def holdings(member_id: MemberId, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
     """Points, value, what was paid, and each lot: cost, value, exit target and progress
-    (value / exit target; the lot is redeemed automatically at 1)."""
-    allow(who, *READERS, "member", party=member_id)
-    head, view = ctx.read.member(member_id)
+    (value / exit target; the lot is redeemed automatically at 1); what the program owes
+    the member, has in flight to their bank and settled, and each payout with its status
+    and the bank's reference (docs/rules.md section 10). ``member`` is the
+    pseudonym the log names the member by; ``member_id`` the operator's id for them (the
+    admin and the member themself see it)."""
+    pseudonym = await acting_member(ctx, who, member_id, *READERS, "member")
+    head, view = ctx.read.member(pseudonym)
     if view is None:
         raise ServiceError("unknown_member", f"there is no member {member_id!r}")
-    return member_json(head, view)
+    shown = await shown_ids(ctx, who, [pseudonym])
+    return {**member_json(head, view), **cash_json(ctx.read.cash_of(f"member:{pseudonym}")),
+            "member_id": shown.get(pseudonym)}
 
 
 @router.get("/{member_id}/history", response_model=Page)
-def history(member_id: str, ctx: ContextDep, who: CallerDep,
-            before: Annotated[int | None, Query(ge=0, le=MAX_INT,
-                                                description="Entries before this index")]
-            = None,
-            limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+async def history(member_id: MemberId, ctx: ContextDep, who: CallerDep,
+                  before: Annotated[int | None, Query(ge=0, le=MAX_INT,
+                                                      description="Entries before this index")]
+                  = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     """The log entries that concern the member, newest first (orders, settlements,
     withdrawals, payments, transfers, pledges, forced exits of their lots)."""
-    allow(who, *READERS, "member", party=member_id)
-    indexes = ctx.store.party_entries(f"member:{member_id}", before, limit)
-    data = [ctx.reader.entry_json(index) for index in indexes]
+    pseudonym = await acting_member(ctx, who, member_id, *READERS, "member")
+
+    def read() -> list[dict[str, Any]]:
+        indexes = ctx.store.party_entries(f"member:{pseudonym}", before, limit)
+        return [ctx.reader.entry_json(index) for index in indexes]
+
+    data = await run_in_threadpool(read)
     return {"data": data, "count": len(data)}
 
 
 @router.post("/{member_id}/withdrawals", status_code=201, response_model=WriteResult,
               responses=REPLAY)
-async def withdraw(member_id: str, body: Withdrawal, ctx: ContextDep, who: CallerDep,
+async def withdraw(member_id: MemberId, body: Withdrawal, ctx: ContextDep, who: CallerDep,
                    idempotency_key: IdempotencyKey = None) -> Json:
     """Sell eligible points back to the pool: withdraw_payout_rate of their value is paid,
     the rest stays in the pool."""
-    allow(who, "member", party=member_id)
+    member_id = await acting_member(ctx, who, member_id, "member")
     command = {"op": "withdraw", "id": new_id("w"), "member": member_id, "points": body.points}
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
 
 
 @router.post("/{member_id}/withdrawals:preview", response_model=Preview)
-async def preview_withdrawal(member_id: str, body: Withdrawal, ctx: ContextDep,
+async def preview_withdrawal(member_id: MemberId, body: Withdrawal, ctx: ContextDep,
                              who: CallerDep) -> Json:
     """What this withdrawal would pay now and what would stay in the pool, by the same
     rules that will run it; nothing changes. The withdrawal is checked again when sent."""
-    allow(who, "member", party=member_id)
+    member_id = await acting_member(ctx, who, member_id, "member")
     command = {"op": "withdraw", "id": new_id("w"), "member": member_id, "points": body.points}
     [outcome] = await submit(ctx, [command], [None], preview=True)
-    return Json(outcome.body, status_code=outcome.status)
+    return outcome_response(outcome)
 
 
 @router.post("/{member_id}/payments:preview", response_model=Preview)
-async def preview_payment(member_id: str, body: Payment, ctx: ContextDep,
+async def preview_payment(member_id: MemberId, body: Payment, ctx: ContextDep,
                           who: CallerDep) -> Json:
     """What this payment would give the merchant now; nothing changes."""
-    allow(who, "member", party=member_id)
+    member_id = await acting_member(ctx, who, member_id, "member")
     command = {"op": "pay", "id": new_id("p"), "member": member_id, "merchant": body.merchant,
                "points": body.points}
     [outcome] = await submit(ctx, [command], [None], preview=True)
-    return Json(outcome.body, status_code=outcome.status)
+    return outcome_response(outcome)
 
 
 @router.post("/{member_id}/payments", status_code=201, response_model=WriteResult,
               responses=REPLAY)
-async def pay(member_id: str, body: Payment, ctx: ContextDep, who: CallerDep,
+async def pay(member_id: MemberId, body: Payment, ctx: ContextDep, who: CallerDep,
               idempotency_key: IdempotencyKey = None) -> Json:
     """Pay a merchant with points; the pool pays the merchant pay_rate of their value."""
-    allow(who, "member", party=member_id)
+    member_id = await acting_member(ctx, who, member_id, "member")
     command = {"op": "pay", "id": new_id("p"), "member": member_id, "merchant": body.merchant,
                "points": body.points}
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
@@ -98,10 +135,11 @@ async def pay(member_id: str, body: Payment, ctx: ContextDep, who: CallerDep,
 
 @router.post("/{member_id}/transfers", status_code=201, response_model=WriteResult,
               responses=REPLAY)
-async def transfer(member_id: str, body: TransferCreate, ctx: ContextDep, who: CallerDep,
-                   idempotency_key: IdempotencyKey = None) -> Json:
-    """Give points to another member (only when the rules enable transfers)."""
-    allow(who, "member", party=member_id)
+async def transfer(member_id: MemberId, body: TransferCreate, ctx: ContextDep,
+                   who: CallerDep, idempotency_key: IdempotencyKey = None) -> Json:
+    """Give points to another member (only when the rules enable transfers), named by
+    their pseudonym or by the operator's id for them."""
+    member_id = await acting_member(ctx, who, member_id, "member")
     command = {"op": "transfer", "id": new_id("t"), "from": member_id, "to": body.to,
                "points": body.points}
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
@@ -109,19 +147,104 @@ async def transfer(member_id: str, body: TransferCreate, ctx: ContextDep, who: C
 
 @router.post("/{member_id}/pledges", status_code=201, response_model=WriteResult,
               responses=REPLAY)
-async def pledge(member_id: str, body: PledgeCreate, ctx: ContextDep, who: CallerDep,
+async def pledge(member_id: MemberId, body: PledgeCreate, ctx: ContextDep, who: CallerDep,
                  idempotency_key: IdempotencyKey = None) -> Json:
     """Pledge points to a lender as collateral for a loan; the lender may later release
     or seize them."""
-    allow(who, "member", party=member_id)
+    member_id = await acting_member(ctx, who, member_id, "member")
     command = {"op": "pledge", "id": body.id or new_id("pl"), "member": member_id,
                "lender": body.lender, "points": body.points, "loan": body.loan}
     return await write_one(ctx, who, command, idempotency_key, body.model_dump())
 
 
 @router.get("/{member_id}/pledges", response_model=Page)
-async def member_pledges(member_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
-    allow(who, *READERS, "member", party=member_id)
+async def member_pledges(member_id: MemberId, ctx: ContextDep, who: CallerDep
+                         ) -> dict[str, Any]:
+    member_id = await acting_member(ctx, who, member_id, *READERS, "member")
     with ctx.read.lock:
         views = [ctx.read.pledges[p] for p in ctx.read.pledges_by_member.get(member_id, [])]
     return {"data": [pledge_json(view) for view in views], "count": len(views)}
+
+
+@router.delete("/{member_id}", response_model=WriteResult, responses=REPLAY)
+async def erase(member_id: MemberId, ctx: ContextDep, who: CallerDep) -> Json:
+    """Erase a member (PIPL Article 47, docs/privacy.md): the links from every id to the
+    pseudonym and the member's personal data are deleted; the log keeps the pseudonym's
+    records, which lead to nobody any more, and records the erasure as an entry
+    (``member.erased``). Refused with 409 ``cannot_erase`` while the member holds points or
+    has an order that has not settled (cash out first). The admin, or the member."""
+    pseudonym = await acting_member(ctx, who, member_id, "admin", "member")
+    with ctx.read.lock:
+        erased = pseudonym in ctx.read.erased
+    if erased:
+        outcome = Outcome(200, {"replay": True, "entry": None})
+    else:
+        [outcome] = await submit(ctx, [{"op": "erase", "member": pseudonym}], [None])
+        if outcome.status >= 400:
+            return outcome_response(outcome)
+    forgotten = await run_in_threadpool(forget_member, ctx.directory, ctx.keys, pseudonym)
+    for key_id in forgotten.keys_revoked:  # whoever holds one is nobody now
+        ctx.auth.forget(key_id)
+    return Json({**outcome.body, "member": pseudonym,
+                 "links_deleted": forgotten.links_deleted,
+                 "keys_revoked": len(forgotten.keys_revoked)})
+
+
+class ProfileBody(Strict):
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=200)
+    note: str | None = Field(None, max_length=200)
+
+
+@router.put("/{member_id}/profile")
+async def put_member_profile(member_id: MemberId, body: ProfileBody, ctx: ContextDep,
+                             who: CallerDep) -> dict[str, Any]:
+    """Store a member's personal data (replacing what was there), sealed with the data
+    key outside the log: never in an entry, an event, a tile or a report. The admin, or
+    the member."""
+    pseudonym = await acting_member(ctx, who, member_id, "admin", "member")
+    if ctx.read.member(pseudonym)[1] is None:
+        raise ServiceError("unknown_member", f"there is no member {member_id!r}")
+    profile = check_profile({k: v for k, v in body.model_dump().items() if v is not None})
+    await run_in_threadpool(put_profile, ctx.directory, pseudonym, profile)
+    return {"member": pseudonym, "profile": profile}
+
+
+@router.get("/{member_id}/profile")
+async def get_member_profile(member_id: MemberId, ctx: ContextDep, who: CallerDep
+                             ) -> dict[str, Any]:
+    """A member's personal data (the admin, or the member)."""
+    pseudonym = await acting_member(ctx, who, member_id, "admin", "member")
+    profile = await run_in_threadpool(get_profile, ctx.directory, pseudonym)
+    return {"member": pseudonym, "profile": profile}
+
+
+@router.get("/{member_id}/export")
+async def export(member_id: MemberId, ctx: ContextDep, who: CallerDep) -> Json:
+    """Everything the program holds about the member, as one file signed by the log's key
+    (docs/privacy.md, "Export"): the links, the personal data, every entry about them with
+    its inclusion proof against the newest checkpoint, and their proofs of liabilities.
+    ``profitpool verify-member FILE`` checks it offline. The admin, or the member for
+    themself (another member's export is 403)."""
+    pseudonym = await acting_member(ctx, who, member_id, "admin", "member")
+    try:
+        data = await run_in_threadpool(export_file, ctx, pseudonym)
+    except ExportError as error:
+        raise ServiceError("unknown_member", str(error)) from None
+    return Json(orjson.Fragment(data), headers=export_headers(pseudonym))
+
+
+def export_file(ctx: Context, pseudonym: str) -> bytes:
+    """The member's signed export (disclosure/export.py), for the API and the wallet."""
+    from ...disclosure.export import export_bytes, export_member
+    from ...log.keys import load_key
+
+    signer = load_key(ctx.settings.key)
+    return export_bytes(export_member(ctx.store, ctx.directory, pseudonym, signer))
+
+
+def export_headers(pseudonym: str) -> dict[str, str]:
+    """A download that no cache keeps: it is personal data."""
+    return {"Content-Disposition": f'attachment; filename="profitpool-{pseudonym}.json"',
+            "Cache-Control": "no-store"}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 
+from ...engine.commands import check_id
 from ...errors import Rejected
 from ...store.apikeys import KeyError_
 from ..deps import (
@@ -14,10 +17,12 @@ from ..deps import (
     ContextDep,
     IdempotencyKey,
     allow,
+    listed_keys,
     merchant_command,
     write_one,
 )
 from ..errors import ServiceError
+from ..readmodel import cash_json
 from ..responses import Json
 from ..schemas import (
     BurnCreate,
@@ -55,14 +60,15 @@ async def list_merchants(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
 
 @router.get("/merchants/{merchant_id}", tags=["merchant"])
 async def get_merchant(merchant_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
-    """A merchant and its contribution to the pool (fen it injected, fen the pool paid it)."""
+    """A merchant and its contribution to the pool (fen it injected, fen the pool paid it),
+    what the program owes it, has in flight and settled, and each payout."""
     allow(who, *READERS, "merchant", party=merchant_id)
     with ctx.read.lock:
         view = ctx.read.merchants.get(merchant_id)
         orders = len(ctx.read.orders_by_merchant.get(merchant_id, ()))
     if view is None:
         raise ServiceError("unknown_merchant", f"there is no merchant {merchant_id!r}")
-    return {**view, "orders": orders}
+    return {**view, "orders": orders, **cash_json(ctx.read.cash_of(f"merchant:{merchant_id}"))}
 
 
 @router.post("/lenders", status_code=201, response_model=WriteResult,
@@ -90,7 +96,7 @@ async def get_lender(lender_id: str, ctx: ContextDep, who: CallerDep) -> dict[st
         view = ctx.read.lenders.get(lender_id)
     if view is None:
         raise ServiceError("unknown_lender", f"there is no lender {lender_id!r}")
-    return view
+    return {**view, **cash_json(ctx.read.cash_of(f"lender:{lender_id}"))}
 
 
 @router.post("/campaigns", status_code=201, response_model=WriteResult,
@@ -131,20 +137,32 @@ async def create_burn(body: BurnCreate, ctx: ContextDep, who: CallerDep,
 
 
 @router.post("/keys", status_code=201, response_model=KeyCreated, tags=["operator"])
-def create_key(body: KeyCreate, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
-    """Create an API key. The key is in this answer only; it is stored as a hash."""
+async def create_key(body: KeyCreate, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    """Create an API key. The key is in this answer only; it is stored as a hash.
+
+    A merchant, member or lender key is bound to a party the log knows: a registered
+    merchant or lender, or a member who has had an order (``invalid_id`` for a party that
+    is not an id, ``unknown_merchant``, ``unknown_member`` or ``unknown_lender`` for one
+    the log does not know as that role). A member key's party may be the member's
+    pseudonym or the operator's id for them; it is bound to the pseudonym."""
     allow(who, "admin")
-    try:
-        key, record = ctx.keys.create(body.role, body.party, body.label)
-    except KeyError_ as error:
-        raise ServiceError("invalid_command", str(error)) from None
-    return {"key": key, "id": record.key_id, "role": record.role, "party": record.party}
+    party = body.party
+    if body.role == "member" and party:
+        # A member key is bound to the pseudonym: the id given is the operator's for them.
+        check_id(party, "party")
+        party = await run_in_threadpool(ctx.directory.key_party, party)
+    key, record = await run_in_threadpool(
+        partial(ctx.keys.create, body.role, party, body.label, exists=ctx.read.knows))
+    return {"key": key, "id": record.key_id, "role": record.role, "party": record.party,
+            "member_id": body.party if party != body.party else None}
 
 
 @router.get("/keys", response_model=list[KeyPublic], tags=["operator"])
 def list_keys(ctx: ContextDep, who: CallerDep) -> list[dict[str, Any]]:
+    """Every key (never the key itself); a member key with the operator's id for its
+    member (``member_id``) beside the pseudonym it is bound to."""
     allow(who, "admin")
-    return [record.public() for record in ctx.keys.list()]
+    return listed_keys(ctx)
 
 
 @router.delete("/keys/{key_id}", response_model=KeyPublic, tags=["operator"])

@@ -1,5 +1,8 @@
 """Merchants' orders: report (one or a batch of up to 1,000), refund, read their own.
 
+Members are named by the merchant's own ids; the log holds their pseudonyms, and a
+merchant reads back only the ids it sent itself (docs/privacy.md).
+
 An order's id in the log is ``<merchant>:<the merchant's order id>``: the
 merchant comes from the key, never from the body, so a merchant cannot
 report or refund an order as another merchant, and two merchants may use
@@ -12,8 +15,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from ...members.directory import merchant_scope
 from ..auth import Principal
-from ..deps import READERS, CallerDep, Context, ContextDep, IdempotencyKey, allow, submit, write_one
+from ..deps import (
+    READERS,
+    CallerDep,
+    Context,
+    ContextDep,
+    IdempotencyKey,
+    allow,
+    outcome_response,
+    shown_ids,
+    submit,
+    write_one,
+)
 from ..errors import ServiceError
 from ..readmodel import order_json
 from ..responses import Json
@@ -42,10 +57,17 @@ def _order_command(merchant: str, order: OrderCreate) -> tuple[dict[str, Any], I
 @router.post("/orders", status_code=201, response_model=WriteResult, responses=REPLAY)
 async def create_order(body: OrderCreate, ctx: ContextDep, who: CallerDep) -> Json:
     """Report an order. Answered once its block is durable; a retry with the same id and
-    body gets the first answer marked as a replay, another body gets 409 ``conflict``."""
-    command, key = _order_command(_merchant(who), body)
-    [outcome] = await submit(ctx, [command], [key])
-    return Json(outcome.body, status_code=outcome.status)
+    body gets the first answer marked as a replay, another body gets 409 ``conflict``.
+
+    ``member`` is the merchant's own id for the customer: the log names them by a
+    pseudonym (the entry's ``member``), linked to that id outside the log; the answer's
+    ``member_id`` says which id that was (docs/privacy.md)."""
+    merchant = _merchant(who)
+    command, key = _order_command(merchant, body)
+    [outcome] = await submit(ctx, [command], [key], scope=merchant_scope(merchant))
+    if outcome.status < 300:
+        return Json({**outcome.body, "member_id": body.member}, status_code=outcome.status)
+    return outcome_response(outcome)
 
 
 @router.post("/orders:batch", response_model=BatchResult)
@@ -57,7 +79,9 @@ async def create_orders(body: OrderBatch, ctx: ContextDep, who: CallerDep) -> Js
     merchant = _merchant(who)
     pairs = [_order_command(merchant, order) for order in body.orders]
     outcomes = await submit(ctx, [command for command, _ in pairs], [key for _, key in pairs],
-                            detail=False)
+                            detail=False, scope=merchant_scope(merchant))
+    if all(outcome.body.get("error") == "unavailable" for outcome in outcomes):
+        return outcome_response(outcomes[0])  # nothing could be stored: 503, Retry-After
     results: list[dict[str, Any]] = []
     counts = {"accepted": 0, "replayed": 0, "rejected": 0}
     for order, outcome in zip(body.orders, outcomes, strict=True):
@@ -97,7 +121,9 @@ async def list_orders(ctx: ContextDep, who: CallerDep, merchant: MerchantQuery =
         ids = ctx.read.orders_by_merchant.get(owner, [])
         count = len(ids)
         views = [ctx.read.orders[order_id] for order_id in ids[offset:offset + limit]]
-    return {"data": [order_json(view, view.order[prefix:]) for view in views], "count": count}
+    shown = await shown_ids(ctx, who, [view.member for view in views])
+    return {"data": [order_json(view, view.order[prefix:], shown) for view in views],
+            "count": count}
 
 
 @router.get("/orders/{order_id}")
@@ -108,7 +134,7 @@ async def get_order(order_id: str, ctx: ContextDep, who: CallerDep,
         view = ctx.read.orders.get(f"{owner}:{order_id}")
     if view is None:
         raise ServiceError("unknown_order", f"merchant {owner!r} has no order {order_id!r}")
-    return order_json(view, order_id)
+    return order_json(view, order_id, await shown_ids(ctx, who, [view.member]))
 
 
 @router.post("/orders/{order_id}/refund", status_code=201, response_model=WriteResult,

@@ -8,6 +8,19 @@ function cny(text) {
   return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
+// Fen in a decimal string, exactly (BigInt): "1,234.50" is never parsed, only "1234.50".
+function fen(text) {
+  return BigInt(text.replace(".", ""));
+}
+
+function yuan(fenValue) {
+  const digits = fenValue.toString().padStart(3, "0");
+  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
+// Each command's name in the page's language (web/labels.py), given by the page.
+const OP_NAMES = JSON.parse(document.getElementById("entries").dataset.ops || "{}");
+
 async function refresh() {
   try {
     const [pool, blocks] = await Promise.all([
@@ -18,6 +31,13 @@ async function refresh() {
     document.getElementById("supply").textContent = pool.supply;
     document.getElementById("price").textContent = `¥${pool.price}`;
     document.getElementById("value-per-point").textContent = `¥${pool.value_per_point}`;
+    // What custody must hold: the pool, what is owed and what is in flight (the page's
+    // sentence says why); the sum is of whole fen, so it is exact.
+    document.getElementById("owed-total").textContent = `¥${cny(pool.owed)}`;
+    document.getElementById("in-flight-total").textContent = `¥${cny(pool.in_flight)}`;
+    document.getElementById("settled-total").textContent = `¥${cny(pool.settled)}`;
+    document.getElementById("custody-needed").textContent =
+      `¥${cny(yuan(fen(pool.pool) + fen(pool.owed) + fen(pool.in_flight)))}`;
     const table = document.getElementById("blocks");
     const header = table.rows[0];
     table.replaceChildren(header);
@@ -45,7 +65,8 @@ async function refresh() {
       link.textContent = item.index;
       row.insertCell().append(link);
       row.insertCell().textContent = item.entry.command.at;
-      row.insertCell().textContent = item.entry.command.op;
+      const op = item.entry.command.op;
+      row.insertCell().textContent = OP_NAMES[op] || op;
     }
   } catch (error) {
     // The next round tries again; the page keeps what it showed.

@@ -1,5 +1,6 @@
 // Checks a member's proof of liabilities in this browser, with nothing but WebCrypto:
-// both leaves are rehashed from the pseudonym, salt and parts, each path is climbed with
+// both leaves are rehashed from the pseudonym (version 2: the party and its points, owed
+// and in flight, which the parts must add up to), salt and parts, each path is climbed with
 // its sides fixed by the position and leaf count, no sum may be negative or reach 2^63,
 // and both paths must end at the proof's root and total (and the signed root, if given).
 // The same checks, in the same order, as profitpool.disclosure.pol.verify_proof; the byte
@@ -7,12 +8,15 @@
 //
 //   const { ok, value, error } = await verifyPolProof(proofJsonOrObject, signedRootHex,
 //                                                     signedTotalFen);  // both optional
-//   // ok: true, value: the holding in fen (BigInt), error: null; or ok: false, value: null,
+//   // ok: true, value: the holding (version 2: points + owed + in flight) in fen (BigInt),
+//   // error: null; or ok: false, value: null,
 //   // error: what failed (a sentence). Needs bytes.js (hex, fromHex, concat, sha256).
 "use strict";
 
 (() => {
   const FORMAT = "profitpool-pol-proof-v1";
+  const FORMAT_V2 = "profitpool-pol-proof-v2";
+  const PARTY_KINDS = ["member", "merchant", "lender"];
   const MAX_SUM = 1n << 63n;
   const PART_NAMES = ["part 0", "part 1"];
   const encoder = new TextEncoder();
@@ -23,6 +27,7 @@
     return out;
   };
   const LEAF_PREFIX = concat(new Uint8Array([0]), encoder.encode("pol-leaf-v1"));
+  const LEAF_PREFIX_V2 = concat(new Uint8Array([0]), encoder.encode("pol-leaf-v2"));
   const NODE_PREFIX = concat(new Uint8Array([1]), encoder.encode("pol-node-v1"));
 
   class PolError extends Error {}
@@ -67,10 +72,26 @@
         fail(`the proof is not JSON: ${error.message}`);
       }
     }
-    const root = fields(document, "the proof", ["format", "period", "pseudonym", "salt", "root",
-                                                "total_fen", "leaf_count", "parts"]);
-    if (root.format !== FORMAT) {
-      fail(`the proof's format is ${show(root.format)}, expected "${FORMAT}"`);
+    const v2 = document !== null && typeof document === "object" &&
+      document.format === FORMAT_V2;
+    const root = v2
+      ? fields(document, "the proof", ["format", "period", "party", "salt", "root", "total_fen",
+                                       "leaf_count", "points_fen", "owed_fen", "in_flight_fen",
+                                       "parts"])
+      : fields(document, "the proof", ["format", "period", "pseudonym", "salt", "root",
+                                       "total_fen", "leaf_count", "parts"]);
+    let party = null, amounts = null;
+    if (v2) {
+      party = string(root, "party", "the proof");
+      const colon = party.indexOf(":");
+      if (colon < 0 || !PARTY_KINDS.includes(party.slice(0, colon))) {
+        fail(`the proof's party ${show(party)} is not member:NAME, merchant:ID or lender:ID`);
+      }
+      amounts = [fen(root, "points_fen", "the proof"), fen(root, "owed_fen", "the proof"),
+                 fen(root, "in_flight_fen", "the proof")];
+    } else if (root.format !== FORMAT) {
+      fail(`the proof's format is ${show(root.format)}, expected "${FORMAT}" or ` +
+           `"${FORMAT_V2}"`);
     }
     if (!Array.isArray(root.parts) || root.parts.length !== 2) {
       fail("the proof's parts must be a list of two parts");
@@ -93,7 +114,9 @@
     });
     const what = "the proof";
     return {
-      period: string(root, "period", what), pseudonym: string(root, "pseudonym", what),
+      version: v2 ? 2 : 1, party, amounts,
+      period: string(root, "period", what),
+      pseudonym: v2 ? party : string(root, "pseudonym", what),
       salt: string(root, "salt", what), root: string(root, "root", what),
       total: fen(root, "total_fen", what), leafCount: integer(root, "leaf_count", what), parts,
     };
@@ -161,15 +184,37 @@
     if (pseudonym.length < 1 || pseudonym.length > 255) {
       fail(`the pseudonym ${show(proof.pseudonym)} must be 1 to 255 bytes of UTF-8`);
     }
+    let figures = new Uint8Array(0);
+    if (proof.version === 2) {
+      const names = ["points value", "owed amount", "amount in flight"];
+      proof.amounts.forEach((amount, index) => {
+        if (amount < 0n || amount >= MAX_SUM) {
+          fail(`the party's ${names[index]} ${amount} fen is outside [0, 2^63)`);
+        }
+      });
+      if (proof.amounts[0] + proof.amounts[1] + proof.amounts[2] >= MAX_SUM) {
+        fail("the party's points, owed and in flight reach 2^63 fen together");
+      }
+      figures = concat(...proof.amounts.map(u64));
+    }
     const salt = hex32(proof.salt, "the salt");
-    const head = concat(LEAF_PREFIX, new Uint8Array([period.length]), period,
-                        new Uint8Array([pseudonym.length]), pseudonym, salt);
+    const head = concat(proof.version === 2 ? LEAF_PREFIX_V2 : LEAF_PREFIX,
+                        new Uint8Array([period.length]), period,
+                        new Uint8Array([pseudonym.length]), pseudonym, salt, figures);
     hex32(proof.root, "the root");
     if (proof.leafCount < 2) {
       fail(`the leaf count ${proof.leafCount} is not a tree with a member's two leaves`);
     }
     if (proof.parts[0].position === proof.parts[1].position) {
       fail(`both parts claim position ${proof.parts[0].position}`);
+    }
+    if (proof.version === 2) {
+      const owedInAll = proof.amounts[0] + proof.amounts[1] + proof.amounts[2];
+      const partsFen = proof.parts[0].value + proof.parts[1].value;
+      if (partsFen !== owedInAll) {
+        fail(`the parts add up to ${partsFen} fen, but points, owed and in flight are ` +
+             `${owedInAll} fen`);
+      }
     }
     const ends = [];
     for (let index = 0; index < 2; index++) {

@@ -1,0 +1,117 @@
+"""The console cash page's words (web/cash.py, templates console_cash.html, cash_done.html),
+in Chinese and English; i18n.py adds them to the catalogue. Every key starts with
+``cash_``, so none can shadow a key of another page."""
+
+from __future__ import annotations
+
+from typing import Final
+
+CASH_TEXTS: Final[dict[str, dict[str, str]]] = {
+    "cash_page": {"zh": "现金与对账", "en": "Cash and reconciliation"},
+    "cash_intro": {
+        "zh": "收益池付出的钱先记为待付,经银行付款后在途,银行确认后到账;被退回的钱仍归对方,"
+              "不回到收益池。托管账户必须持有:收益池 + 待付 + 在途。",
+        "en": "What the pool pays is owed until a payout sends it (in flight) and the bank "
+              "settles it; money sent back is still the party's, never back in the pool. "
+              "Custody must hold the pool + owed + in flight."},
+    "cash_console_owed": {"zh": "待付(尚未付出)", "en": "Owed, not sent yet"},
+    "cash_console_in_flight": {"zh": "在途(银行处理中)", "en": "In flight at the bank"},
+    "cash_settled_total": {"zh": "已到账(累计)", "en": "Settled (all time)"},
+    "cash_custody_needed": {"zh": "托管应有:收益池 + 待付 + 在途",
+                            "en": "Custody needed: pool + owed + in flight"},
+    "cash_custody_held": {"zh": "托管账户实有(最近一次记录)", "en": "Custody held (latest record)"},
+    "cash_custody_none": {"zh": "还没有托管余额记录:导入银行对账单或在控制台录入。",
+                     "en": "No custody figure yet: read a bank statement, or record one."},
+    "cash_difference": {"zh": "差额(实有 − 应有)", "en": "Difference (held − needed)"},
+    "cash_shortfall_warning": {"zh": "托管账户不足以覆盖收益池和欠付的钱。",
+                          "en": "Custody does not cover the pool and what is owed."},
+    "cash_open_items": {"zh": "待处理事项", "en": "Open items"},
+    "cash_overdue_payouts": {"zh": "在途超过 {days} 天的付款",
+                             "en": "Payouts in flight for more than {days} days"},
+    "cash_returned_not_resent": {"zh": "被退回、尚未重新付款", "en": "Returned, not sent again"},
+    "cash_unexplained_lines": {"zh": "对账单上无法解释的记录",
+                               "en": "Statement lines nothing explains"},
+    "cash_nothing_open": {"zh": "没有。", "en": "None."},
+    "cash_payout": {"zh": "付款", "en": "Payout"},
+    "cash_party": {"zh": "对象", "en": "Party"},
+    "cash_amount": {"zh": "金额", "en": "Amount"},
+    "cash_sent_at": {"zh": "付出时间", "en": "Sent"},
+    "cash_days_in_flight": {"zh": "在途天数", "en": "Days"},
+    "cash_reason": {"zh": "原因", "en": "Reason"},
+    "cash_still_owed": {"zh": "仍待付", "en": "Still owed"},
+    "cash_line": {"zh": "行", "en": "Line"},
+    "cash_kind": {"zh": "类型", "en": "Kind"},
+    "cash_bank_reference": {"zh": "银行流水号", "en": "Bank reference"},
+    "cash_detail": {"zh": "说明", "en": "Detail"},
+    "cash_resolution": {"zh": "处理说明", "en": "What it was"},
+    "cash_resolve": {"zh": "标记已处理", "en": "Resolve"},
+    "cash_custody_account": {"zh": "托管账户", "en": "Custody account"},
+    "cash_custody_account_note": {"zh": "付款从这个账户付出;导入的对账单必须是这个账户的。",
+                             "en": "Payouts are paid from this account; statements read "
+                                   "back must be of it."},
+    "cash_holder": {"zh": "户名", "en": "Holder"},
+    "cash_account_number": {"zh": "账号", "en": "Account"},
+    "cash_currency": {"zh": "币种", "en": "Currency"},
+    "cash_bank_bic": {"zh": "银行 BIC", "en": "Bank BIC"},
+    "cash_bank_cnaps": {"zh": "银行 CNAPS 行号", "en": "Bank CNAPS code"},
+    "cash_save": {"zh": "保存", "en": "Save"},
+    "cash_to_verify": {"zh": "待核实的收款账户", "en": "Bank accounts to verify"},
+    "cash_to_verify_note": {"zh": "只有核实过的账户才会收到付款。请先向银行核对户名与账号。",
+                       "en": "Only verified accounts are paid. Check holder and number with "
+                             "the bank first."},
+    "cash_bank": {"zh": "银行", "en": "Bank"},
+    "cash_added": {"zh": "添加时间", "en": "Added"},
+    "cash_verify": {"zh": "核实通过", "en": "Verified"},
+    "cash_fail": {"zh": "核实失败", "en": "Failed"},
+    "cash_payout_run": {"zh": "发起付款批次", "en": "Run a payout batch"},
+    "cash_payout_run_note": {
+        "zh": "向每个待付金额不低于下限、且有核实账户的对象付出全部待付金额,记入日志,"
+              "并生成给托管银行的 ISO 20022 pain.001 文件。",
+        "en": "Pays each party owed at least the minimum, with a verified account, everything "
+              "it is owed; logs the payouts and writes the ISO 20022 pain.001 file for the "
+              "custody bank."},
+    "cash_minimum": {"zh": "最低金额(元)", "en": "Minimum (CNY)"},
+    "cash_execution_date": {"zh": "付款日期", "en": "Payment date"},
+    "cash_run_payouts": {"zh": "发起付款", "en": "Run payouts"},
+    "cash_runs": {"zh": "付款批次", "en": "Payout runs"},
+    "cash_run": {"zh": "批次", "en": "Run"},
+    "cash_payouts_count": {"zh": "笔数", "en": "Payouts"},
+    "cash_total": {"zh": "合计", "en": "Total"},
+    "cash_file": {"zh": "文件", "en": "File"},
+    "cash_download": {"zh": "下载", "en": "Download"},
+    "cash_bank_file": {"zh": "导入银行文件", "en": "Read a bank file"},
+    "cash_bank_file_note": {
+        "zh": "camt.053 日终对账单、camt.054 借记通知或约定格式的 CSV。"
+              "同一文件导入两次不会重复记账。",
+        "en": "A camt.053 statement, a camt.054 notification or the agreed CSV. The same "
+              "file twice changes nothing."},
+    "cash_choose_file": {"zh": "选择文件", "en": "Choose a file"},
+    "cash_or_paste": {"zh": "或粘贴文件内容", "en": "or paste its text"},
+    "cash_read_file": {"zh": "导入", "en": "Read it"},
+    "cash_files_read": {"zh": "已导入的银行文件", "en": "Bank files read"},
+    "cash_imported_at": {"zh": "导入时间", "en": "Read at"},
+    "cash_settled_count": {"zh": "到账", "en": "Settled"},
+    "cash_returned_count": {"zh": "退回", "en": "Returned"},
+    "cash_listed_count": {"zh": "列出待查", "en": "Listed"},
+    "cash_closing_balance": {"zh": "期末余额", "en": "Closing balance"},
+    "cash_run_done": {"zh": "付款批次已记入日志。", "en": "The payout run is logged."},
+    "cash_run_nothing": {"zh": "没有可付款的对象。", "en": "Nobody to pay."},
+    "cash_left_no_destination": {"zh": "没有核实账户而未付", "en": "Left out: no verified account"},
+    "cash_left_below_minimum": {"zh": "低于最低金额而未付", "en": "Waiting: below the minimum"},
+    "cash_parties_owed": {"zh": "{n} 个对象,共 ¥{owed}", "en": "{n} parties, ¥{owed} in all"},
+    "cash_refused_by_log": {"zh": "被日志拒绝", "en": "Refused by the log"},
+    "cash_import_done": {"zh": "银行文件已读入。", "en": "The bank file was read."},
+    "cash_import_again": {"zh": "这个文件以前导入过,这次没有任何变化。以下是当时的结果:",
+                     "en": "This file was read before: nothing changed. What it did then:"},
+    "cash_already_recorded": {"zh": "此前已记录", "en": "Already recorded"},
+    "cash_kind_unknown_reference": {"zh": "找不到对应付款", "en": "No such payout"},
+    "cash_kind_amount_mismatch": {"zh": "金额不符", "en": "Amount does not match"},
+    "cash_kind_duplicate": {"zh": "重复出现", "en": "Twice in one file"},
+    "cash_kind_already_closed": {"zh": "付款已结束", "en": "Payout already closed"},
+    "cash_kind_pending": {"zh": "银行尚未入账", "en": "Not booked yet"},
+    "cash_kind_unexplained_credit": {"zh": "无法解释的入账", "en": "Money in, unexplained"},
+    "cash_kind_no_reference": {"zh": "无付款编号的出账", "en": "Money out, no reference"},
+    "cash_kind_overdrawn": {"zh": "账户透支", "en": "Overdrawn"},
+    "cash_kind_refused": {"zh": "日志拒绝", "en": "Refused by the log"},
+    "cash_back_to_cash": {"zh": "返回现金与对账", "en": "Back to cash"},
+}
