@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import orjson
 from click.testing import CliRunner
 
 from profitpool.cli import main
 from profitpool.demo import SHOPS, demo_commands
+from profitpool.disclosure.publish import recorded_disclosures
 from profitpool.log.datakey import DataKey, data_key_path
 from profitpool.members.directory import OPERATOR, Directory, merchant_scope
 from profitpool.members.pseudonyms import is_pseudonym
+from profitpool.store.apikeys import KeyStore, key_id_of
 from profitpool.store.database import connect
 from profitpool.store.repository import LogStore
 from profitpool.times import format_time, parse_time
@@ -72,7 +75,37 @@ def test_demo_builds_a_verifiable_log_of_the_four_industries_and_keys_for_each_r
     assert ops["campaign"] == 1 and ops["pledge"] == 1 and ops["burn"] == 3
     assert ops["order"] > 1000 and ops["withdraw"] > 0 and ops["pay"] > 0
     assert effects["member_joined"] > 300
-    # Run again: the log is kept and served as it is, with new keys.
+    # Every month that is over is disclosed, not only the last: the months burned.
+    burned = sorted(entry["command"]["period"] for _, entry in _entries(db)
+                    if entry["command"]["op"] == "burn")
+    engine = connect(db)
+    try:
+        assert sorted(recorded_disclosures(LogStore(engine))) == burned
+    finally:
+        engine.dispose()
+    assert f"disclosed {', '.join(burned)}" in result.output
+    first_keys = {line.split(" key: ")[0].strip(): line.split(" key: ")[1]
+                  for line in result.output.splitlines() if " key: pp_" in line}
+    # Run again: the log is kept and served as it is, with new keys; the old ones stop
+    # working, and nothing is disclosed twice.
     again = runner.invoke(main, ["demo", "--db", db, "--key", str(tmp_path / "demo.key"),
                                  "--no-serve"], catch_exceptions=False)
     assert again.exit_code == 0 and "already holds a log" in again.output
+    assert "disclosed" not in again.output
+    engine = connect(db)
+    try:
+        keys = KeyStore(engine)
+        live = {key.key_id for key in keys.list(include_revoked=False)}
+        assert not any(key_id_of(key) in live for key in first_keys.values())
+        assert len(live) == len(first_keys)
+        assert len(recorded_disclosures(LogStore(engine))) == len(burned)
+    finally:
+        engine.dispose()
+
+
+def _entries(db: str) -> list[tuple[int, Any]]:
+    engine = connect(db)
+    try:
+        return [(index, orjson.loads(data)) for index, data in LogStore(engine).iter_entries()]
+    finally:
+        engine.dispose()

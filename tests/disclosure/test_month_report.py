@@ -14,9 +14,11 @@ from reporthelpers import Log
 from profitpool.batch import apply_lines
 from profitpool.cli import main
 from profitpool.disclosure import pol
+from profitpool.disclosure.job import DisclosureJob, program_start
 from profitpool.disclosure.publish import member_proof, stored_report
 from profitpool.engine.cash import cash_of
 from profitpool.money import format_fen
+from profitpool.times import format_time, parse_time
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -151,3 +153,22 @@ def test_months_at_the_ends_of_the_calendar_are_refused_cleanly(log: Log) -> Non
     for period in ("0000-01", "9999-12"):
         result = log.cli("report", "month", period)
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+
+
+def test_the_service_job_dates_the_program_from_its_first_entry(log: Log) -> None:
+    """One ``apply`` wrote January to March in a single block, whose own time is March's:
+    the job still sees that the program ran in January and that January is due."""
+    store = log.store()
+    try:
+        first_block = store.block(1)
+        assert first_block is not None
+        assert format_time(first_block.header.time).startswith("2026-03")
+        assert format_time(program_start(store) or 0).startswith("2026-01")
+        in_february = parse_time("2026-02-05T00:00:00+08:00")
+        job = DisclosureJob(store, lambda command: (201, {}), lambda: in_february)
+        assert job.due()
+        before_the_program = parse_time("2025-12-20T00:00:00+08:00")
+        assert not DisclosureJob(store, lambda command: (201, {}),
+                                 lambda: before_the_program).due()
+    finally:
+        store.engine.dispose()

@@ -213,13 +213,15 @@ def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, 
     The origin document's four industries (fresh food, clothing with a
     double-points clearance, a hotpot chain, a scenic area), MEMBERS members
     over MONTHS months of orders, withdrawals, payments with points, monthly
-    burns and a pledge to a bank, ending now; then a key for each role. The
-    figures are invented; the rules are docs/rules.md's defaults. If DB already
-    holds a log it is served as it is, with new keys.
+    burns and a pledge to a bank, ending now; every month that is over is
+    disclosed (report and proof of liabilities); then a key for each role.
+    The figures are invented; the rules are docs/rules.md's defaults. If DB
+    already holds a log it is served as it is, with new keys: the keys of an
+    earlier run stop working.
     """
     from time import time_ns
 
-    from ..demo import build_demo, demo_keys
+    from ..demo import build_demo, demo_keys, disclose_finished_months
     from ..store.apikeys import KeyStore
 
     report_initialised(initialise(db, key_path, "profitpool.demo/log"), db, key_path,
@@ -234,6 +236,10 @@ def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, 
                    "as a live program would refuse them: not in the log)")
     else:
         click.echo(f"{db} already holds a log: serving it as it is")
+    disclosed = disclose_finished_months(db, key_path, time_ns() // 1000)
+    if disclosed:
+        click.echo(f"disclosed {', '.join(disclosed)}: each month's report and proof of "
+                   "liabilities, recorded in the log")
     with open_store(db) as store:
         keys = demo_keys(KeyStore(store.engine), key_path)
     for role, key in keys.items():

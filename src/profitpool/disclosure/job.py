@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from ..background import Job
 from ..store.repository import LogStore
-from ..times import format_period, shanghai_month
+from ..times import format_period, parse_time, shanghai_month
 from .month import month_range
 from .publish import prepare, save, stored_report, unsave
 
@@ -25,6 +27,15 @@ SETTLE_US = 60_000_000
 
 Submit = Callable[[dict[str, Any]], tuple[int, Any]]
 """Writes one command and waits for its answer: (HTTP status, body). May raise TimeoutError."""
+
+
+def program_start(store: LogStore) -> int | None:
+    """When the program began: the time of its first entry (a block's own time is its
+    newest entry's, and one block of ``apply`` or the demo may span months), or None for
+    an empty log."""
+    for _, data in store.iter_entries(0, 1):
+        return parse_time(orjson.loads(data)["command"]["at"])
+    return None
 
 
 class DisclosureJob(Job):
@@ -42,8 +53,8 @@ class DisclosureJob(Job):
     def due(self) -> bool:
         period = self._last_month()
         text = format_period(period)
-        first = self.store.block(1)
-        if first is None or first.header.time >= month_range(period)[1]:
+        start = program_start(self.store)
+        if start is None or start >= month_range(period)[1]:
             return False  # the program started after that month
         return stored_report(self.store, text) is None
 
