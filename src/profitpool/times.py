@@ -73,6 +73,17 @@ def format_time(micros: int) -> str:
     return f"{text}+08:00"
 
 
+def display_time(moment: int | str | None, seconds: bool = False) -> str:
+    """A moment as people read it on a page, in Asia/Shanghai: ``2026-07-22 13:43`` (with
+    ``:05`` seconds when asked), never microseconds. ``moment`` is epoch microseconds or a
+    time as the log writes it (ISO 8601); None and "" are shown as ""."""
+    if moment is None or moment == "":
+        return ""
+    micros = parse_time(moment) if isinstance(moment, str) else moment
+    local = _EPOCH + timedelta(microseconds=micros + SHANGHAI_OFFSET_MICROS)
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 def shanghai_day(micros: int) -> int:
     """The Asia/Shanghai calendar day of a moment, as days since 1970-01-01."""
     return (micros + SHANGHAI_OFFSET_MICROS) // MICROS_PER_DAY

@@ -65,7 +65,7 @@ def test_a_month_is_disclosed_by_the_service_and_checked_by_its_members(
         other = service.member("u0").get(f"/v1/members/u1/pol/{first['period']}")
         assert other.status_code == 403
         page = public.get("/disclosures", params={"lang": "en"}).text
-        assert first["pol_root"] in page and 'class="shortfall"' in page
+        assert first["pol_root"] in page and 'class="money shortfall"' in page
         # the same month again changes nothing (same report), a re-run is a replay
         again = admin.post(f"/v1/disclosures/{first['period']}")
         assert again.status_code in (200, 201), again.text

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from servicehelpers import Service, wait_for
 
-from browsers import chromium
+from browsers import WIDTHS, assert_fits, chromium, screenshot
 from profitpool.service.security import STRICT_POLICY, inline_policy
 from profitpool.web.i18n import CATALOGUE
 
@@ -202,3 +202,23 @@ def test_the_docs_page_names_no_other_host_and_its_assets_are_served(
         answer = client.get(url)
         assert answer.status_code == 200, url
         assert answer.headers["content-type"].startswith(types[url.rsplit(".", 1)[1]]), url
+
+
+def test_the_disclosures_page_fits_a_phone_in_both_languages(
+        browser: Any, program: dict[str, Any]) -> None:
+    """Months and custody records are cards on a phone: nothing wider than the screen, no
+    amount or time broken across lines, text of 12 px or more; times without microseconds."""
+    service: Service = program["service"]
+    for width, height in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        try:
+            page = context.new_page()
+            for lang in ("zh", "en"):
+                page.goto(f"{service.url}/disclosures?lang={lang}")
+                assert page.locator("#months td.hash").first.text_content() == \
+                    program["month"]["pol_root"]
+                if width == 390:
+                    assert_fits(page)
+                screenshot(page, f"disclosures-{lang}-{width}")
+        finally:
+            context.close()

@@ -9,20 +9,21 @@ from typing import Final
 CASH_TEXTS: Final[dict[str, dict[str, str]]] = {
     "cash_page": {"zh": "现金与对账", "en": "Cash and reconciliation"},
     "cash_intro": {
-        "zh": "收益池付出的钱先记为待付,经银行付款后在途,银行确认后到账;被退回的钱仍归对方,"
-              "不回到收益池。托管账户必须持有:收益池 + 待付 + 在途。",
+        "zh": "收益池付出的钱先记为待付，经银行付款后在途，银行确认后到账；被退回的钱仍归对方，"
+              "不回到收益池。托管账户必须持有：收益池 + 待付 + 在途。",
         "en": "What the pool pays is owed until a payout sends it (in flight) and the bank "
               "settles it; money sent back is still the party's, never back in the pool. "
               "Custody must hold the pool + owed + in flight."},
-    "cash_console_owed": {"zh": "待付(尚未付出)", "en": "Owed, not sent yet"},
-    "cash_console_in_flight": {"zh": "在途(银行处理中)", "en": "In flight at the bank"},
-    "cash_settled_total": {"zh": "已到账(累计)", "en": "Settled (all time)"},
-    "cash_custody_needed": {"zh": "托管应有:收益池 + 待付 + 在途",
+    "cash_console_owed": {"zh": "待付（尚未付出）", "en": "Owed, not sent yet"},
+    "cash_console_in_flight": {"zh": "在途（银行处理中）", "en": "In flight at the bank"},
+    "cash_settled_total": {"zh": "已到账（累计）", "en": "Settled (all time)"},
+    "cash_custody_needed": {"zh": "托管应有：收益池 + 待付 + 在途",
                             "en": "Custody needed: pool + owed + in flight"},
-    "cash_custody_held": {"zh": "托管账户实有(最近一次记录)", "en": "Custody held (latest record)"},
-    "cash_custody_none": {"zh": "还没有托管余额记录:导入银行对账单或在控制台录入。",
+    "cash_custody_held": {"zh": "托管账户实有（最近一次记录）",
+                          "en": "Custody held (latest record)"},
+    "cash_custody_none": {"zh": "还没有托管余额记录：导入银行对账单或在控制台录入。",
                      "en": "No custody figure yet: read a bank statement, or record one."},
-    "cash_difference": {"zh": "差额(实有 − 应有)", "en": "Difference (held − needed)"},
+    "cash_difference": {"zh": "差额（实有 − 应有）", "en": "Difference (held − needed)"},
     "cash_shortfall_warning": {"zh": "托管账户不足以覆盖收益池和欠付的钱。",
                           "en": "Custody does not cover the pool and what is owed."},
     "cash_open_items": {"zh": "待处理事项", "en": "Open items"},
@@ -46,7 +47,7 @@ CASH_TEXTS: Final[dict[str, dict[str, str]]] = {
     "cash_resolution": {"zh": "处理说明", "en": "What it was"},
     "cash_resolve": {"zh": "标记已处理", "en": "Resolve"},
     "cash_custody_account": {"zh": "托管账户", "en": "Custody account"},
-    "cash_custody_account_note": {"zh": "付款从这个账户付出;导入的对账单必须是这个账户的。",
+    "cash_custody_account_note": {"zh": "付款从这个账户付出；导入的对账单必须是这个账户的。",
                              "en": "Payouts are paid from this account; statements read "
                                    "back must be of it."},
     "cash_holder": {"zh": "户名", "en": "Holder"},
@@ -65,12 +66,12 @@ CASH_TEXTS: Final[dict[str, dict[str, str]]] = {
     "cash_fail": {"zh": "核实失败", "en": "Failed"},
     "cash_payout_run": {"zh": "发起付款批次", "en": "Run a payout batch"},
     "cash_payout_run_note": {
-        "zh": "向每个待付金额不低于下限、且有核实账户的对象付出全部待付金额,记入日志,"
+        "zh": "向每个待付金额不低于下限、且有核实账户的对象付出全部待付金额，记入日志，"
               "并生成给托管银行的 ISO 20022 pain.001 文件。",
         "en": "Pays each party owed at least the minimum, with a verified account, everything "
               "it is owed; logs the payouts and writes the ISO 20022 pain.001 file for the "
               "custody bank."},
-    "cash_minimum": {"zh": "最低金额(元)", "en": "Minimum (CNY)"},
+    "cash_minimum": {"zh": "最低金额（元）", "en": "Minimum (CNY)"},
     "cash_execution_date": {"zh": "付款日期", "en": "Payment date"},
     "cash_run_payouts": {"zh": "发起付款", "en": "Run payouts"},
     "cash_runs": {"zh": "付款批次", "en": "Payout runs"},
@@ -98,10 +99,10 @@ CASH_TEXTS: Final[dict[str, dict[str, str]]] = {
     "cash_run_nothing": {"zh": "没有可付款的对象。", "en": "Nobody to pay."},
     "cash_left_no_destination": {"zh": "没有核实账户而未付", "en": "Left out: no verified account"},
     "cash_left_below_minimum": {"zh": "低于最低金额而未付", "en": "Waiting: below the minimum"},
-    "cash_parties_owed": {"zh": "{n} 个对象,共 ¥{owed}", "en": "{n} parties, ¥{owed} in all"},
+    "cash_parties_owed": {"zh": "{n} 个对象，共 ¥{owed}", "en": "{n} parties, ¥{owed} in all"},
     "cash_refused_by_log": {"zh": "被日志拒绝", "en": "Refused by the log"},
     "cash_import_done": {"zh": "银行文件已读入。", "en": "The bank file was read."},
-    "cash_import_again": {"zh": "这个文件以前导入过,这次没有任何变化。以下是当时的结果:",
+    "cash_import_again": {"zh": "这个文件以前导入过，这次没有任何变化。以下是当时的结果：",
                      "en": "This file was read before: nothing changed. What it did then:"},
     "cash_already_recorded": {"zh": "此前已记录", "en": "Already recorded"},
     "cash_kind_unknown_reference": {"zh": "找不到对应付款", "en": "No such payout"},

@@ -19,7 +19,7 @@ from ..rules import rule_label
 from ..service.deps import ContextDep
 from ..service.readmodel import head_json, member_json
 from ..store.attestations import AttestationStore
-from ..times import format_time
+from ..times import display_time, format_time
 from .charts import Series, line_chart
 from .errors_i18n import message
 from .i18n import choose, translator
@@ -35,7 +35,16 @@ def cny(text: object) -> str:
     return group_thousands(str(text))
 
 
+def grouped(text: object) -> str:
+    """Points (or any decimal string) grouped like yuan: "12345.6789" -> "12,345.6789"."""
+    return group_thousands(str(text))
+
+
 templates.env.filters["cny"] = cny
+templates.env.filters["points"] = grouped
+# Times on pages: "2026-07-22 13:43", Asia/Shanghai, never microseconds (times.py).
+templates.env.filters["when"] = display_time
+templates.env.filters["when_s"] = lambda moment: display_time(moment, seconds=True)
 # A command or effect shown as JSON keeps its Chinese readable ("账户已注销", not
 # "\u8d26..."); tojson still escapes <, >, & and ' for HTML.
 templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
