@@ -243,6 +243,18 @@ MATRIX = [
     Row("GET", "/console/cash", "/console/cash", PUBLIC),
     Row("POST", "/console/cash/{action}", "/console/cash/run", PUBLIC),
     Row("GET", "/console/cash/runs/{run}.xml", "/console/cash/runs/{run}.xml", PUBLIC),
+    # what releasing or seizing a pledge would do: its lender only (nothing changes)
+    Row("POST", "/v1/pledges/{pledge_id}/release:preview", "/v1/pledges/pl1/release:preview",
+        "401 403 403 403 403 403 403 ok  403"),
+    Row("POST", "/v1/pledges/{pledge_id}/seize:preview", "/v1/pledges/pl1/seize:preview",
+        "401 403 403 403 403 403 403 ok  403"),
+    # the lender portal's release and seize forms, the auditor's page and its copy of the
+    # log (a cookie, like the rest)
+    Row("POST", "/lender/{action}", "/lender/release", PUBLIC),
+    Row("GET", "/auditor", "/auditor", PUBLIC),
+    Row("POST", "/auditor/login", "/auditor/login", PUBLIC),
+    Row("POST", "/auditor/logout", "/auditor/logout", PUBLIC),
+    Row("GET", "/auditor/public-copy", "/auditor/public-copy", PUBLIC),
 ]
 
 ERROR_CODES = {"401": "unauthorized", "403": "forbidden"}
@@ -410,7 +422,10 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("POST", "/merchant/webhook-{action}"),
                     ("GET", "/merchant/webhooks/{endpoint_id}"),
                     ("GET", "/console/cash"), ("POST", "/console/cash/{action}"),
-                    ("GET", "/console/cash/runs/{run}.xml")}
+                    ("GET", "/console/cash/runs/{run}.xml"),
+                    ("POST", "/lender/{action}"), ("GET", "/auditor"),
+                    ("POST", "/auditor/login"), ("POST", "/auditor/logout"),
+                    ("GET", "/auditor/public-copy")}
     assert operations == listed - undocumented
 
 

@@ -82,12 +82,17 @@ def redeem_value(ledger: Ledger, shares: int, rate: tuple[int, int]) -> tuple[in
     return value, paid
 
 
+def lender_share(pledge: PledgeRecord, paid: int) -> int:
+    """Fen of ``paid`` that goes to the pledge's lender: what the loan still owes, at most."""
+    return min(paid, pledge.command.loan - pledge.repaid)
+
+
 def pay_lender_first(
     ledger: Ledger, pledge: PledgeRecord, paid: int, journal: Journal | None
 ) -> int:
     """Give the pledge's lender what is still owed on the loan, out of ``paid``; return it."""
     assert pledge.status == ACTIVE
-    to_lender = min(paid, pledge.command.loan - pledge.repaid)
+    to_lender = lender_share(pledge, paid)
     if to_lender:
         lender = ledger.lenders[pledge.command.lender]
         if journal is not None:

@@ -17,7 +17,7 @@ from ..money import format_points, points_for_shares, shares_for_points
 from ..times import MICROS_PER_DAY
 from .commands import Pay, Seize, Withdraw
 from .effects import Effect, LotPart, PaidAtMerchant, PledgeSeized, Withdrawn
-from .exits import force_exits, pay_lender_first, redeem_value
+from .exits import force_exits, lender_share, pay_lender_first, redeem_value
 from .lots import empty_lot, sweep, take_cost
 from .state import ACTIVE, SEIZED, Ledger, Lot, Member, PledgeRecord
 
@@ -109,12 +109,37 @@ def pay(ledger: Ledger, command: Pay, effects: list[Effect]) -> None:
     force_exits(ledger, effects, None)
 
 
-def seize(ledger: Ledger, command: Seize, effects: list[Effect]) -> None:
-    """Redeem a pledge's lots at withdraw_payout_rate; the lender is paid first, up to the loan."""
+class Seizure(NamedTuple):
+    """What seizing a pledge will do, computed without changing anything."""
+
+    pledge: PledgeRecord
+    lots: list[Lot]
+    """The pledge's lots that still hold shares."""
+    shares: int
+    value: int
+    """Fen the shares are worth, truncated."""
+    paid: int
+    """Fen the pool will pay: ``to_lender`` first, up to what the loan still owes, the rest
+    to the member."""
+    to_lender: int
+
+
+def plan_seizure(ledger: Ledger, command: Seize) -> Seizure:
+    """Check a seizure and compute it.
+
+    Raises:
+        Rejected: unknown_pledge, pledge_closed.
+    """
     pledge = active_pledge(ledger, command.pledge)
     lots = [lot for lot in pledge.lots if lot.shares]
     shares = sum(lot.shares for lot in lots)
     value, paid = redeem_value(ledger, shares, ledger.rules.withdraw_payout_rate)
+    return Seizure(pledge, lots, shares, value, paid, lender_share(pledge, paid))
+
+
+def seize(ledger: Ledger, command: Seize, effects: list[Effect]) -> None:
+    """Redeem a pledge's lots at withdraw_payout_rate; the lender is paid first, up to the loan."""
+    pledge, lots, shares, value, paid, _ = plan_seizure(ledger, command)
     member = ledger.members[pledge.command.member]
     _destroy(ledger, member, [(lot, lot.shares) for lot in lots], shares)
     to_lender = pay_lender_first(ledger, pledge, paid, None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 from ..engine.cash import cash_of
@@ -24,6 +25,7 @@ from ..money import (
     SHARE_SCALE,
     format_fen,
     format_index,
+    format_percent,
     format_points,
     format_price,
     format_rational,
@@ -102,6 +104,8 @@ class PledgeView(NamedTuple):
     status: str
     repaid: int
     lots: tuple[int, ...]
+    shares: int = 0
+    """The shares its lots still hold (0 once it is released, seized or exited)."""
 
 
 class PayoutView(NamedTuple):
@@ -386,7 +390,8 @@ def _pledge_view(ledger: Ledger, pledge_id: str) -> PledgeView:
     record = ledger.pledges[pledge_id]
     command = record.command
     return PledgeView(pledge_id, command.member, command.lender, command.points, command.loan,
-                      record.status, record.repaid, tuple(lot.lot_id for lot in record.lots))
+                      record.status, record.repaid, tuple(lot.lot_id for lot in record.lots),
+                      sum(lot.shares for lot in record.lots if lot.pledge is record))
 
 
 # rendering (any thread) ---------------------------------------------------------
@@ -475,7 +480,23 @@ def order_json(view: OrderView, merchant_order_id: str,
     }
 
 
-def pledge_json(view: PledgeView) -> dict[str, Any]:
-    return {"id": view.pledge, "member": view.member, "lender": view.lender,
-            "points": format_points(view.points), "loan": format_fen(view.loan),
-            "status": view.status, "repaid": format_fen(view.repaid), "lots": list(view.lots)}
+def pledge_json(view: PledgeView, head: Head | None = None) -> dict[str, Any]:
+    """A pledge as the API shows it; with ``head``, also its collateral now: the points its
+    lots hold, their value at V (truncated to the fen, as every holding's), what the loan
+    still owes (loan − repaid), the value's share of that (one decimal, truncated; None
+    when nothing is owed) and whether the value covers it."""
+    shown: dict[str, Any] = {
+        "id": view.pledge, "member": view.member, "lender": view.lender,
+        "points": format_points(view.points), "loan": format_fen(view.loan),
+        "status": view.status, "repaid": format_fen(view.repaid), "lots": list(view.lots)}
+    if head is not None:
+        value = value_fen(head, view.shares)
+        outstanding = view.loan - view.repaid
+        shown["collateral"] = {
+            "points": format_points(points_for_shares(view.shares, head.index_units)),
+            "value": format_fen(value), "outstanding": format_fen(outstanding),
+            "coverage": (format_percent(Fraction(value, outstanding)) if outstanding > 0
+                         else None),
+            "covered": value >= outstanding,
+            "block": head.height}
+    return shown

@@ -164,3 +164,18 @@ class KeyPublic(BaseModel):
 class Page(BaseModel):
     data: list[dict[str, Any]]
     count: int
+
+
+class PledgePreview(BaseModel):
+    """What seizing or releasing a pledge would do now (the engine's plan; nothing changes)."""
+
+    pledge: str
+    points: str = Field(description="The points the pledge's lots hold now.")
+    value: str = Field(description="What they are worth now (CNY).")
+    loan: str = Field(description="The loan (CNY).")
+    outstanding: str = Field(description="What the loan still owes: loan - repaid (CNY).")
+    paid: str | None = Field(None, description="Seizure: what the pool would pay (CNY).")
+    to_lender: str | None = Field(None, description="Seizure: the lender's part, first, up "
+                                  "to what the loan still owes (CNY).")
+    to_member: str | None = Field(None, description="Seizure: the rest, the member's (CNY).")
+    stays_in_pool: str | None = Field(None, description="Seizure: value - paid (CNY).")

@@ -40,8 +40,9 @@ from typing import Any, Final, NamedTuple, cast
 import orjson
 
 from ..engine import Command, Ledger, Redemption, parse_command, plan_payment, plan_withdrawal
-from ..engine.commands import Pay, Withdraw
+from ..engine.commands import Pay, Release, Seize, Withdraw
 from ..engine.effects import Effect
+from ..engine.redemption import plan_seizure
 from ..errors import ProfitpoolError, Rejected
 from ..log.writer import LogWriter
 from ..members.directory import OPERATOR, Directory
@@ -624,8 +625,11 @@ def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
         elif isinstance(parsed, Pay):
             plan = plan_payment(ledger, parsed)
             _refuse_if_empty(ledger, plan, ledger.rules.pay_rate, "pay_rate")
+        elif isinstance(parsed, Seize | Release):
+            return _pledge_preview(ledger, parsed)
         else:
-            raise Rejected("invalid_command", "only withdrawals and payments have a preview")
+            raise Rejected("invalid_command",
+                           "only withdrawals, payments, seizures and releases have a preview")
     except Rejected as error:
         return _refusal(error)
     return Outcome(200, {
@@ -637,6 +641,25 @@ def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
                   "points": format_points(points_for_shares(shares, ledger.index))}
                  for lot, shares in plan.take],
     })
+
+
+def _pledge_preview(ledger: Ledger, command: Seize | Release) -> Outcome:
+    """What seizing or releasing a pledge would do now, by the engine's own plan.
+
+    Raises:
+        Rejected: unknown_pledge, pledge_closed.
+    """
+    plan = plan_seizure(ledger, Seize(command.pledge, command.at))
+    loan = plan.pledge.command.loan
+    answer = {"pledge": command.pledge,
+              "points": format_points(points_for_shares(plan.shares, ledger.index)),
+              "value": format_fen(plan.value), "loan": format_fen(loan),
+              "outstanding": format_fen(loan - plan.pledge.repaid)}
+    if isinstance(command, Seize):
+        answer.update({"paid": format_fen(plan.paid), "to_lender": format_fen(plan.to_lender),
+                       "to_member": format_fen(plan.paid - plan.to_lender),
+                       "stays_in_pool": format_fen(plan.value - plan.paid)})
+    return Outcome(200, answer)
 
 
 def _refusal(error: Rejected) -> Outcome:

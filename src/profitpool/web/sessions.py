@@ -21,7 +21,8 @@ from ..times import format_time
 from .signin import Area, current, form, now_us, sessions, signed_in, timeouts_us
 
 AREA_NAMES: Final = {"/wallet": "wallet_area", "/merchant": "merchant_portal",
-                     "/lender": "lender_portal", "/console": "console"}
+                     "/lender": "lender_portal", "/console": "console",
+                     "/auditor": "auditor_page"}
 """Each area's name in the pages' catalogue (i18n.py)."""
 
 _BROWSERS: Final = (("MicroMessenger/", "WeChat"), ("Edg/", "Edge"), ("OPR/", "Opera"),

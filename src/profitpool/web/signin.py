@@ -1,4 +1,4 @@
-"""Signing in to a page area (the wallet, the merchant portal, the console) with an API key.
+"""Signing in to a page area (the wallet, the portals, the console) with an API key.
 
 The key is checked once, when it signs in; the browser then holds only a
 session id (store/sessions.py) in an HttpOnly, SameSite=Strict cookie scoped
@@ -41,6 +41,8 @@ LEGACY_COOKIES: Final = {"/wallet": "pp_member_key", "/merchant": "pp_merchant_k
                          "/console": "pp_admin_key"}
 """The cookies that held the raw API key before sessions: ignored, and dropped from the
 browser at its next sign-in or sign-out."""
+UNBOUND_ROLES: Final = frozenset({"admin", "auditor"})
+"""Roles whose keys act for no party (every other area's key must name its party)."""
 TOUCH_EVERY_US: Final = 60_000_000
 """A session's last use is written at most once a minute (or a quarter of the idle
 timeout, if shorter): a page view costs a read, rarely a write."""
@@ -163,7 +165,7 @@ def _key_principal(ctx: Context, key: str, area: Area) -> Principal | None:
         principal = ctx.auth.principal(f"Bearer {key}")
     except ProfitpoolError:
         return None
-    if principal.role != area.role or (area.role != "admin" and not principal.party):
+    if principal.role != area.role or (area.role not in UNBOUND_ROLES and not principal.party):
         return None
     return principal
 

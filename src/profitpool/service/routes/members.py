@@ -163,7 +163,8 @@ async def member_pledges(member_id: MemberId, ctx: ContextDep, who: CallerDep
     member_id = await acting_member(ctx, who, member_id, *READERS, "member")
     with ctx.read.lock:
         views = [ctx.read.pledges[p] for p in ctx.read.pledges_by_member.get(member_id, [])]
-    return {"data": [pledge_json(view) for view in views], "count": len(views)}
+        head = ctx.read.head
+    return {"data": [pledge_json(view, head) for view in views], "count": len(views)}
 
 
 @router.delete("/{member_id}", response_model=WriteResult, responses=REPLAY)
