@@ -27,8 +27,7 @@ from ..service.deps import ContextDep
 from ..service.routes.attestations import anchors, witnesses
 from ..store.attestations import AttestationStore
 from ..store.public import export_public
-from ..times import format_time
-from .lender import shown_time
+from ..times import display_time
 from .pages import Lang, LangCookie, render
 from .signin import Area, area_router, signed_in
 
@@ -69,7 +68,7 @@ def audit(request: Request, ctx: ContextDep, lang: Lang = None,
               for row in stored_periods(ctx.store)]
     return render(request, "auditor.html", lang, lang_cookie, head=head,
                   checkpoint=checkpoint,
-                  last_block=None if head.now is None else shown_time(format_time(head.now)),
+                  last_block=None if head.now is None else display_time(head.now),
                   verifier_key=ctx.verifier_key, command=verify_command(ctx.verifier_key),
                   anchors=[_shown_anchor(anchor) for anchor in anchored["data"]],
                   anchoring=_shown_status(anchored["status"]),
@@ -79,12 +78,12 @@ def audit(request: Request, ctx: ContextDep, lang: Lang = None,
 
 
 def _shown_anchor(anchor: dict[str, Any]) -> dict[str, Any]:
-    return {**anchor, "recorded": shown_time(anchor["recorded"])}
+    return {**anchor, "recorded": display_time(anchor["recorded"])}
 
 
 def _shown_status(status: dict[str, Any]) -> dict[str, Any]:
     """A background job's status (anchoring, witnessing) with its times to the minute."""
-    return {name: shown_time(value) if name in ("last_success", "next_try") and value
+    return {name: display_time(value) if name in ("last_success", "next_try") and value
             else value for name, value in status.items()}
 
 

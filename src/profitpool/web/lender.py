@@ -25,6 +25,7 @@ from ..money import format_fen
 from ..service.deps import Context, ContextDep, submit
 from ..service.readmodel import cash_json, pledge_json, value_fen
 from ..service.sequencer import IdemKey, request_digest
+from ..times import display_time
 from .pages import Lang, LangCookie, render
 from .signin import Area, area_router, form, same_site, signed_in
 
@@ -82,15 +83,10 @@ def _history(ctx: Context, lender: str) -> list[dict[str, Any]]:
                 view = ctx.read.pledges.get(pledge)
             if view is None or view.lender != lender:
                 continue
-            rows.append({"index": index, "at": shown_time(entry["command"]["at"]),
+            rows.append({"index": index, "at": display_time(entry["command"]["at"]),
                          "pledge": pledge, "what": kind,
                          "to_lender": effect.get("to_lender")})
     return rows
-
-
-def shown_time(at: str) -> str:
-    """A log time (ISO 8601 in Asia/Shanghai, +08:00) as people read it: to the minute."""
-    return at[:16].replace("T", " ")
 
 
 @router.post("/{action}")
