@@ -77,7 +77,8 @@ class Market(NamedTuple):
 
     pool: int
     total_shares: int
-    index: int
+    index_units: int
+    """Points per share, in 1/10^24."""
     cap_day: int
     """Asia/Shanghai day the two figures below are for."""
     cap_base_pool: int
@@ -171,17 +172,17 @@ def cashable(rules: Rules, market: Market, lots: Iterable[LotFacts],
             needed = -(-lot.shares * (denominator + numerator) * lot.mint_pool
                        // (denominator * lot.mint_shares))
         held.append(Held(
-            lot.lot, lot.order, reason, lot.shares, points_for_shares(lot.shares, market.index),
+            lot.lot, lot.order, reason, lot.shares, points_for_shares(lot.shares, market.index_units),
             _value(market, lot.shares), lot.pledge,
             lot.order_at + rules.min_hold_days * MICROS_PER_DAY if reason == TOO_YOUNG
             else None, needed))
     rate = rules.withdraw_payout_rate
-    eligible_points = points = points_for_shares(eligible, market.index)
+    eligible_points = points = points_for_shares(eligible, market.index_units)
     shares = eligible  # what "all" takes
     cap_left = _cap_left(rules, market, at)
     if cap_left is not None and _paid(market, eligible, rate) > cap_left:
         points = _points_within(market, rate, cap_left, points)
-        shares = min(eligible, shares_for_points(points, market.index))
+        shares = min(eligible, shares_for_points(points, market.index_units))
     return Cashable(
         at, points, _value(market, shares), _paid(market, shares, rate), tuple(held),
         eligible_points - points, _value(market, eligible - shares), cap_left,
@@ -242,8 +243,8 @@ def _points_within(market: Market, rate: tuple[int, int], cap_left: int, most: i
     # x total x rd (pool and rn are not 0 here: something is paid)
     shares = (((cap_left + 1) * market.total_shares * rate_denominator - 1)
               // (market.pool * rate_numerator))
-    points = min(most, points_for_shares(shares, market.index))
+    points = min(most, points_for_shares(shares, market.index_units))
     # Points name shares rounded to the nearest unit: step down past any that round up.
-    while points > 0 and _paid(market, shares_for_points(points, market.index), rate) > cap_left:
+    while points > 0 and _paid(market, shares_for_points(points, market.index_units), rate) > cap_left:
         points -= 1
     return points
