@@ -172,8 +172,9 @@ def cashable(rules: Rules, market: Market, lots: Iterable[LotFacts],
             needed = -(-lot.shares * (denominator + numerator) * lot.mint_pool
                        // (denominator * lot.mint_shares))
         held.append(Held(
-            lot.lot, lot.order, reason, lot.shares, points_for_shares(lot.shares, market.index_units),
-            _value(market, lot.shares), lot.pledge,
+            lot.lot, lot.order, reason, lot.shares,
+            points_for_shares(lot.shares, market.index_units), _value(market, lot.shares),
+            lot.pledge,
             lot.order_at + rules.min_hold_days * MICROS_PER_DAY if reason == TOO_YOUNG
             else None, needed))
     rate = rules.withdraw_payout_rate
@@ -245,6 +246,7 @@ def _points_within(market: Market, rate: tuple[int, int], cap_left: int, most: i
               // (market.pool * rate_numerator))
     points = min(most, points_for_shares(shares, market.index_units))
     # Points name shares rounded to the nearest unit: step down past any that round up.
-    while points > 0 and _paid(market, shares_for_points(points, market.index_units), rate) > cap_left:
+    while points > 0 and \
+            _paid(market, shares_for_points(points, market.index_units), rate) > cap_left:
         points -= 1
     return points
