@@ -78,7 +78,9 @@ def test_pledged_points_name_their_pledge_and_come_back_when_released() -> None:
     [held] = shown.held
     assert (held.reason, held.pledge, held.points, held.value) == ("pledged", "pl1", 5_0000,
                                                                    142)
-    assert shown.points == 16_0000
+    assert shown.points == shown.unpledged == 16_0000
+    p.reject("insufficient_points", "pay", id="over", member="u1", merchant="m1",
+             points=format_points(shown.unpledged + UNIT))
     withdraws_exactly(p, "u1")
     p.run("release", pledge="pl1")
     shown = breakdown(p, "u1")
@@ -95,6 +97,7 @@ def test_a_lot_held_too_briefly_says_when_it_may_go_and_goes_then() -> None:
     [held] = breakdown(p, "u1").held
     assert (held.reason, held.free_at, held.points) == ("too_young", placed + 3 * MICROS_PER_DAY,
                                                         21_0000)
+    assert breakdown(p, "u1").unpledged == 21_0000  # a payment ignores the hold period
     withdraws_exactly(p, "u1")
     p.advance(minutes=1)  # the hold ends at the order's time + 3 x 24 hours, exactly
     shown = breakdown(p, "u1")
@@ -163,7 +166,9 @@ def test_the_day_s_cap_leaves_out_what_it_would_pay_past_and_resets_the_next_day
     assert shown.points + shown.capped_points == 21_0000 and shown.capped_points > 0
     withdraws_exactly(p, "u1", refusal="daily_cap_reached")
     after = breakdown(p, "u1")
-    assert after.cap_left == 210 - shown.paid
+    assert after.cap_left == 210 - shown.paid == 0
+    # What is left of the cap pays nothing: no point can turn into cash today.
+    assert after.points == 0 and after.capped_points == 21_0000 - shown.points
     p.advance(days=1)  # a new day: the cap counts from the pool now
     tomorrow = breakdown(p, "u1")
     assert tomorrow.cap_left == p.ledger.pool // 10

@@ -13,7 +13,8 @@ a withdrawal cannot disagree.
   section 4.6: ``pledged`` (to which pledge), ``too_young`` (the moment it may go),
   ``below_gain`` (the value it must reach);
 * the eligible points the day's cap leaves out (``daily_cap``), and what the cap still
-  allows today;
+  allows today (when what it leaves would pay nothing, it leaves out every eligible
+  point: withdrawing them would turn points into no cash);
 * the member's orders still in their refund window, which have minted nothing yet
   (``pending``, with the moment each settles).
 
@@ -145,6 +146,9 @@ class Cashable(NamedTuple):
     """Fen the day's cap still lets withdrawals pay today; None without a cap."""
     pending: tuple[PendingOrder, ...]
     """The member's orders in their refund window, soonest to settle first."""
+    unpledged: int
+    """Point units a payment at a merchant may spend now: every unpledged lot (section 4.7;
+    neither the hold period, the gain gate nor the cap applies to it)."""
 
 
 def cashable(rules: Rules, market: Market, lots: Iterable[LotFacts],
@@ -158,8 +162,10 @@ def cashable(rules: Rules, market: Market, lots: Iterable[LotFacts],
     pool, total_shares = market.pool, market.total_shares
     gate = WithdrawGate(rules, pool, total_shares, at)
     held: list[Held] = []
-    eligible = 0
+    eligible = unpledged = 0
     for lot in lots:
+        if lot.pledge is None:
+            unpledged += lot.shares
         reason = gate.blocks(lot.order_at, lot.mint_pool, lot.mint_shares,
                              lot.pledge is not None)
         if reason is None:
@@ -184,10 +190,13 @@ def cashable(rules: Rules, market: Market, lots: Iterable[LotFacts],
     if cap_left is not None and _paid(market, eligible, rate) > cap_left:
         points = _points_within(market, rate, cap_left, points)
         shares = min(eligible, shares_for_points(points, market.index_units))
+        if _paid(market, shares, rate) == 0:  # what the cap leaves pays nothing: no cash
+            points = shares = 0
     return Cashable(
         at, points, _value(market, shares), _paid(market, shares, rate), tuple(held),
         eligible_points - points, _value(market, eligible - shares), cap_left,
-        tuple(sorted(pending, key=lambda order: (order.settles_at, order.at))))
+        tuple(sorted(pending, key=lambda order: (order.settles_at, order.at))),
+        points_for_shares(unpledged, market.index_units))
 
 
 def cashable_of(ledger: Ledger, member_id: str, at: int | None = None) -> Cashable:
