@@ -246,6 +246,6 @@ def test_a_refusal_shows_the_figure_and_all_withdraws_what_the_card_says(
     page.wait_for_selector("#refused")
     assert MESSAGES["daily_cap_reached"][language] in page.text_content("#refusal-reason")
     assert "0.0000" in page.text_content("#refusal-figure")
-    assert shown("wallet_all", language) in page.text_content("#refusal-figure")
+    assert shown("wallet_asked_all", language) in page.text_content("#refusal-figure")
     look(page, f"wallet-withdraw-all-refused-{language}-{width}", width)
     page.close()

@@ -96,6 +96,7 @@ WALLET_TEXTS: Final[dict[str, dict[str, str]]] = {
     # the forms
     "wallet_points_label": {"zh": "积分数", "en": "Points"},
     "wallet_all": {"zh": "全部", "en": "All"},
+    "wallet_asked_all": {"zh": "全部", "en": "all"},
     "wallet_points_all": {"zh": "积分（全部）", "en": "Points (all)"},
     "wallet_all_withdraw": {"zh": "全部提现", "en": "Withdraw all"},
     "wallet_all_pay": {"zh": "全部抵现", "en": "Pay with all"},
