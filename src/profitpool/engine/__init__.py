@@ -10,6 +10,7 @@ one engine::
     applied.effects  # [MerchantRegistered(merchant='m1', name='', industry='')]
 """
 
+from .cashable import Cashable, Held, LotFacts, Market, PendingOrder, cashable, cashable_of
 from .commands import OPS, Command, parse_command
 from .effects import Effect, LotPart
 from .redemption import Redemption, plan_payment, plan_withdrawal
@@ -21,12 +22,19 @@ __all__ = [
     "OPS",
     "Admit",
     "Applied",
+    "Cashable",
     "Command",
     "Effect",
+    "Held",
     "Ledger",
+    "LotFacts",
     "LotPart",
+    "Market",
+    "PendingOrder",
     "Redemption",
     "apply",
+    "cashable",
+    "cashable_of",
     "dump_state",
     "execute",
     "parse_command",

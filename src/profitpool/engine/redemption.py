@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from ..errors import Rejected
 from ..money import format_points, points_for_shares, shares_for_points
-from ..times import MICROS_PER_DAY
+from .cashable import WithdrawGate
 from .commands import Pay, Seize, Withdraw
 from .effects import Effect, LotPart, PaidAtMerchant, PledgeSeized, Withdrawn
 from .exits import force_exits, lender_share, pay_lender_first, redeem_value
@@ -181,28 +181,12 @@ def unpledged(member: Member) -> Iterator[Lot]:
 
 
 def _withdrawable(ledger: Ledger, member: Member) -> Iterator[Lot]:
-    """Lots that may be withdrawn now: unpledged, held long enough, gain threshold met
-    (when one is set)."""
-    rules = ledger.rules
-    cutoff = ledger.now - rules.min_hold_days * MICROS_PER_DAY
-    gain = rules.withdraw_min_gain
-    if gain is None:  # no gate (the default): members cash out whenever they choose
-        for lot in member.lots:
-            if lot.shares and lot.pledge is None and lot.order_at <= cutoff:
-                yield lot
-        return
-    gain_numerator, gain_denominator = gain
-    # V >= (1 + gain) x V at mint, cross-multiplied:
-    # pool * mint_shares * d >= (d + n) * mint_pool * total_shares
-    pool_side = ledger.pool * gain_denominator
-    mint_side = (gain_denominator + gain_numerator) * ledger.total_shares
+    """Lots that may be withdrawn now: those no gate of :class:`WithdrawGate` keeps
+    (unpledged, held long enough, gain threshold met when one is set)."""
+    gate = WithdrawGate(ledger.rules, ledger.pool, ledger.total_shares, ledger.now)
     for lot in member.lots:
-        if (
-            lot.shares
-            and lot.pledge is None
-            and lot.order_at <= cutoff
-            and pool_side * lot.mint_shares >= mint_side * lot.mint_pool
-        ):
+        if lot.shares and gate.blocks(lot.order_at, lot.mint_pool, lot.mint_shares,
+                                      lot.pledge is not None) is None:
             yield lot
 
 

@@ -73,6 +73,9 @@ class LotView(NamedTuple):
     exit_multiple: str
     exit_basis: str
     pledge: str | None
+    mint_pool: int = 0
+    """Pool and total shares just after its mint: V at mint (the gain gate's base)."""
+    mint_shares: int = 1
 
 
 class MemberView(NamedTuple):
@@ -145,6 +148,8 @@ class ReadModel:
         """Member ids in the order they first appeared (append-only: readers slice it)."""
         self.orders: dict[str, OrderView] = {}
         self.orders_by_merchant: dict[str, list[str]] = {}
+        self.orders_by_member: dict[str, list[str]] = {}
+        """Order ids per member (pseudonym), oldest first: the wallet's pending orders."""
         self.merchants: dict[str, dict[str, Any]] = {}
         self.lenders: dict[str, dict[str, Any]] = {}
         self.campaigns: dict[str, dict[str, Any]] = {}
@@ -252,6 +257,8 @@ class ReadModel:
             for order_id in new_orders:
                 self.orders_by_merchant.setdefault(order_views[order_id].merchant,
                                                    []).append(order_id)
+                self.orders_by_member.setdefault(order_views[order_id].member,
+                                                 []).append(order_id)
             self.merchants.update(merchant_views)
             self.lenders.update(lender_views)
             self.campaigns.update(campaign_views)
@@ -266,6 +273,14 @@ class ReadModel:
     def member(self, member_id: str) -> tuple[Head, MemberView | None]:
         with self.lock:
             return self.head, self.members.get(member_id)
+
+    def member_and_orders(self, member_id: str
+                          ) -> tuple[Head, MemberView | None, list[OrderView]]:
+        """The head, the member's view and their orders (oldest first), as one block left
+        them."""
+        with self.lock:
+            orders = [self.orders[order] for order in self.orders_by_member.get(member_id, ())]
+            return self.head, self.members.get(member_id), orders
 
     def cash_of(self, party: str) -> CashView:
         """What ``party`` (``member:ID``, ...) is owed, has in flight and settled."""
@@ -310,7 +325,8 @@ class ReadModel:
 def _lot_view(lot: Lot) -> LotView:
     return LotView(lot.lot_id, lot.shares, lot.cost, lot.order_id, lot.order_at,
                    (lot.trigger[0], lot.trigger[1]), format_rational(lot.exit_multiple),
-                   lot.exit_basis, None if lot.pledge is None else lot.pledge.command.id)
+                   lot.exit_basis, None if lot.pledge is None else lot.pledge.command.id,
+                   lot.mint_pool, lot.mint_shares)
 
 
 def _member_view(ledger: Ledger, member_id: str) -> MemberView:

@@ -14,6 +14,7 @@ from typing import Final
 from ..texts import BURN_NOTE
 from .cash_texts import CASH_TEXTS
 from .roles_texts import ROLES_TEXTS
+from .wallet_texts import WALLET_TEXTS
 
 LANGUAGES: Final = ("zh", "en")
 DEFAULT: Final = "zh"
@@ -420,6 +421,8 @@ assert not CATALOGUE.keys() & CASH_TEXTS.keys()
 CATALOGUE.update(CASH_TEXTS)
 assert not CATALOGUE.keys() & ROLES_TEXTS.keys()
 CATALOGUE.update(ROLES_TEXTS)
+assert not CATALOGUE.keys() & WALLET_TEXTS.keys()
+CATALOGUE.update(WALLET_TEXTS)
 
 
 def translator(language: str) -> Callable[[str], str]:

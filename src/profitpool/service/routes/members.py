@@ -14,8 +14,22 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from ...disclosure.export import ExportError
+from ...engine.cashable import (
+    BELOW_GAIN,
+    PLEDGED,
+    TOO_YOUNG,
+    Held,
+    LotFacts,
+    Market,
+    PendingOrder,
+    cashable,
+)
+from ...engine.state import PENDING
 from ...members.erasure import forget_member
 from ...members.profiles import check_profile, get_profile, put_profile
+from ...money import format_fen, format_points, format_rational
+from ...rules import Rules
+from ...times import format_time
 from ..deps import (
     READERS,
     CallerDep,
@@ -30,7 +44,7 @@ from ..deps import (
     write_one,
 )
 from ..errors import ServiceError
-from ..readmodel import cash_json, member_json, pledge_json
+from ..readmodel import Head, MemberView, OrderView, cash_json, member_json, pledge_json
 from ..responses import Json
 from ..schemas import (
     Page,
@@ -63,12 +77,80 @@ async def holdings(member_id: MemberId, ctx: ContextDep, who: CallerDep) -> dict
     pseudonym the log names the member by; ``member_id`` the operator's id for them (the
     admin and the member themself see it)."""
     pseudonym = await acting_member(ctx, who, member_id, *READERS, "member")
-    head, view = ctx.read.member(pseudonym)
+    head, view, orders = ctx.read.member_and_orders(pseudonym)
     if view is None:
         raise ServiceError("unknown_member", f"there is no member {member_id!r}")
     shown = await shown_ids(ctx, who, [pseudonym])
     return {**member_json(head, view), **cash_json(ctx.read.cash_of(f"member:{pseudonym}")),
-            "member_id": shown.get(pseudonym)}
+            "member_id": shown.get(pseudonym),
+            "cashable": cashable_json(ctx, head, view, orders)}
+
+
+def cashable_json(ctx: Context, head: Head, view: MemberView, orders: list[OrderView]
+                  ) -> dict[str, Any]:
+    """What the member can withdraw now and why the rest cannot, as the engine's
+    :func:`~profitpool.engine.cashable` says (docs/service.md, "A member's holding"), at
+    the service's clock: the hold period and the day's cap move with time, not only with
+    blocks. For the API and the wallet."""
+    rules = Rules.from_json(head.rules)
+    market = Market(head.pool, head.total_shares, head.index_units, head.cap_day,
+                    head.cap_base_pool, head.withdrawn_today)
+    lots = [LotFacts(lot.lot, lot.shares, lot.order, lot.order_at, lot.mint_pool,
+                     lot.mint_shares, lot.pledge) for lot in view.lots]
+    pending = [PendingOrder(order.order, order.merchant, order.amount, order.at,
+                            order.settles_at) for order in orders if order.status == PENDING]
+    at = max(ctx.sequencer.clock(), head.now or 0)
+    found = cashable(rules, market, lots, pending, at)
+    with ctx.read.lock:
+        merchants = {order.merchant: ctx.read.merchants.get(order.merchant, {})
+                     for order in found.pending}
+        pledges = {held.pledge: ctx.read.pledges.get(held.pledge) for held in found.held
+                   if held.pledge is not None}
+        lenders = {pledge.lender: ctx.read.lenders.get(pledge.lender, {})
+                   for pledge in pledges.values() if pledge is not None}
+
+    def lot(held: Held) -> dict[str, Any]:
+        shown: dict[str, Any] = {"lot": held.lot, "order": held.order,
+                                 "points": format_points(held.points),
+                                 "value": format_fen(held.value)}
+        pledge = None if held.pledge is None else pledges.get(held.pledge)
+        if pledge is not None:  # to whom, for which loan
+            shown.update(pledge=pledge.pledge, lender=pledge.lender,
+                         lender_name=lenders[pledge.lender].get("name") or None,
+                         loan=format_fen(pledge.loan))
+        if held.free_at is not None:
+            shown["free_at"] = format_time(held.free_at)
+        if held.needed_value is not None:
+            shown.update(needed_value=format_fen(held.needed_value),
+                         short=format_fen(held.needed_value - held.value))
+        return shown
+
+    def gate(reason: str) -> dict[str, Any]:
+        kept = [held for held in found.held if held.reason == reason]
+        return {"points": format_points(sum(held.points for held in kept)),
+                "value": format_fen(sum(held.value for held in kept)),
+                "lots": [lot(held) for held in kept]}
+
+    cap = rules.daily_withdraw_cap_rate
+    gain = rules.withdraw_min_gain
+    return {
+        "at": format_time(found.at),
+        "points": format_points(found.points), "value": format_fen(found.value),
+        "paid": format_fen(found.paid),
+        "unpledged": format_points(found.unpledged),
+        "pending": [{"order": order.order, "merchant": order.merchant,
+                     "merchant_name": merchants[order.merchant].get("name") or None,
+                     "amount": format_fen(order.amount), "at": format_time(order.at),
+                     "settles_at": format_time(order.settles_at)} for order in found.pending],
+        "pledged": gate(PLEDGED),
+        "too_young": {**gate(TOO_YOUNG), "min_hold_days": rules.min_hold_days},
+        "below_gain": {**gate(BELOW_GAIN),
+                       "withdraw_min_gain": None if gain is None else format_rational(gain)},
+        "daily_cap": None if cap is None or found.cap_left is None else {
+            "points": format_points(found.capped_points),
+            "value": format_fen(found.capped_value), "cap_left": format_fen(found.cap_left),
+            "daily_withdraw_cap_rate": format_rational(cap)},
+    }
 
 
 @router.get("/{member_id}/history", response_model=Page)
