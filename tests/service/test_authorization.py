@@ -243,6 +243,8 @@ MATRIX = [
     Row("GET", "/console/cash", "/console/cash", PUBLIC),
     Row("POST", "/console/cash/{action}", "/console/cash/run", PUBLIC),
     Row("GET", "/console/cash/runs/{run}.xml", "/console/cash/runs/{run}.xml", PUBLIC),
+    # the explorer's public copy of the log (web/public_copy.py): anyone's to verify
+    Row("GET", "/public-copy.db", "/public-copy.db", PUBLIC),
 ]
 
 ERROR_CODES = {"401": "unauthorized", "403": "forbidden"}
@@ -410,7 +412,7 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("POST", "/merchant/webhook-{action}"),
                     ("GET", "/merchant/webhooks/{endpoint_id}"),
                     ("GET", "/console/cash"), ("POST", "/console/cash/{action}"),
-                    ("GET", "/console/cash/runs/{run}.xml")}
+                    ("GET", "/console/cash/runs/{run}.xml"), ("GET", "/public-copy.db")}
     assert operations == listed - undocumented
 
 
