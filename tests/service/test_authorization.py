@@ -255,6 +255,8 @@ MATRIX = [
     Row("POST", "/auditor/login", "/auditor/login", PUBLIC),
     Row("POST", "/auditor/logout", "/auditor/logout", PUBLIC),
     Row("GET", "/auditor/public-copy", "/auditor/public-copy", PUBLIC),
+    # the explorer's public copy of the log (web/public_copy.py): anyone's to verify
+    Row("GET", "/public-copy.db", "/public-copy.db", PUBLIC),
 ]
 
 ERROR_CODES = {"401": "unauthorized", "403": "forbidden"}
@@ -425,7 +427,7 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("GET", "/console/cash/runs/{run}.xml"),
                     ("POST", "/lender/{action}"), ("GET", "/auditor"),
                     ("POST", "/auditor/login"), ("POST", "/auditor/logout"),
-                    ("GET", "/auditor/public-copy")}
+                    ("GET", "/auditor/public-copy"), ("GET", "/public-copy.db")}
     assert operations == listed - undocumented
 
 

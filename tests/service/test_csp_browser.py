@@ -93,14 +93,14 @@ def test_the_pages_and_their_scripts_work_under_the_strict_policy(
         response = watched.goto(f"{base}/?lang=en")
         assert response.headers["content-security-policy"] == STRICT_POLICY
         assert page.locator("#chart polyline").count() == 2
-        assert page.locator("#chart + .legend svg.swatch rect").count() == 2
+        assert page.locator("#chart-figure .legend svg.swatch rect").count() == 2
         assert watched.violations() == []
 
         # an entry, its proof checked in the browser
         watched.goto(f"{base}/entry/5?lang=en")
         page.click("#verify")
         page.wait_for_selector("#verify-result:not(:empty)")
-        assert page.text_content("#verify-result") == CATALOGUE["verify_ok"]["en"]
+        assert page.text_content("#verify-result").startswith(CATALOGUE["verify_ok"]["en"])
         assert watched.violations() == []
 
         # the disclosures: a member's proof checked in the browser (the script is a file now)
@@ -112,7 +112,7 @@ def test_the_pages_and_their_scripts_work_under_the_strict_policy(
         assert page.url == f"{base}/disclosures?lang=en"
         page.click("#pol-run")
         page.wait_for_selector("#pol-result:not(:empty)")
-        assert page.text_content("#pol-result").startswith("OK: ")
+        assert page.text_content("#pol-result").startswith("Checked: your holding of ¥")
         assert page.get_attribute("#pol-result", "class") == "ok"
         page.fill("#pol-root", "0" * 64)
         page.click("#pol-run")

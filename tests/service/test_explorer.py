@@ -103,7 +103,7 @@ def test_an_entry_s_proof_verifies_in_the_browser_and_a_changed_entry_does_not(
     page.goto(f"{sqlite_service.url}/entry/257?lang=en")
     page.click("#verify")
     page.wait_for_selector("#verify-result:not(:empty)")
-    assert page.text_content("#verify-result") == CATALOGUE["verify_ok"]["en"]
+    assert page.text_content("#verify-result").startswith(CATALOGUE["verify_ok"]["en"])
     screenshot(page, "entry-verified")
     # The same page with one byte of the entry changed: the proof no longer leads to the root.
     page.evaluate("""() => {

@@ -13,6 +13,7 @@ from typing import Final
 
 from ..texts import BURN_NOTE
 from .cash_texts import CASH_TEXTS
+from .explorer_texts import EXPLORER_TEXTS
 from .roles_texts import ROLES_TEXTS
 from .wallet_texts import WALLET_TEXTS
 
@@ -423,6 +424,8 @@ assert not CATALOGUE.keys() & ROLES_TEXTS.keys()
 CATALOGUE.update(ROLES_TEXTS)
 assert not CATALOGUE.keys() & WALLET_TEXTS.keys()
 CATALOGUE.update(WALLET_TEXTS)
+assert not CATALOGUE.keys() & EXPLORER_TEXTS.keys()
+CATALOGUE.update(EXPLORER_TEXTS)
 
 
 def translator(language: str) -> Callable[[str], str]:

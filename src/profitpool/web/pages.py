@@ -5,26 +5,30 @@ live refresh, both served from here."""
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ..errors import Rejected
 from ..members.pseudonyms import is_pseudonym
 from ..money import INDEX_SCALE, format_fen, group_thousands, points_for_shares, price_micro
 from ..rules import rule_label
-from ..service.deps import ContextDep
+from ..service.deps import Context, ContextDep
 from ..service.readmodel import head_json, member_json
 from ..store.attestations import AttestationStore
 from ..times import display_time, format_time
-from .charts import Series, line_chart
+from .charts import Series, time_chart
+from .entry_story import Teller, members_of
 from .errors_i18n import message
 from .i18n import choose, translator
 from .labels import OPS, effect_label, op_label
 from .pseudonyms import Pseudonyms
+from .public_copy import PublicCopies
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -53,6 +57,11 @@ router = APIRouter(include_in_schema=False)
 Lang = Annotated[str | None, Query(max_length=5)]
 LangCookie = Annotated[str | None, Cookie(alias="lang", max_length=5)]
 CHART_POINTS = 200
+"""The most blocks a chart draws: all of them up to this many, else this many spread
+evenly from the first block to the newest."""
+BLOCK_PAGE = 100
+"""Entries listed on one page of a block."""
+PUBLIC_COPY = "/public-copy.db"
 
 
 def render(request: Request, template: str, lang: str | None, cookie: str | None,
@@ -90,26 +99,51 @@ def rule_value(language: str) -> Callable[[str, object], str]:
     return shown
 
 
+def explorer_time(value: int | str) -> str:
+    """A moment of the log as the explorer shows it, Asia/Shanghai, to the second:
+    '2026-07-22 13:43:05' (epoch microseconds, or a command's ISO 8601 time; a text that
+    is no time is shown as it is)."""
+    try:
+        return display_time(value, seconds=True)
+    except Rejected:
+        return str(value)
+
+
+def chart_history(ctx: Context, height: int) -> list[Any]:
+    """The ``block_stats`` rows a chart draws: every block up to :data:`CHART_POINTS`,
+    else that many heights spread evenly from the first block to ``height`` (the newest
+    always among them), oldest first."""
+    if height <= CHART_POINTS:
+        return ctx.store.stats(0, CHART_POINTS)
+    heights = sorted({1 + (height - 1) * step // (CHART_POINTS - 1)
+                      for step in range(CHART_POINTS)})
+    rows = []
+    for wanted in heights:
+        rows.extend(ctx.store.stats(wanted - 1, 1))
+    return rows
+
+
 @router.get("/", response_class=HTMLResponse)
 def explorer(request: Request, ctx: ContextDep, lang: Lang = None,
              lang_cookie: LangCookie = None) -> Response:
     with ctx.read.lock:
         head = ctx.read.head
-    stats = ctx.store.stats(max(0, head.height - CHART_POINTS), CHART_POINTS)
-    price = [price_micro(row.pool, int(row.total_shares), int(row.index)) for row in stats]
-    value = [price_micro(row.pool, int(row.total_shares), INDEX_SCALE) for row in stats]
+    stats = chart_history(ctx, head.height)
+    times = [row.time_us for row in stats]
+    # A price is pool ÷ points: none before the first point (not a price of 0).
+    priced = [row for row in stats if int(row.total_shares) > 0]
+    price = [price_micro(row.pool, int(row.total_shares), int(row.index)) for row in priced]
+    value = [price_micro(row.pool, int(row.total_shares), INDEX_SCALE) for row in priced]
     t = translator(choose(lang, lang_cookie))
-    span = (format_time(stats[0].time_us) if stats else "",
-            format_time(stats[-1].time_us) if stats else "")
-    chart = line_chart(
+    chart = time_chart(
         [Series(t("price"), "#c0392b", price), Series(t("value_per_point"), "#2471a3", value)],
-        span)
-    pool_chart = line_chart([Series(t("pool"), "#1e8449", [row.pool for row in stats])],
-                            span, scale=100, decimals=2)
-    supply_chart = line_chart(
+        [row.time_us for row in priced], prefix="¥")
+    pool_chart = time_chart([Series(t("pool"), "#1e8449", [row.pool for row in stats])],
+                            times, scale=100, decimals=2, prefix="¥")
+    supply_chart = time_chart(
         [Series(t("supply"), "#7d3c98",
                 [points_for_shares(int(row.total_shares), int(row.index)) for row in stats])],
-        span, scale=10_000, decimals=4)
+        times, scale=10_000, decimals=4)
     blocks = ctx.store.blocks_before(None, 10)
     anchored = AttestationStore(ctx.store.engine).anchors(limit=1, newest_first=True)
     size = head.tree_size
@@ -118,45 +152,63 @@ def explorer(request: Request, ctx: ContextDep, lang: Lang = None,
     # (docs/rules.md section 10): custody must hold it beside the pool.
     owed = head.paid_members + head.paid_merchants + head.paid_lenders - head.in_flight \
         - head.settled
+    notes = {"span": t("explorer_chart_span"), "not_zero": t("explorer_chart_not_zero")}
     return render(request, "explorer.html", lang, lang_cookie, head=head_json(head),
                    custody_needed=format_fen(head.pool + owed + head.in_flight),
                    op_names={op: names[choose(lang, lang_cookie)] for op, names in OPS.items()},
                    chart=chart, pool_chart=pool_chart, supply_chart=supply_chart,
-                   blocks=blocks, latest=latest, format_time=format_time,
+                   chart_notes=notes, blocks=blocks, latest=latest, format_time=format_time,
+                   explorer_time=explorer_time,
                    anchor=anchored[0] if anchored else None)
 
 
 @router.get("/block/{height}", response_class=HTMLResponse)
 def block_page(height: int, request: Request, ctx: ContextDep, lang: Lang = None,
-               lang_cookie: LangCookie = None) -> Response:
+               lang_cookie: LangCookie = None,
+               start: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
+    """A block's header and its entries, :data:`BLOCK_PAGE` at a time from the ``start``-th
+    (``?start=``), with links to the blocks before and after it (none after the newest)."""
     stored = ctx.store.block(height) if 0 < height < 2**63 else None
     if stored is None:
         return render(request, "missing.html", lang, lang_cookie, status=404)
     header = stored.header
-    entries = [ctx.reader.entry_json(index)
-               for index in range(header.first_index, header.first_index + min(header.count,
-                                                                               500))]
+    start = min(start, max(0, header.count - 1)) // BLOCK_PAGE * BLOCK_PAGE
+    first = header.first_index + start
+    stop = min(header.first_index + header.count, first + BLOCK_PAGE)
+    entries = [ctx.reader.entry_json(index) for index in range(first, stop)]
     anchor = AttestationStore(ctx.store.engine).anchors_at([header.tree_size]).get(
         header.tree_size)
+    newest = ctx.store.last_block()
     return render(request, "block.html", lang, lang_cookie, stored=stored, header=header,
                    signature=base64.b64encode(stored.signature).decode(), entries=entries,
-                   format_time=format_time, anchor=anchor)
+                   format_time=format_time, explorer_time=explorer_time, anchor=anchor,
+                   has_next=newest is not None and newest.header.height > header.height,
+                   page_start=start, page_size=BLOCK_PAGE, page_first=first,
+                   page_last=stop - 1)
 
 
 @router.get("/entry/{index}", response_class=HTMLResponse)
 def entry_page(index: int, request: Request, ctx: ContextDep, lang: Lang = None,
                lang_cookie: LangCookie = None) -> Response:
+    """An entry: what it did in words first, then as recorded (JSON), its block and
+    neighbours, the members it names, and its proof, checked in the browser."""
     last = ctx.store.last_block()
     if last is None or not 0 <= index < last.header.tree_size:
         return render(request, "missing.html", lang, lang_cookie, status=404)
     data = ctx.store.entry(index)
     assert data is not None
     proof = ctx.reader.inclusion(index, last.header.tree_size)
-    return render(request, "entry.html", lang, lang_cookie, index=index,
-                   entry=ctx.reader.entry_json(index)["entry"], proof=proof,
+    entry = ctx.reader.entry_json(index)["entry"]
+    language = choose(lang, lang_cookie)
+    with ctx.read.lock:
+        merchants, lenders = dict(ctx.read.merchants), dict(ctx.read.lenders)
+    story = Teller(language, merchants, lenders).tell(entry)
+    return render(request, "entry.html", lang, lang_cookie, index=index, entry=entry,
+                   story=story, members=members_of(entry), explorer_time=explorer_time,
+                   block_height=ctx.store.height_covering(index + 1),
+                   newest_index=last.header.tree_size - 1, proof=proof,
                    entry_base64=base64.b64encode(data).decode(), checkpoint=last.checkpoint,
                    verifier_key=ctx.verifier_key)
-
 
 
 @router.get("/rules", response_class=HTMLResponse)
@@ -199,8 +251,35 @@ def disclosures_page(request: Request, ctx: ContextDep, lang: Lang = None,
 @router.get("/verify", response_class=HTMLResponse)
 def verify_page(request: Request, ctx: ContextDep, lang: Lang = None,
                 lang_cookie: LangCookie = None) -> Response:
+    """How to verify the log served here: install from source, download its public copy,
+    run ``profitpool verify`` on it with the published key (commands that work as printed,
+    whatever database the server itself uses)."""
     return render(request, "verify.html", lang, lang_cookie, verifier_key=ctx.verifier_key,
-                   base=str(request.base_url).rstrip("/"))
+                   base=str(request.base_url).rstrip("/"), public_copy=PUBLIC_COPY)
+
+
+_copies_lock = threading.Lock()
+
+
+def public_copies(request: Request, ctx: Context) -> PublicCopies:
+    """This app's public copies (made on the first download)."""
+    with _copies_lock:
+        copies: PublicCopies | None = getattr(request.app.state, "public_copies", None)
+        if copies is None:
+            copies = PublicCopies(ctx.store.engine)
+            request.app.state.public_copies = copies
+        return copies
+
+
+@router.get(PUBLIC_COPY)
+def public_copy(request: Request, ctx: ContextDep) -> Response:
+    """The public copy of the log (web/public_copy.py): an SQLite file that
+    ``profitpool verify --db sqlite:///public-copy.db`` checks; no secret in it."""
+    with ctx.read.lock:
+        tree_size = ctx.read.head.tree_size
+    copy = public_copies(request, ctx).newest(tree_size)
+    return FileResponse(copy.path, media_type="application/vnd.sqlite3",
+                        filename="public-copy.db", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/member", response_class=HTMLResponse)

@@ -18,6 +18,19 @@ function yuan(fenValue) {
   return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
 }
 
+// A log time as the page shows it (pages.py explorer_time): the API writes Asia/Shanghai
+// times, "2026-07-22T13:43:05.123456+08:00", shown "2026-07-22 13:43:05".
+function shown(time) {
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*\+08:00$/.test(time)
+    ? time.slice(0, 19).replace("T", " ") : time;
+}
+
+function whenCell(row, time) {
+  const cell = row.insertCell();
+  cell.className = "when";
+  cell.textContent = shown(time);
+}
+
 // Each command's name in the page's language (web/labels.py), given by the page.
 const OP_NAMES = JSON.parse(document.getElementById("entries").dataset.ops || "{}");
 
@@ -47,7 +60,7 @@ async function refresh() {
       link.href = `/block/${block.height}`;
       link.textContent = block.height;
       row.insertCell().append(link);
-      row.insertCell().textContent = block.time;
+      whenCell(row, block.time);
       row.insertCell().textContent = block.count;
       row.insertCell().textContent = block.tree_size;
       const root = row.insertCell();
@@ -64,7 +77,7 @@ async function refresh() {
       link.href = `/entry/${item.index}`;
       link.textContent = item.index;
       row.insertCell().append(link);
-      row.insertCell().textContent = item.entry.command.at;
+      whenCell(row, item.entry.command.at);
       const op = item.entry.command.op;
       row.insertCell().textContent = OP_NAMES[op] || op;
     }

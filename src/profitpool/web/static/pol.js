@@ -10,7 +10,9 @@
 //                                                     signedTotalFen);  // both optional
 //   // ok: true, value: the holding (version 2: points + owed + in flight) in fen (BigInt),
 //   // error: null; or ok: false, value: null,
-//   // error: what failed (a sentence). Needs bytes.js (hex, fromHex, concat, sha256).
+//   // error: what failed (a sentence, Python's very words), code: its kind, for a page to
+//   // say in the reader's language (json, shape, range, sum, path, parts, root, total,
+//   // expected_root, expected_total, browser). Needs bytes.js (hex, fromHex, concat, sha256).
 "use strict";
 
 (() => {
@@ -30,8 +32,13 @@
   const LEAF_PREFIX_V2 = concat(new Uint8Array([0]), encoder.encode("pol-leaf-v2"));
   const NODE_PREFIX = concat(new Uint8Array([1]), encoder.encode("pol-node-v1"));
 
-  class PolError extends Error {}
-  const fail = (message) => { throw new PolError(message); };
+  class PolError extends Error {
+    constructor(message, code) {
+      super(message);
+      this.code = code;
+    }
+  }
+  const fail = (message, code = "shape") => { throw new PolError(message, code); };
   const show = (value) => JSON.stringify(value) ?? String(value);
 
   // --- the JSON's shape (MemberProof.from_json) ---
@@ -69,7 +76,7 @@
       try {
         document = JSON.parse(proof);
       } catch (error) {
-        fail(`the proof is not JSON: ${error.message}`);
+        fail(`the proof is not JSON: ${error.message}`, "json");
       }
     }
     const v2 = document !== null && typeof document === "object" &&
@@ -133,7 +140,7 @@
 
   function pathSides(position, leafCount) {
     if (!Number.isSafeInteger(position) || position < 0 || position >= leafCount) {
-      fail(`position ${show(position)} is not in a tree of ${leafCount} leaves`);
+      fail(`position ${show(position)} is not in a tree of ${leafCount} leaves`, "path");
     }
     const sides = [];
     let index = position, count = leafCount;
@@ -149,23 +156,23 @@
   async function climb(head, partIndex, part, leafCount) {
     const name = PART_NAMES[partIndex];
     let sum = part.value;
-    if (sum < 0n || sum >= MAX_SUM) fail(`${name}'s value ${sum} fen is outside [0, 2^63)`);
+    if (sum < 0n || sum >= MAX_SUM) fail(`${name}'s value ${sum} fen is outside [0, 2^63)`, "range");
     const sides = pathSides(part.position, leafCount);
     if (part.path.length !== sides.length) {
       fail(`${name}'s path has ${part.path.length} steps, but position ${part.position} in a ` +
-           `tree of ${leafCount} leaves needs ${sides.length}`);
+           `tree of ${leafCount} leaves needs ${sides.length}`, "path");
     }
     let node = await sha256(concat(head, new Uint8Array([partIndex]), u64(sum)));
     for (let i = 0; i < sides.length; i++) {
       const step = part.path[i], side = sides[i], where = `step ${i + 1} of ${name}`;
       if (step.side !== side) {
         fail(`${where} puts the sibling on the '${step.side}', but position ${part.position} ` +
-             `of ${leafCount} leaves has it on the ${side}`);
+             `of ${leafCount} leaves has it on the ${side}`, "path");
       }
       const sibling = hex32(step.hash, `${where}: the sibling hash`);
-      if (step.sum < 0n) fail(`${where}: the sibling sum ${step.sum} fen is negative`);
+      if (step.sum < 0n) fail(`${where}: the sibling sum ${step.sum} fen is negative`, "range");
       if (step.sum >= MAX_SUM || sum + step.sum >= MAX_SUM) {
-        fail(`${where}: a sum reaches 2^63 fen (overflow)`);
+        fail(`${where}: a sum reaches 2^63 fen (overflow)`, "range");
       }
       node = side === "left"
         ? await sha256(concat(NODE_PREFIX, sibling, u64(step.sum), node, u64(sum)))
@@ -189,11 +196,11 @@
       const names = ["points value", "owed amount", "amount in flight"];
       proof.amounts.forEach((amount, index) => {
         if (amount < 0n || amount >= MAX_SUM) {
-          fail(`the party's ${names[index]} ${amount} fen is outside [0, 2^63)`);
+          fail(`the party's ${names[index]} ${amount} fen is outside [0, 2^63)`, "range");
         }
       });
       if (proof.amounts[0] + proof.amounts[1] + proof.amounts[2] >= MAX_SUM) {
-        fail("the party's points, owed and in flight reach 2^63 fen together");
+        fail("the party's points, owed and in flight reach 2^63 fen together", "range");
       }
       figures = concat(...proof.amounts.map(u64));
     }
@@ -203,17 +210,17 @@
                         new Uint8Array([pseudonym.length]), pseudonym, salt, figures);
     hex32(proof.root, "the root");
     if (proof.leafCount < 2) {
-      fail(`the leaf count ${proof.leafCount} is not a tree with a member's two leaves`);
+      fail(`the leaf count ${proof.leafCount} is not a tree with a member's two leaves`, "path");
     }
     if (proof.parts[0].position === proof.parts[1].position) {
-      fail(`both parts claim position ${proof.parts[0].position}`);
+      fail(`both parts claim position ${proof.parts[0].position}`, "path");
     }
     if (proof.version === 2) {
       const owedInAll = proof.amounts[0] + proof.amounts[1] + proof.amounts[2];
       const partsFen = proof.parts[0].value + proof.parts[1].value;
       if (partsFen !== owedInAll) {
         fail(`the parts add up to ${partsFen} fen, but points, owed and in flight are ` +
-             `${owedInAll} fen`);
+             `${owedInAll} fen`, "sum");
       }
     }
     const ends = [];
@@ -222,38 +229,42 @@
     }
     if (ends[0][0] !== ends[1][0] || ends[0][1] !== ends[1][1]) {
       fail(`the two parts lead to different roots: ${ends[0][0]} (sum ${ends[0][1]}) and ` +
-           `${ends[1][0]} (sum ${ends[1][1]})`);
+           `${ends[1][0]} (sum ${ends[1][1]})`, "parts");
     }
     const [root, total] = ends[0];
     if (root !== proof.root) {
-      fail(`the recomputed root ${root} differs from the proof's ${proof.root}`);
+      fail(`the recomputed root ${root} differs from the proof's ${proof.root}`, "root");
     }
     if (total !== proof.total) {
-      fail(`the recomputed total ${total} fen differs from the proof's ${proof.total} fen`);
+      fail(`the recomputed total ${total} fen differs from the proof's ${proof.total} fen`,
+           "total");
     }
     if (expectedRootHex !== undefined && expectedRootHex !== null &&
         root !== String(expectedRootHex).toLowerCase()) {
-      fail(`the root ${root} is not the expected ${expectedRootHex}`);
+      fail(`the root ${root} is not the expected ${expectedRootHex}`, "expected_root");
     }
     if (expectedTotalFen !== undefined && expectedTotalFen !== null &&
         total !== BigInt(expectedTotalFen)) {
-      fail(`the total ${total} fen is not the expected ${expectedTotalFen} fen`);
+      fail(`the total ${total} fen is not the expected ${expectedTotalFen} fen`,
+           "expected_total");
     }
     return proof.parts[0].value + proof.parts[1].value;
   }
 
   async function verifyPolProof(proof, expectedRootHex, expectedTotalFen) {
     if (!globalThis.crypto || !globalThis.crypto.subtle) {
-      return { ok: false, value: null,
+      return { ok: false, value: null, code: "browser",
                error: "this browser offers no WebCrypto here (the page must be HTTPS)" };
     }
     try {
-      const value = await check(parse(proof), expectedRootHex, expectedTotalFen);
-      return { ok: true, value, error: null };
+      const parsed = parse(proof);
+      const value = await check(parsed, expectedRootHex, expectedTotalFen);
+      return { ok: true, value, error: null, code: null, period: parsed.period };
     } catch (error) {
       const message = error instanceof PolError
         ? error.message : `the proof cannot be checked: ${error.message}`;
-      return { ok: false, value: null, error: message };
+      const code = error instanceof PolError ? error.code : "shape";
+      return { ok: false, value: null, error: message, code };
     }
   }
 
