@@ -12,6 +12,7 @@ one engine::
 
 from .commands import OPS, Command, parse_command
 from .effects import Effect, LotPart
+from .minting import OrderPreview, preview_order
 from .redemption import Redemption, plan_payment, plan_withdrawal
 from .state import Ledger
 from .transition import Admit, Applied, apply, execute
@@ -25,6 +26,7 @@ __all__ = [
     "Effect",
     "Ledger",
     "LotPart",
+    "OrderPreview",
     "Redemption",
     "apply",
     "dump_state",
@@ -32,5 +34,6 @@ __all__ = [
     "parse_command",
     "plan_payment",
     "plan_withdrawal",
+    "preview_order",
     "summary",
 ]
