@@ -13,6 +13,7 @@ from typing import Final
 
 from ..texts import BURN_NOTE
 from .cash_texts import CASH_TEXTS
+from .merchant_texts import MERCHANT_TEXTS
 
 LANGUAGES: Final = ("zh", "en")
 DEFAULT: Final = "zh"
@@ -409,6 +410,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "this_session": {"zh": "当前会话", "en": "this session"},
     "end_session": {"zh": "结束会话", "en": "End"},
     "no_sessions": {"zh": "没有登录会话。", "en": "No one is signed in."},
+    **MERCHANT_TEXTS,
 }
 
 
