@@ -362,3 +362,21 @@ def test_the_analytics_are_charts_by_month_with_labels_a_phone_can_read(
                 assert_fits(page)
             screenshot(page, f"merchant-portal-{language}-{width}")
         context.close()
+
+
+def test_the_api_previews_an_order_as_the_portal_does_and_records_nothing(
+        sqlite_service: Service) -> None:
+    m1 = sqlite_service.merchant("m1", name=NAME)
+    order = {"id": "o1", "member": "u1", "amount": "100.00", "profit": "20.00"}
+    size = sqlite_service.client().get("/v1/pool").json()["tree_size"]
+    preview = m1.post("/v1/orders:preview", json=order)
+    assert preview.status_code == 200, preview.text
+    assert sqlite_service.client().get("/v1/pool").json()["tree_size"] == size  # no entry
+    assert m1.get("/v1/orders").json()["count"] == 0
+    made = m1.post("/v1/orders", json=order).json()
+    effects = {effect["type"]: effect for effect in made["entry"]["effects"]}
+    assert preview.json()["injection"] == effects["order_settled"]["injection"]
+    assert preview.json()["points"] == effects["points_minted"]["points"]
+    assert preview.json()["settles_at"] == made["entry"]["command"]["at"]
+    again = m1.post("/v1/orders:preview", json=order)
+    assert again.status_code == 409 and again.json()["error"] == "conflict"
