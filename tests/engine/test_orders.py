@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from profitpool.engine import dump_state
+import pytest
+
+from profitpool.engine import dump_state, parse_command, preview_order
+from profitpool.errors import Rejected
 from programs import Program, effect_names, scenario
 
 
@@ -187,3 +190,41 @@ def test_leftover_pool_belongs_to_the_next_lot_minted(program: Program) -> None:
     s = program.summary()
     assert s["members"]["u2"]["value"] == "1.20"
     assert s["price"] == "0.571428"
+
+
+def test_an_order_s_preview_is_what_placing_it_does_and_changes_nothing() -> None:
+    """The merchant portal's preview: the engine's checks, and the settlement the order
+    would have now, in both mint modes (a campaign's multiplier included)."""
+    for mode in ({}, {"mint_mode": "at_price"}):
+        p = Program(**mode)
+        p.merchant("m1")
+        p.run("campaign", id="c1", merchant="m1", multiplier="2",
+              start="2026-01-01T00:00:00+08:00", end="2026-02-01T00:00:00+08:00")
+        p.order("o1", "u1", "300.00", "90.00")
+        command = parse_command(p.command("order", id="o2", merchant="m1", member="u2",
+                                          amount="123.45", profit="20.01", campaign="c1"))
+        before = dump_state(p.ledger)
+        preview = preview_order(p.ledger, command)
+        assert dump_state(p.ledger) == before
+        effects = p.order("o2", "u2", "123.45", "20.01", campaign="c1")
+        settled, minted = effects[-2], effects[-1]
+        assert (preview.injection, preview.points, preview.multiplier) == (
+            settled.injection, minted.points, (2, 1))
+        assert preview.settles_at == command.at  # settle_days 0: at once
+
+
+def test_an_order_s_preview_refuses_what_placing_it_would_refuse() -> None:
+    p = Program(settle_days=3, max_order_amount="50.00")
+    p.merchant("m1")
+    p.order("o1", "u1", "10.00", "1.00")
+    cases = {"unknown_merchant": {"merchant": "m9"}, "invalid_amount": {"amount": "50.01"},
+             "unknown_campaign": {"campaign": "c9"}, "conflict": {"id": "o1"}}
+    for code, changed in cases.items():
+        fields = {"id": "o2", "merchant": "m1", "member": "u2", "amount": "10.00",
+                  "profit": "1.00", **changed}
+        with pytest.raises(Rejected) as raised:
+            preview_order(p.ledger, parse_command(p.command("order", **fields)))
+        assert raised.value.code == code
+    preview = preview_order(p.ledger, parse_command(p.command(
+        "order", id="o2", merchant="m1", member="u2", amount="10.00", profit="1.00")))
+    assert preview.settles_at - parse_command(p.command("tick")).at == 3 * 86_400_000_000

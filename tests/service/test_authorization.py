@@ -257,6 +257,10 @@ MATRIX = [
     Row("GET", "/auditor/public-copy", "/auditor/public-copy", PUBLIC),
     # the explorer's public copy of the log (web/public_copy.py): anyone's to verify
     Row("GET", "/public-copy.db", "/public-copy.db", PUBLIC),
+    # the merchant portal: an order previewed in the API; entering one from the portal
+    Row("POST", "/v1/orders:preview", "/v1/orders:preview",
+        "401 403 403 ok  ok  403 403 403 403", ORDER),
+    Row("POST", "/merchant/order", "/merchant/order", PUBLIC),
 ]
 
 ERROR_CODES = {"401": "unauthorized", "403": "forbidden"}
@@ -421,7 +425,7 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("GET", "/wallet/pol/{period}"), ("GET", "/wallet/export"),
                     ("POST", "/console/webhook-{action}"),
                     ("GET", "/console/webhooks/{endpoint_id}"),
-                    ("POST", "/merchant/webhook-{action}"),
+                    ("POST", "/merchant/webhook-{action}"), ("POST", "/merchant/order"),
                     ("GET", "/merchant/webhooks/{endpoint_id}"),
                     ("GET", "/console/cash"), ("POST", "/console/cash/{action}"),
                     ("GET", "/console/cash/runs/{run}.xml"),

@@ -13,6 +13,7 @@ one engine::
 from .cashable import Cashable, Held, LotFacts, Market, PendingOrder, cashable, cashable_of
 from .commands import OPS, Command, parse_command
 from .effects import Effect, LotPart
+from .minting import OrderPreview, preview_order
 from .redemption import Redemption, plan_payment, plan_withdrawal
 from .state import Ledger
 from .transition import Admit, Applied, apply, execute
@@ -30,6 +31,7 @@ __all__ = [
     "LotFacts",
     "LotPart",
     "Market",
+    "OrderPreview",
     "PendingOrder",
     "Redemption",
     "apply",
@@ -40,5 +42,6 @@ __all__ = [
     "parse_command",
     "plan_payment",
     "plan_withdrawal",
+    "preview_order",
     "summary",
 ]

@@ -21,9 +21,10 @@ commands is cut up.
 from __future__ import annotations
 
 from heapq import heappop, heappush
+from typing import NamedTuple
 
 from ..errors import Rejected
-from ..money import price_micro, round_half_up, shares_for_points
+from ..money import Rational, price_micro, round_half_up, shares_for_points
 from ..times import MICROS_PER_DAY
 from .commands import PlaceOrder, Refund
 from .effects import (
@@ -40,27 +41,29 @@ from .journal import Journal
 from .lots import cost_trigger, mint_lot, mint_value_trigger
 from .state import PENDING, REFUNDED, SETTLED, Ledger, Member, OrderRecord
 
-_NO_MULTIPLIER = (1, 1)
+_NO_MULTIPLIER: Rational = (1, 1)
+
+
+class OrderPreview(NamedTuple):
+    """What an order would do if it were placed now (nothing changes).
+
+    ``injection`` and ``points`` are what it would put into the pool and mint if it
+    settled under the rules and price in force now; a pending order settles later, under
+    the rules and price of then (docs/rules.md section 3, "How a rule change applies").
+    """
+
+    settles_at: int
+    multiplier: Rational
+    injection: int
+    """Fen."""
+    points: int
+    """In 1/10,000 points."""
 
 
 def place_order(ledger: Ledger, command: PlaceOrder, effects: list[Effect]) -> None:
     """Accept an order; it settles at once when settle_days is 0."""
     rules = ledger.rules
-    if command.merchant not in ledger.merchants:
-        raise Rejected("unknown_merchant", f"no merchant {command.merchant!r}")
-    if command.amount > rules.max_order_amount:
-        raise Rejected("invalid_amount", "amount is above max_order_amount")
-    multiplier = _NO_MULTIPLIER
-    if command.campaign is not None:
-        campaign = ledger.campaigns.get(command.campaign)
-        if campaign is None:
-            raise Rejected("unknown_campaign", f"no campaign {command.campaign!r}")
-        terms = campaign.command
-        if terms.merchant is not None and terms.merchant != command.merchant:
-            raise Rejected("campaign_not_applicable", "the campaign is for another merchant")
-        if not terms.start <= command.at < terms.end:
-            raise Rejected("campaign_not_applicable", "the campaign is not running at that time")
-        multiplier = terms.multiplier
+    multiplier = _checked_order(ledger, command)
     member = ledger.members.get(command.member)
     if member is None:
         member = ledger.members[command.member] = Member(command.member)
@@ -80,6 +83,43 @@ def place_order(ledger: Ledger, command: PlaceOrder, effects: list[Effect]) -> N
         settle_order(ledger, order, effects, None)
     else:
         heappush(ledger.pending, (settles_at, seq, order))
+
+
+def preview_order(ledger: Ledger, command: PlaceOrder) -> OrderPreview:
+    """The checks :func:`place_order` makes, and what the order would settle to now.
+
+    Raises:
+        Rejected: as :func:`place_order` would (and ``conflict`` for an order id that
+            is taken: a preview is for a new order).
+    """
+    if command.id in ledger.orders:
+        raise Rejected("conflict", f"there is an order {command.id!r} already")
+    multiplier = _checked_order(ledger, command)
+    if command.member in ledger.erased:
+        raise Rejected("unknown_member", f"member {command.member!r} was erased")
+    injection, points, _ = _settlement(ledger, command, multiplier)
+    return OrderPreview(command.at + ledger.rules.settle_days * MICROS_PER_DAY, multiplier,
+                        injection, points)
+
+
+def _checked_order(ledger: Ledger, command: PlaceOrder) -> Rational:
+    """The order's campaign multiplier, once its merchant, amount and campaign are checked."""
+    rules = ledger.rules
+    if command.merchant not in ledger.merchants:
+        raise Rejected("unknown_merchant", f"no merchant {command.merchant!r}")
+    if command.amount > rules.max_order_amount:
+        raise Rejected("invalid_amount", "amount is above max_order_amount")
+    if command.campaign is None:
+        return _NO_MULTIPLIER
+    campaign = ledger.campaigns.get(command.campaign)
+    if campaign is None:
+        raise Rejected("unknown_campaign", f"no campaign {command.campaign!r}")
+    terms = campaign.command
+    if terms.merchant is not None and terms.merchant != command.merchant:
+        raise Rejected("campaign_not_applicable", "the campaign is for another merchant")
+    if not terms.start <= command.at < terms.end:
+        raise Rejected("campaign_not_applicable", "the campaign is not running at that time")
+    return terms.multiplier
 
 
 def refund(ledger: Ledger, command: Refund, effects: list[Effect]) -> None:
@@ -111,25 +151,8 @@ def settle_order(
     ledger: Ledger, order: OrderRecord, effects: list[Effect], journal: Journal | None
 ) -> None:
     """Inject the order's profit share, mint its lot, then force exits."""
-    rules = ledger.rules
     terms = order.command
-    share_numerator, share_denominator = rules.pool_share_of_profit
-    injection = round_half_up(terms.profit * share_numerator, share_denominator)
-    multiplier_numerator, multiplier_denominator = order.multiplier
-    if rules.mint_mode == "fixed":
-        rate_numerator, rate_denominator = rules.points_per_yuan
-        price = 0
-        # amount (fen) / 100 * rate * multiplier, in 1/10,000 points
-        points = (terms.amount * 100 * rate_numerator * multiplier_numerator
-                  // (rate_denominator * multiplier_denominator))
-    else:
-        price = price_micro(ledger.pool, ledger.total_shares, ledger.index)
-        if price == 0:
-            price = rules.initial_price_micro
-        rate_numerator, rate_denominator = rules.mint_value_rate
-        # injection (fen) / 100 * rate * multiplier / (price / 10^6), in 1/10,000 points
-        points = (injection * 10**8 * rate_numerator * multiplier_numerator
-                  // (rate_denominator * multiplier_denominator * price))
+    injection, points, price = _settlement(ledger, terms, order.multiplier)
     merchant = ledger.merchants[terms.merchant]
     if journal is not None:
         journal.note_attr(order, "status")
@@ -144,6 +167,31 @@ def settle_order(
     if points:
         _mint(ledger, order, points, price, effects, journal)
     force_exits(ledger, effects, journal)
+
+
+def _settlement(ledger: Ledger, terms: PlaceOrder, multiplier: Rational
+                ) -> tuple[int, int, int]:
+    """(injection in fen, points in 1/10,000, the price used in micro-CNY or 0) of an order
+    settling now (steps 1 and 2 of the module's docstring)."""
+    rules = ledger.rules
+    share_numerator, share_denominator = rules.pool_share_of_profit
+    injection = round_half_up(terms.profit * share_numerator, share_denominator)
+    multiplier_numerator, multiplier_denominator = multiplier
+    if rules.mint_mode == "fixed":
+        rate_numerator, rate_denominator = rules.points_per_yuan
+        price = 0
+        # amount (fen) / 100 * rate * multiplier, in 1/10,000 points
+        points = (terms.amount * 100 * rate_numerator * multiplier_numerator
+                  // (rate_denominator * multiplier_denominator))
+    else:
+        price = price_micro(ledger.pool, ledger.total_shares, ledger.index)
+        if price == 0:
+            price = rules.initial_price_micro
+        rate_numerator, rate_denominator = rules.mint_value_rate
+        # injection (fen) / 100 * rate * multiplier / (price / 10^6), in 1/10,000 points
+        points = (injection * 10**8 * rate_numerator * multiplier_numerator
+                  // (rate_denominator * multiplier_denominator * price))
+    return injection, points, price
 
 
 def _mint(

@@ -179,3 +179,18 @@ class PledgePreview(BaseModel):
                                   "to what the loan still owes (CNY).")
     to_member: str | None = Field(None, description="Seizure: the rest, the member's (CNY).")
     stays_in_pool: str | None = Field(None, description="Seizure: value - paid (CNY).")
+
+
+class OrderPreview(BaseModel):
+    """What an order would do if it were placed now; nothing changes."""
+
+    at: str
+    settles_at: str = Field(description="When its refund window closes and it settles.")
+    settle_days: int = Field(description="The refund window in force, in days.")
+    amount: str
+    profit: str
+    multiplier: str = Field(description="Its campaign's points multiplier (1 without one).")
+    injection: str = Field(description="What it would put into the pool if it settled now "
+                           "(CNY); it settles under the rules in force then.")
+    points: str = Field(description="The points it would mint if it settled now (under the "
+                        "rules and, in at_price mode, the price of now).")

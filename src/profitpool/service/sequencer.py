@@ -39,8 +39,16 @@ from typing import Any, Final, NamedTuple, cast
 
 import orjson
 
-from ..engine import Command, Ledger, Redemption, parse_command, plan_payment, plan_withdrawal
-from ..engine.commands import Pay, Release, Seize, Withdraw
+from ..engine import (
+    Command,
+    Ledger,
+    Redemption,
+    parse_command,
+    plan_payment,
+    plan_withdrawal,
+    preview_order,
+)
+from ..engine.commands import Pay, PlaceOrder, Release, Seize, Withdraw
 from ..engine.effects import Effect
 from ..engine.redemption import plan_seizure
 from ..errors import ProfitpoolError, Rejected
@@ -609,7 +617,8 @@ def _refuse_if_empty(ledger: Ledger, plan: Redemption, rate: tuple[int, int],
 
 
 def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
-    """What a withdrawal or payment would pay now, by the engine's own plan; nothing changes.
+    """What a withdrawal or payment would pay now, by the engine's own plan, or what an
+    order would settle to now (:func:`_order_preview`); nothing changes.
 
     The command itself is checked again when it is sent (settlements due by
     then, or other commands in between, may change the answer).
@@ -618,6 +627,8 @@ def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
     ledger = writer.ledger
     try:
         parsed = parse_command(command)
+        if isinstance(parsed, PlaceOrder):
+            return _order_preview(ledger, parsed)
         if isinstance(parsed, Withdraw):
             plan = plan_withdrawal(ledger, parsed)
             _refuse_if_empty(ledger, plan, ledger.rules.withdraw_payout_rate,
@@ -628,8 +639,8 @@ def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
         elif isinstance(parsed, Seize | Release):
             return _pledge_preview(ledger, parsed)
         else:
-            raise Rejected("invalid_command",
-                           "only withdrawals, payments, seizures and releases have a preview")
+            raise Rejected("invalid_command", "only orders, withdrawals, payments, seizures "
+                           "and releases have a preview")
     except Rejected as error:
         return _refusal(error)
     return Outcome(200, {
@@ -660,6 +671,24 @@ def _pledge_preview(ledger: Ledger, command: Seize | Release) -> Outcome:
                        "to_member": format_fen(plan.paid - plan.to_lender),
                        "stays_in_pool": format_fen(plan.value - plan.paid)})
     return Outcome(200, answer)
+
+
+def _order_preview(ledger: Ledger, command: PlaceOrder) -> Outcome:
+    """The engine's checks of a new order, when it settles, and what it would inject and
+    mint if it settled now (it settles under the rules and price of its settlement time).
+
+    Raises:
+        Rejected: as the order itself would be refused.
+    """
+    preview = preview_order(ledger, command)
+    return Outcome(200, {
+        "at": format_time(command.at), "settles_at": format_time(preview.settles_at),
+        "settle_days": ledger.rules.settle_days,
+        "amount": format_fen(command.amount), "profit": format_fen(command.profit),
+        "multiplier": format_rational(preview.multiplier),
+        "injection": format_fen(preview.injection),
+        "points": format_points(preview.points),
+    })
 
 
 def _refusal(error: Rejected) -> Outcome:

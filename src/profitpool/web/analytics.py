@@ -31,6 +31,16 @@ def _months_between(first: Month, last: Month) -> int:
     return (last[0] - first[0]) * 12 + last[1] - first[1]
 
 
+def _month_after(month: Month, offset: int) -> Month:
+    index = month[0] * 12 + month[1] - 1 + offset
+    return index // 12, index % 12 + 1
+
+
+def permille(numerator: int, denominator: int) -> int | None:
+    """``numerator / denominator`` in tenths of a percent, truncated (None for x/0)."""
+    return None if denominator == 0 else numerator * 1000 // denominator
+
+
 @dataclass(frozen=True)
 class Analytics:
     orders: int
@@ -43,6 +53,30 @@ class Analytics:
     """Per month of first order: its size and the share that ordered again k months on."""
     new_vs_returning: list[dict[str, object]]
     """Per month: orders by customers new that month, and by earlier ones."""
+    over_time: MonthlySeries
+    """The same figures month by month, every month from the first order's to the last's
+    (months without orders included), for the charts."""
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """One value a month, for ``months`` (``YYYY-MM``, consecutive, Asia/Shanghai).
+
+    Shares are in tenths of a percent (permille), truncated like the tables' percentages;
+    None where a share has no denominator (no customers yet, a cohort of nobody, or a
+    cohort whose next month has not come).
+    """
+
+    months: list[str]
+    new_orders: list[int]
+    returning_orders: list[int]
+    average_order_fen: list[int | None]
+    """Average value of the month's orders, truncated to the fen (None: no orders)."""
+    repurchase_permille: list[int | None]
+    """Customers with two orders or more by the month's end, of all customers by then."""
+    retained_next_month_permille: list[int | None]
+    """Of the customers whose first order fell in the month, those who ordered again in
+    the month after."""
 
 
 def analyse(orders: Iterable[OrderView]) -> Analytics:
@@ -76,9 +110,45 @@ def analyse(orders: Iterable[OrderView]) -> Analytics:
             "new_share": percent(new, new + returning)}
            for month, (new, returning) in sorted(by_month.items())]
     repeat = sum(1 for months in per_member.values() if len(months) >= 2)
+    over_time = _over_time(kept, per_member, first_month, by_month, cohort_size, came_back)
     return Analytics(
         orders=len(kept), customers=len(per_member), amount_fen=amount,
         repurchase_rate=percent(repeat, len(per_member)),
         average_order_value=format_fen(amount // len(kept)) if kept else "—",
-        cohorts=cohort_rows, new_vs_returning=mix,
+        cohorts=cohort_rows, new_vs_returning=mix, over_time=over_time,
+    )
+
+
+def _over_time(kept: list[OrderView], per_member: dict[str, list[Month]],
+               first_month: dict[str, Month], by_month: dict[Month, list[int]],
+               cohort_size: dict[Month, int], came_back: dict[Month, dict[int, int]]
+               ) -> MonthlySeries:
+    if not kept:
+        return MonthlySeries([], [], [], [], [], [])
+    first, last = min(by_month), max(by_month)
+    months = [_month_after(first, offset)
+              for offset in range(_months_between(first, last) + 1)]
+    amount_by_month: dict[Month, int] = defaultdict(int)
+    for order in kept:
+        amount_by_month[shanghai_month(order.at)] += order.amount
+    # A customer repurchased by the month their second order fell in.
+    second_month = {member: sorted(months)[1] for member, months in per_member.items()
+                    if len(months) >= 2}
+    joined = [sum(1 for month in first_month.values() if month <= end) for end in months]
+    repeated = [sum(1 for month in second_month.values() if month <= end) for end in months]
+    averages: list[int | None] = []
+    for month in months:
+        count = sum(by_month[month]) if month in by_month else 0
+        averages.append(amount_by_month[month] // count if count else None)
+    return MonthlySeries(
+        months=[format_period(month) for month in months],
+        new_orders=[by_month[month][0] if month in by_month else 0 for month in months],
+        returning_orders=[by_month[month][1] if month in by_month else 0 for month in months],
+        average_order_fen=averages,
+        repurchase_permille=[permille(repeat, customers)
+                             for repeat, customers in zip(repeated, joined, strict=True)],
+        retained_next_month_permille=[
+            None if month == last else permille(came_back[month].get(1, 0),
+                                                cohort_size.get(month, 0))
+            for month in months],
     )

@@ -14,6 +14,7 @@ from typing import Final
 from ..texts import BURN_NOTE
 from .cash_texts import CASH_TEXTS
 from .explorer_texts import EXPLORER_TEXTS
+from .merchant_texts import MERCHANT_TEXTS
 from .roles_texts import ROLES_TEXTS
 from .wallet_texts import WALLET_TEXTS
 
@@ -415,6 +416,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "this_session": {"zh": "当前会话", "en": "this session"},
     "end_session": {"zh": "结束会话", "en": "End"},
     "no_sessions": {"zh": "没有登录会话。", "en": "No one is signed in."},
+    **MERCHANT_TEXTS,
 }
 
 

@@ -32,7 +32,7 @@ from ..deps import (
 from ..errors import ServiceError
 from ..readmodel import order_json
 from ..responses import Json
-from ..schemas import BatchResult, OrderBatch, OrderCreate, Page, WriteResult
+from ..schemas import BatchResult, OrderBatch, OrderCreate, OrderPreview, Page, WriteResult
 from ..sequencer import IdemKey, request_digest
 from .common import ERRORS, REPLAY
 
@@ -45,7 +45,9 @@ def _merchant(who: Principal) -> str:
     return who.party
 
 
-def _order_command(merchant: str, order: OrderCreate) -> tuple[dict[str, Any], IdemKey]:
+def order_command(merchant: str, order: OrderCreate) -> tuple[dict[str, Any], IdemKey]:
+    """The command of ``merchant``'s order and its idempotency key (its order id), the same
+    for the API and the merchant portal: an order sent by both is one order."""
     log_id = f"{merchant}:{order.id}"
     command = {"op": "order", "id": log_id, "merchant": merchant, "member": order.member,
                "amount": order.amount, "profit": order.profit}
@@ -63,10 +65,22 @@ async def create_order(body: OrderCreate, ctx: ContextDep, who: CallerDep) -> Js
     pseudonym (the entry's ``member``), linked to that id outside the log; the answer's
     ``member_id`` says which id that was (docs/privacy.md)."""
     merchant = _merchant(who)
-    command, key = _order_command(merchant, body)
+    command, key = order_command(merchant, body)
     [outcome] = await submit(ctx, [command], [key], scope=merchant_scope(merchant))
     if outcome.status < 300:
         return Json({**outcome.body, "member_id": body.member}, status_code=outcome.status)
+    return outcome_response(outcome)
+
+
+@router.post("/orders:preview", response_model=OrderPreview)
+async def preview_order(body: OrderCreate, ctx: ContextDep, who: CallerDep) -> Json:
+    """What this order would do, checked by the engine as the order itself will be: when it
+    settles, and what it would put into the pool and mint if it settled now. Nothing
+    changes; an order id already used is refused (``conflict``)."""
+    merchant = _merchant(who)
+    command, _ = order_command(merchant, body)
+    [outcome] = await submit(ctx, [command], [None], preview=True,
+                             scope=merchant_scope(merchant))
     return outcome_response(outcome)
 
 
@@ -77,7 +91,7 @@ async def create_orders(body: OrderBatch, ctx: ContextDep, who: CallerDep) -> Js
     Each result names its log entry (index and block); `GET /v1/entries/{index}`
     has the command and its effects."""
     merchant = _merchant(who)
-    pairs = [_order_command(merchant, order) for order in body.orders]
+    pairs = [order_command(merchant, order) for order in body.orders]
     outcomes = await submit(ctx, [command for command, _ in pairs], [key for _, key in pairs],
                             detail=False, scope=merchant_scope(merchant))
     if all(outcome.body.get("error") == "unavailable" for outcome in outcomes):
@@ -114,7 +128,11 @@ MerchantQuery = Annotated[str | None, Query(description="The merchant (admin and
 async def list_orders(ctx: ContextDep, who: CallerDep, merchant: MerchantQuery = None,
                 offset: Annotated[int, Query(ge=0)] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    """A merchant's orders, oldest first, with their status (pending, settled, refunded)."""
+    """A merchant's orders, oldest first, with their status (pending, settled, refunded).
+
+    ``count`` is every order the merchant reported: pending, settled and refunded alike
+    (the merchant portal's 订单 figure is the same count; its analytics leave refunded
+    orders out and say so)."""
     owner = _owner(ctx, who, merchant)
     prefix = len(owner) + 1
     with ctx.read.lock:
