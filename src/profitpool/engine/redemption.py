@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 from ..errors import Rejected
 from ..money import format_points, points_for_shares, shares_for_points
-from ..times import MICROS_PER_DAY
 from .commands import Pay, Seize, Withdraw
 from .effects import Effect, LotPart, PaidAtMerchant, PledgeSeized, Withdrawn
 from .exits import force_exits, pay_lender_first, redeem_value
+from .gates import lot_gate
 from .lots import empty_lot, sweep, take_cost
 from .state import ACTIVE, SEIZED, Ledger, Lot, Member, PledgeRecord
 
@@ -156,28 +156,14 @@ def unpledged(member: Member) -> Iterator[Lot]:
 
 
 def _withdrawable(ledger: Ledger, member: Member) -> Iterator[Lot]:
-    """Lots that may be withdrawn now: unpledged, held long enough, gain threshold met
-    (when one is set)."""
+    """Lots that may be withdrawn now: no gate (gates.py) holds them back."""
     rules = ledger.rules
-    cutoff = ledger.now - rules.min_hold_days * MICROS_PER_DAY
-    gain = rules.withdraw_min_gain
-    if gain is None:  # no gate (the default): members cash out whenever they choose
-        for lot in member.lots:
-            if lot.shares and lot.pledge is None and lot.order_at <= cutoff:
-                yield lot
-        return
-    gain_numerator, gain_denominator = gain
-    # V >= (1 + gain) x V at mint, cross-multiplied:
-    # pool * mint_shares * d >= (d + n) * mint_pool * total_shares
-    pool_side = ledger.pool * gain_denominator
-    mint_side = (gain_denominator + gain_numerator) * ledger.total_shares
     for lot in member.lots:
-        if (
-            lot.shares
-            and lot.pledge is None
-            and lot.order_at <= cutoff
-            and pool_side * lot.mint_shares >= mint_side * lot.mint_pool
-        ):
+        if lot.shares and lot_gate(
+                pledged=lot.pledge is not None, order_at=lot.order_at,
+                mint_pool=lot.mint_pool, mint_shares=lot.mint_shares, now=ledger.now,
+                min_hold_days=rules.min_hold_days, min_gain=rules.withdraw_min_gain,
+                pool=ledger.pool, total_shares=ledger.total_shares) is None:
             yield lot
 
 
