@@ -243,6 +243,8 @@ MATRIX = [
     Row("GET", "/console/cash", "/console/cash", PUBLIC),
     Row("POST", "/console/cash/{action}", "/console/cash/run", PUBLIC),
     Row("GET", "/console/cash/runs/{run}.xml", "/console/cash/runs/{run}.xml", PUBLIC),
+    # the pool's health, as the console shows it
+    Row("GET", "/v1/pool/health", "/v1/pool/health", READERS_ONLY),
 ]
 
 ERROR_CODES = {"401": "unauthorized", "403": "forbidden"}

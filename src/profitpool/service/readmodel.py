@@ -71,6 +71,9 @@ class LotView(NamedTuple):
     exit_multiple: str
     exit_basis: str
     pledge: str | None
+    mint_pool: int = 0
+    mint_shares: int = 0
+    """V just after the mint, as pool / shares (the gain gate, engine/gates.py)."""
 
 
 class MemberView(NamedTuple):
@@ -306,7 +309,8 @@ class ReadModel:
 def _lot_view(lot: Lot) -> LotView:
     return LotView(lot.lot_id, lot.shares, lot.cost, lot.order_id, lot.order_at,
                    (lot.trigger[0], lot.trigger[1]), format_rational(lot.exit_multiple),
-                   lot.exit_basis, None if lot.pledge is None else lot.pledge.command.id)
+                   lot.exit_basis, None if lot.pledge is None else lot.pledge.command.id,
+                   lot.mint_pool, lot.mint_shares)
 
 
 def _member_view(ledger: Ledger, member_id: str) -> MemberView:
