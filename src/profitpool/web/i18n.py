@@ -13,6 +13,7 @@ from typing import Final
 
 from ..texts import BURN_NOTE
 from .cash_texts import CASH_TEXTS
+from .console_texts import CONSOLE_TEXTS
 
 LANGUAGES: Final = ("zh", "en")
 DEFAULT: Final = "zh"
@@ -414,6 +415,8 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
 
 assert not CATALOGUE.keys() & CASH_TEXTS.keys()
 CATALOGUE.update(CASH_TEXTS)
+assert not CATALOGUE.keys() & CONSOLE_TEXTS.keys()
+CATALOGUE.update(CONSOLE_TEXTS)
 
 
 def translator(language: str) -> Callable[[str], str]:
