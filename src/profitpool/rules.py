@@ -140,136 +140,225 @@ class Rules:
         }
 
 
-def _ratio(
-    name: str, low: Rational, high: Rational | None, *, low_open: bool = False,
-    high_open: bool = False,
-) -> Callable[[Any], tuple[str, Rational]]:
-    """A parser for a decimal rule within [low, high] (ends open where asked)."""
+class RuleSpec(NamedTuple):
+    """What a rule accepts, for the engine's check and for the pages that show it: the one
+    place a rule's kind, unit and range are written (docs/rules.md section 3)."""
 
-    def parse(raw: Any) -> tuple[str, Rational]:
-        value = parse_decimal(raw, "invalid_rules")
-        numerator, denominator = value
+    kind: str
+    """``decimal`` (a rate or a multiple), ``days``, ``toggle``, ``choice``, ``money`` (CNY,
+    2 decimals) or ``price`` (CNY per point, 6 decimals)."""
+    unit: RuleLabel
+    """What the number counts, for people (empty for a toggle or a choice)."""
+    low: Rational | None = None
+    high: Rational | None = None
+    """The accepted range (None: no bound that way)."""
+    low_open: bool = False
+    high_open: bool = False
+    """Whether the bound itself is refused (above 0, below 1)."""
+    optional: bool = False
+    """Whether the rule may be off (JSON null or "none")."""
+    options: tuple[tuple[str, RuleLabel], ...] = ()
+    """A choice's values, each with its name for people."""
+
+    @property
+    def decimals(self) -> int:
+        """The most decimals a value may have (0: whole numbers)."""
+        return {"decimal": 12, "money": 2, "price": 6}.get(self.kind, 0)
+
+
+_UNIT: Final = (1, 1)
+_ZERO: Final = (0, 1)
+_SHARE: Final = RuleLabel("比例（1 即 100%）", "share (1 = 100%)")
+_DAYS: Final = RuleLabel("天", "days")
+_NO_UNIT: Final = RuleLabel("", "")
+MAX_DAYS: Final = 36_500
+
+RULE_SPECS: Final[dict[str, RuleSpec]] = {
+    "points_per_yuan": RuleSpec("decimal", RuleLabel("积分/元", "points per CNY"),
+                                _ZERO, (10_000, 1)),
+    "pool_share_of_profit": RuleSpec("decimal", _SHARE, _ZERO, _UNIT),
+    "withdraw_payout_rate": RuleSpec("decimal", _SHARE, _ZERO, _UNIT),
+    "exit_payout_rate": RuleSpec("decimal", _SHARE, _ZERO, _UNIT),
+    "pay_rate": RuleSpec("decimal", _SHARE, _ZERO, _UNIT),
+    "burn_rate": RuleSpec("decimal", RuleLabel("比例/月（1 即 100%）", "share a month (1 = 100%)"),
+                          _ZERO, _UNIT, high_open=True),
+    "exit_multiple": RuleSpec("decimal", RuleLabel("倍", "times"), _UNIT, (1_000, 1),
+                              low_open=True),
+    "withdraw_min_gain": RuleSpec("decimal", RuleLabel("增值幅度（0.5 即 50%）",
+                                                       "gain (0.5 = 50%)"),
+                                  _ZERO, (1_000, 1), optional=True),
+    "min_hold_days": RuleSpec("days", _DAYS, _ZERO, (MAX_DAYS, 1)),
+    "daily_withdraw_cap_rate": RuleSpec("decimal", _SHARE, _ZERO, _UNIT, low_open=True,
+                                        optional=True),
+    "settle_days": RuleSpec("days", _DAYS, _ZERO, (MAX_DAYS, 1)),
+    "transfers_enabled": RuleSpec("toggle", _NO_UNIT),
+    "max_order_amount": RuleSpec("money", RuleLabel("元", "CNY"), _ZERO, None, low_open=True),
+    "mint_mode": RuleSpec("choice", _NO_UNIT, options=(
+        ("fixed", RuleLabel("按消费金额固定发放", "fixed: points per yuan spent")),
+        ("at_price", RuleLabel("按积分价格发放", "at price: worth a share of the injection")))),
+    "mint_value_rate": RuleSpec("decimal", _SHARE, _ZERO, _UNIT),
+    "initial_price": RuleSpec("price", RuleLabel("元/积分", "CNY per point"), _ZERO,
+                              (1_000_000, 1), low_open=True),
+    "exit_basis": RuleSpec("choice", _NO_UNIT, options=(
+        ("cost", RuleLabel("消费金额（成本）的倍数", "cost: a multiple of money spent")),
+        ("mint_value", RuleLabel("发放时价值的倍数", "mint value: a multiple of value at mint")))),
+}
+"""Every rule's kind, unit and range, in the order of docs/rules.md section 3. The
+engine's check (:func:`parse_rule_changes`) is built from it, and the console's rule
+editor and the public rules page show it: one range, checked and shown."""
+
+assert tuple(RULE_SPECS) == tuple(RULE_LABELS)
+assert all(option in EXIT_BASES + MINT_MODES for spec in RULE_SPECS.values()
+           for option, _ in spec.options)
+
+
+class RuleRefused(Rejected):
+    """A rule change refused (code ``invalid_rules``), with why as data so that a page can
+    say it in its own words: ``rule``, ``reason`` and ``bound`` (the limit, as the rule
+    states it, or "").
+
+    Reasons: ``no_change``, ``unknown_rule``, ``format`` (not a number with at most the
+    rule's decimals), ``at_least``, ``above``, ``at_most``, ``below``, ``whole_days``,
+    ``one_of`` and ``true_or_false``.
+    """
+
+    def __init__(self, rule: str, reason: str, message: str, bound: str = "") -> None:
+        super().__init__("invalid_rules", message)
+        self.rule = rule
+        self.reason = reason
+        self.bound = bound
+
+
+def _in_range(name: str, spec: RuleSpec, value: Rational) -> None:
+    """Refuse ``value`` outside the spec's range."""
+    numerator, denominator = value
+    low, high = spec.low, spec.high
+    if low is not None:
         low_cmp = numerator * low[1] - low[0] * denominator
-        if low_cmp < 0 or (low_open and low_cmp == 0):
-            bound = "above" if low_open else "at least"
-            raise Rejected("invalid_rules", f"{name} must be {bound} {format_rational(low)}")
-        if high is not None:
-            high_cmp = numerator * high[1] - high[0] * denominator
-            if high_cmp > 0 or (high_open and high_cmp == 0):
-                bound = "below" if high_open else "at most"
-                raise Rejected("invalid_rules", f"{name} must be {bound} {format_rational(high)}")
-        return name, value
+        if low_cmp < 0 or (spec.low_open and low_cmp == 0):
+            reason, words = ("above", "above") if spec.low_open else ("at_least", "at least")
+            raise RuleRefused(name, reason, f"{name} must be {words} {format_rational(low)}",
+                              format_rational(low))
+    if high is not None:
+        high_cmp = numerator * high[1] - high[0] * denominator
+        if high_cmp > 0 or (spec.high_open and high_cmp == 0):
+            reason, words = ("below", "below") if spec.high_open else ("at_most", "at most")
+            raise RuleRefused(name, reason, f"{name} must be {words} {format_rational(high)}",
+                              format_rational(high))
+
+
+def _number(name: str, spec: RuleSpec, parse: Callable[[Any], Rational], raw: Any
+            ) -> Rational:
+    """``raw`` parsed by ``parse`` and within the range; the parse's refusal as ``format``."""
+    try:
+        value = parse(raw)
+    except RuleRefused:
+        raise
+    except Rejected as error:
+        raise RuleRefused(name, "format", f"{name}: {error.message}") from None
+    _in_range(name, spec, value)
+    return value
+
+
+def _decimal(name: str, spec: RuleSpec) -> Callable[[Any], tuple[str, Any]]:
+    def parse(raw: Any) -> tuple[str, Any]:
+        if spec.optional and (raw is None or raw == "none"):
+            return name, None
+        return name, _number(name, spec, lambda text: parse_decimal(text, "invalid_rules"),
+                             raw)
 
     return parse
 
 
-def _days(name: str) -> Callable[[Any], tuple[str, int]]:
+def _days(name: str, spec: RuleSpec) -> Callable[[Any], tuple[str, int]]:
     def parse(raw: Any) -> tuple[str, int]:
         if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) <= 5:
             raw = int(raw)
-        if type(raw) is not int or not 0 <= raw <= 36_500:
-            raise Rejected("invalid_rules", f"{name} must be a whole number of days 0..36500")
+        high = spec.high[0] if spec.high is not None else MAX_DAYS
+        if type(raw) is not int or not 0 <= raw <= high:
+            raise RuleRefused(name, "whole_days",
+                              f"{name} must be a whole number of days 0..{high}", str(high))
         return name, raw
 
     return parse
 
 
-def _choice(name: str, options: tuple[str, ...]) -> Callable[[Any], tuple[str, str]]:
+def _choice(name: str, spec: RuleSpec) -> Callable[[Any], tuple[str, str]]:
+    options = tuple(option for option, _ in spec.options)
+
     def parse(raw: Any) -> tuple[str, str]:
         if type(raw) is not str or raw not in options:
-            raise Rejected("invalid_rules", f"{name} must be one of {', '.join(options)}")
+            raise RuleRefused(name, "one_of", f"{name} must be one of {', '.join(options)}",
+                              ", ".join(options))
         return name, raw
 
     return parse
 
 
-def _transfers_enabled(raw: Any) -> tuple[str, bool]:
-    if type(raw) is not bool:
-        raise Rejected("invalid_rules", "transfers_enabled must be true or false")
-    return "transfers_enabled", raw
+def _toggle(name: str, spec: RuleSpec) -> Callable[[Any], tuple[str, bool]]:
+    def parse(raw: Any) -> tuple[str, bool]:
+        if type(raw) is not bool:
+            raise RuleRefused(name, "true_or_false", f"{name} must be true or false")
+        return name, raw
+
+    return parse
 
 
-def _optional_ratio(
-    name: str, low: Rational, high: Rational, *, low_open: bool = False,
-) -> Callable[[Any], tuple[str, Rational | None]]:
-    """A decimal rule as :func:`_ratio`, or off: JSON null or "none"."""
-    parse = _ratio(name, low, high, low_open=low_open)
+def _money(name: str, spec: RuleSpec) -> Callable[[Any], tuple[str, int]]:
+    def parse(raw: Any) -> tuple[str, int]:
+        fen = _number(name, spec, lambda text: (parse_money(text, "invalid_rules"), 100), raw)
+        return name, fen[0]
 
-    def parse_or_none(raw: Any) -> tuple[str, Rational | None]:
-        if raw is None or raw == "none":
-            return name, None
-        return parse(raw)
-
-    return parse_or_none
+    return parse
 
 
-def _max_order_amount(raw: Any) -> tuple[str, int]:
-    fen = parse_money(raw, "invalid_rules")
-    if fen <= 0:
-        raise Rejected("invalid_rules", "max_order_amount must be above 0")
-    return "max_order_amount", fen
+def _price(name: str, spec: RuleSpec) -> Callable[[Any], tuple[str, int]]:
+    """A price in CNY per point, kept in millionths (field ``<name>_micro``)."""
+
+    def micro(raw: Any) -> Rational:
+        numerator, denominator = parse_decimal(raw, "invalid_rules")
+        if numerator * 1_000_000 % denominator:
+            raise RuleRefused(name, "format", f"{name} must have at most 6 decimals")
+        return numerator, denominator
+
+    def parse(raw: Any) -> tuple[str, int]:
+        numerator, denominator = _number(name, spec, micro, raw)
+        return f"{name}_micro", numerator * 1_000_000 // denominator
+
+    return parse
 
 
-def _initial_price(raw: Any) -> tuple[str, int]:
-    numerator, denominator = parse_decimal(raw, "invalid_rules")
-    micro, remainder = divmod(numerator * 1_000_000, denominator)
-    if remainder or micro <= 0 or micro > 10**12:
-        raise Rejected(
-            "invalid_rules", "initial_price must be above 0 with at most 6 decimals"
-        )
-    return "initial_price_micro", micro
-
+_KINDS: Final[dict[str, Callable[[str, RuleSpec], Callable[[Any], tuple[str, Any]]]]] = {
+    "decimal": _decimal, "days": _days, "choice": _choice, "toggle": _toggle,
+    "money": _money, "price": _price,
+}
 
 RuleChanges = tuple[tuple[str, str, Any], ...]
 """Validated rule changes: (rule name, :class:`Rules` field, value), sorted by rule name."""
 
 
 def parse_rule_changes(changes: Mapping[str, Any]) -> RuleChanges:
-    """Validate a ``rules`` command's body (rule name -> JSON value).
+    """Validate a ``rules`` command's body (rule name -> JSON value) against
+    :data:`RULE_SPECS`.
 
     Raises:
-        Rejected(invalid_rules): no change given, an unknown rule, or a bad value.
+        RuleRefused (a Rejected, invalid_rules): no change given, an unknown rule, or a
+        bad value; the first, by rule name.
     """
     if not changes:
-        raise Rejected("invalid_rules", "a rules command must change at least one rule")
+        raise RuleRefused("", "no_change", "a rules command must change at least one rule")
     parsed = []
     for name in sorted(changes):
         parser = _PARSERS.get(name)
         if parser is None:
-            raise Rejected("invalid_rules", f"unknown rule {name!r}")
-        try:
-            field, value = parser(changes[name])
-        except Rejected as error:
-            if name in error.message:
-                raise
-            raise Rejected("invalid_rules", f"{name}: {error.message}") from None
+            raise RuleRefused(name, "unknown_rule", f"unknown rule {name!r}")
+        field, value = parser(changes[name])
         parsed.append((name, field, value))
     return tuple(parsed)
 
 
-_UNIT: Final = (1, 1)
-_ZERO: Final = (0, 1)
-
 _PARSERS: Final[dict[str, Callable[[Any], tuple[str, Any]]]] = {
-    "points_per_yuan": _ratio("points_per_yuan", _ZERO, (10_000, 1)),
-    "pool_share_of_profit": _ratio("pool_share_of_profit", _ZERO, _UNIT),
-    "withdraw_payout_rate": _ratio("withdraw_payout_rate", _ZERO, _UNIT),
-    "exit_payout_rate": _ratio("exit_payout_rate", _ZERO, _UNIT),
-    "pay_rate": _ratio("pay_rate", _ZERO, _UNIT),
-    "burn_rate": _ratio("burn_rate", _ZERO, _UNIT, high_open=True),
-    "exit_multiple": _ratio("exit_multiple", _UNIT, (1_000, 1), low_open=True),
-    "withdraw_min_gain": _optional_ratio("withdraw_min_gain", _ZERO, (1_000, 1)),
-    "min_hold_days": _days("min_hold_days"),
-    "daily_withdraw_cap_rate": _optional_ratio(
-        "daily_withdraw_cap_rate", _ZERO, _UNIT, low_open=True
-    ),
-    "settle_days": _days("settle_days"),
-    "transfers_enabled": _transfers_enabled,
-    "max_order_amount": _max_order_amount,
-    "mint_mode": _choice("mint_mode", MINT_MODES),
-    "mint_value_rate": _ratio("mint_value_rate", _ZERO, _UNIT),
-    "initial_price": _initial_price,
-    "exit_basis": _choice("exit_basis", EXIT_BASES),
+    name: _KINDS[spec.kind](name, spec) for name, spec in RULE_SPECS.items()
 }
 
 RULE_NAMES: Final = tuple(_PARSERS)

@@ -261,6 +261,8 @@ MATRIX = [
     Row("POST", "/v1/orders:preview", "/v1/orders:preview",
         "401 403 403 ok  ok  403 403 403 403", ORDER),
     Row("POST", "/merchant/order", "/merchant/order", PUBLIC),
+    # the pool's health, as the console shows it
+    Row("GET", "/v1/pool/health", "/v1/pool/health", READERS_ONLY),
 ]
 
 ERROR_CODES = {"401": "unauthorized", "403": "forbidden"}

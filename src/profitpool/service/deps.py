@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -10,15 +11,18 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..anchor.publisher import AnchorLoop
-from ..errors import Rejected
+from ..errors import CODES, ProfitpoolError, Rejected
 from ..events.worker import EventsWorker
 from ..log.reader import LogReader
 from ..members.directory import MEMBER_FIELDS, OPERATOR, Directory
 from ..members.pseudonyms import is_pseudonym
 from ..store.apikeys import KeyStore
+from ..store.refusals import RefusalStore
 from ..store.repository import LogStore
+from ..times import shanghai_day
 from ..witness.collector import CosignLoop
 from .auth import Authenticator, NeedsLookup, Principal
 from .errors import ServiceError, status_of
@@ -29,6 +33,8 @@ from .responses import Json
 from .sequencer import IdemKey, Outcome, Sequencer, request_digest
 from .sequencer import Request as WriteRequest
 from .settings import Settings
+
+log = logging.getLogger("profitpool.service")
 
 
 @dataclass(slots=True)
@@ -123,7 +129,33 @@ async def submit(ctx: Context, commands: list[dict[str, Any]],
         loop.call_soon_threadsafe(resolve, outcomes)
 
     ctx.sequencer.put(WriteRequest(commands, keys, deliver, detail, preview, scope))
-    return await future
+    outcomes = await future
+    if not preview:
+        await count_refusals(ctx, commands, outcomes)
+    return outcomes
+
+
+COUNTED_REFUSALS = ("withdraw",)
+"""The ops whose refusals are counted per day and code (store/refusals.py): the console
+shows withdrawals refused by reason over time."""
+
+
+async def count_refusals(ctx: Context, commands: list[dict[str, Any]],
+                         outcomes: list[Outcome]) -> None:
+    """Count the engine's refusals of :data:`COUNTED_REFUSALS` ops, on the service clock's
+    Asia/Shanghai day. A count that cannot be stored is logged, never turned into an error:
+    the command's answer stands (it was refused, and nothing changed)."""
+    codes = [str(outcome.body.get("error")) for command, outcome in zip(commands, outcomes,
+                                                                         strict=False)
+             if command.get("op") in COUNTED_REFUSALS and outcome.status >= 400
+             and outcome.body.get("error") in CODES]
+    if not codes:
+        return
+    day = shanghai_day(ctx.sequencer.clock())
+    try:
+        await run_in_threadpool(RefusalStore(ctx.store.engine).add, day, "withdraw", codes)
+    except (ProfitpoolError, SQLAlchemyError) as error:
+        log.warning("withdrawal refusals not counted: %s", error)
 
 
 def outcome_response(outcome: Outcome) -> Json:

@@ -89,6 +89,7 @@ LEFT_OUT: Final[dict[str, str]] = {
     "bank_imports": "which bank files the operator read back, and what they did",
     "bank_exceptions": "statement lines the operator is to look at, with the bank's "
                        "references",
+    "refusals": "the service's counts of refused commands, not part of the log",
 }
 """Every other table, and why a public copy leaves it out (a test keeps every table of
 store/schema.py in one list or the other)."""

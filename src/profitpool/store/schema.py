@@ -362,6 +362,19 @@ webhook_deliveries = Table(
 "failed", "timeout", "unreachable", "forbidden_address", "error"), the receiver's status
 and what went wrong."""
 
+refusals = Table(
+    "refusals", metadata,
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("op", String(16), primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+"""Commands the engine refused, counted per Asia/Shanghai day (days since 1970-01-01), op
+and error code (store/refusals.py): a refusal changes nothing and is not in the log, yet
+the operator's console shows withdrawals refused by reason over time. Counts only: no
+party, no amount."""
+
 Index("block_stats_time", block_stats.c.time_us)
 Index("sessions_key_id", sessions.c.key_id)
 Index("member_links_pseudonym", member_links.c.pseudonym)

@@ -6,7 +6,6 @@ sequencer as the API."""
 
 from __future__ import annotations
 
-import heapq
 import secrets
 from typing import Any
 
@@ -15,17 +14,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from ..errors import Rejected
-from ..money import format_fen, parse_decimal
+from ..rules import RULE_SPECS, RuleRefused, Rules, parse_rule_changes, rule_label
 from ..service.deps import Context, ContextDep, listed_keys, merchant_command, submit
-from ..service.readmodel import Head, value_fen
+from ..service.errors import status_of
+from ..service.poolhealth import pool_health
 from ..service.sequencer import IdemKey, request_digest
 from ..store.apikeys import KeyError_, KeyRefused
-from ..times import format_time, month_start, shanghai_day, shanghai_month
-from .analytics import percent
+from ..times import format_time
 from .cash import add_cash_routes
-from .errors_i18n import key_refusal
-from .i18n import choose
+from .charts import Series, line_chart
+from .errors_i18n import key_refusal, message
+from .i18n import choose, translator
 from .pages import Lang, LangCookie, render
+from .rule_fields import input_text, refusal_text, rule_fields, rule_shown, rule_unit
 from .sessions import add_session_routes, session_rows
 from .signin import Area, area_router, form, same_site, signed_in
 from .webhooks import add_webhook_routes, endpoint_rows
@@ -37,33 +38,35 @@ add_webhook_routes(router, AREA, lambda _who, fields: fields.get("owner", "admin
                    or "admin")
 add_session_routes(router, AREA)
 add_cash_routes(router, AREA)  # /console/cash: payouts, bank files, reconciliation
-TOP_HOLDERS = 10
+CHART_BLOCKS = 200
+REFUSAL_COLOURS = ("#c0392b", "#2471a3", "#1e8449", "#7d3c98", "#b9770e", "#555555")
 
 
-def health(ctx: Context) -> dict[str, Any]:
-    """The pool against every holding at once, today's withdrawals against the cap,
-    this month's exits, and the largest holders' share."""
-    with ctx.read.lock:
-        head: Head = ctx.read.head
-        shares = [view.shares for view in ctx.read.members.values()]
-    holdings = sum(value_fen(head, member_shares) for member_shares in shares)
-    now = head.now if head.now is not None else 0
-    today = head.withdrawn_today if head.cap_day == shanghai_day(now) else 0
-    rate = head.rules.get("daily_withdraw_cap_rate")
-    cap = None
-    if rate is not None:
-        numerator, denominator = parse_decimal(rate, "invalid_rules")
-        cap = format_fen(numerator * head.cap_base_pool // denominator)
-    month_began = month_start(*shanghai_month(now))
-    largest = sum(heapq.nlargest(TOP_HOLDERS, shares))
-    return {
-        "pool": format_fen(head.pool), "holdings": format_fen(holdings),
-        "cover": format_fen(head.pool - holdings), "covered": head.pool >= holdings,
-        "withdrawn_today": format_fen(today), "cap": cap,
-        "exits_this_month": head.exits - ctx.store.exits_before(month_began),
-        "top": TOP_HOLDERS, "top_share": percent(largest, head.total_shares),
-        "members": head.members, "time": format_time(now) if head.now is not None else "",
-    }
+def health(ctx: Context, language: str) -> dict[str, Any]:
+    """The pool's health (service/poolhealth.py, as ``GET /v1/pool/health`` answers), with
+    its charts: the pool over the last blocks, and withdrawals refused a day by reason."""
+    figures = pool_health(ctx)
+    t = translator(language)
+    head_height = ctx.read.head.height
+    stats = ctx.store.stats(max(0, head_height - CHART_BLOCKS), CHART_BLOCKS)
+    span = (format_time(stats[0].time_us) if stats else "",
+            format_time(stats[-1].time_us) if stats else "")
+    pool_chart = line_chart([Series(t("pool"), "#1e8449", [row.pool for row in stats])],
+                            span, scale=100, decimals=2)
+    refused = figures["refused_withdrawals"]["days"]
+    days = sorted({row["day"] for row in refused})
+    codes = sorted({row["code"] for row in refused})
+    counts = {(row["day"], row["code"]): row["count"] for row in refused}
+    refusal_chart = line_chart(
+        [Series(message(code, language), REFUSAL_COLOURS[position % len(REFUSAL_COLOURS)],
+                [counts.get((day, code), 0) for day in days])
+         for position, code in enumerate(codes)],
+        (days[0], days[-1]) if days else ("", ""), scale=1, decimals=0) if len(days) > 1 \
+        else {"empty": True}
+    totals = {code: sum(counts.get((day, code), 0) for day in days) for code in codes}
+    return {**figures, "pool_chart": pool_chart, "refusal_chart": refusal_chart,
+            "refusal_totals": sorted(totals.items(), key=lambda item: (-item[1], item[0])),
+            "short": (figures["custody"]["difference"] or "").startswith("-")}
 
 
 @router.get("")
@@ -79,8 +82,10 @@ def console(request: Request, ctx: ContextDep, lang: Lang = None,
         campaigns = [ctx.read.campaigns[c] for c in sorted(ctx.read.campaigns)]
     burns = [ctx.reader.entry_json(index)["entry"]
              for index in ctx.store.party_entries("burns", None, 24)]
-    return render(request, "console.html", lang, lang_cookie, health=health(ctx),
-                   rules=rules, merchants=merchants, lenders=lenders, campaigns=campaigns,
+    language = choose(lang, lang_cookie)
+    return render(request, "console.html", lang, lang_cookie,
+                   health=health(ctx, language), rule_fields=rule_fields(rules, language),
+                   roles=KEY_ROLES, merchants=merchants, lenders=lenders, campaigns=campaigns,
                    keys=listed_keys(ctx), burns=burns,
                    webhooks=endpoint_rows(ctx, None), area="/console", choose_owner=True,
                    sessions=session_rows(ctx, request, AREA),
@@ -100,21 +105,83 @@ def _register(kind: str, fields: dict[str, str]) -> dict[str, Any]:
             "end": fields.get("end", "")}
 
 
-def _rule_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+KEY_ROLES = ("admin", "auditor", "merchant", "member", "lender")
+"""The roles a key may have, in the key form's order (store/apikeys.py checks them)."""
 
 
-def _rule_value(current: object, text: str) -> object:
-    """A form's text as the JSON value the rules command takes (the engine checks it)."""
-    if isinstance(current, bool):
-        return text.strip().lower() in ("true", "1", "yes", "on")
-    if isinstance(current, int):
-        return int(text) if text.strip().lstrip("-").isdigit() else text
-    return None if text.strip() == "" else text.strip()
+def _proposed(fields: dict[str, str], step: str) -> dict[str, Any]:
+    """The value the form proposes for each rule it carries, as the rules command takes it
+    (the engine checks it). The editor (step "preview") carries every rule, and a checkbox
+    left off sends nothing: that toggle is off. The confirmation carries the changes only."""
+    proposed: dict[str, Any] = {}
+    for name, spec in RULE_SPECS.items():
+        key = f"rule.{name}"
+        if spec.kind == "toggle":
+            if step == "preview":
+                proposed[name] = key in fields
+            elif key in fields:
+                proposed[name] = {"true": True, "false": False}.get(fields[key], fields[key])
+        elif key in fields:
+            text = fields[key].strip()
+            proposed[name] = None if spec.optional and text in ("", "none") else text
+    return proposed
+
+
+def _rule_changes(current: dict[str, Any], proposed: dict[str, Any], language: str
+                  ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """(changes in canonical form, refusals by rule in ``language``, the engine's own
+    messages by rule): each proposed value is checked by the engine's rule check alone,
+    so every refused value is named at once, and one equal to the rule in force (``0.30``
+    for ``0.3``) is no change."""
+    changes: dict[str, Any] = {}
+    refused: dict[str, str] = {}
+    messages: dict[str, str] = {}
+    for name, value in proposed.items():
+        try:
+            checked = Rules().with_changes(parse_rule_changes({name: value}))
+        except RuleRefused as error:
+            refused[name] = refusal_text(error, language)
+            messages[name] = error.message
+            continue
+        canonical = checked.to_json()[name]
+        if canonical != current.get(name):
+            changes[name] = canonical
+    return changes, refused, messages
+
+
+async def _rules(request: Request, ctx: Context, who: Any, fields: dict[str, str],
+                 lang: str | None, lang_cookie: str | None) -> Response:
+    """Review (step "preview": the engine checks, then the diff) or apply (step
+    "confirm", once: the token is the Idempotency-Key) the rule editor's changes."""
+    language = choose(lang, lang_cookie)
+    with ctx.read.lock:
+        current = dict(ctx.read.head.rules)
+    step = "confirm" if fields.get("step") == "confirm" else "preview"
+    changes, refused, messages = _rule_changes(current, _proposed(fields, step), language)
+    if refused:
+        return render(request, "console_rules.html", lang, lang_cookie,
+                       status=status_of("invalid_rules"),
+                       refused=[{"name": name, "label": rule_label(name, language),
+                                 "reason": refused[name], "message": messages[name]}
+                                for name in RULE_SPECS if name in refused],
+                       rule_fields=rule_fields(current, language, fields, refused), diff=[])
+    if step == "preview" or not changes:
+        diff = [{"name": name, "label": rule_label(name, language),
+                 "unit": rule_unit(name, language),
+                 "old": rule_shown(name, current[name], language),
+                 "new": rule_shown(name, changes[name], language),
+                 "field": f"rule.{name}", "value": input_text(changes[name])}
+                for name in RULE_SPECS if name in changes]
+        return render(request, "console_rules.html", lang, lang_cookie, diff=diff,
+                       refused=[], token=secrets.token_urlsafe(16))
+    key = IdemKey(who.scope(), f"console:{fields.get('token', '')}",
+                  request_digest(["rules", changes]), True)
+    [outcome] = await submit(ctx, [{"op": "rules", "rules": changes}], [key])
+    if outcome.status >= 400:
+        return render(request, "console_rules.html", lang, lang_cookie, status=outcome.status,
+                       diff=[], refused=[], outcome=outcome.body)
+    return render(request, "done.html", lang, lang_cookie, outcome=outcome.body, ok=True,
+                   back="/console")
 
 
 @router.post("/{action}")
@@ -125,24 +192,8 @@ async def act(action: str, request: Request, ctx: ContextDep, lang: Lang = None,
         return RedirectResponse("/console", status_code=303)
     fields = await form(request)
     if action == "rules":
-        with ctx.read.lock:
-            current = dict(ctx.read.head.rules)
-        changes = {name: _rule_value(value, fields[f"rule.{name}"])
-                   for name, value in current.items()
-                   if f"rule.{name}" in fields
-                   and _rule_text(value) != fields[f"rule.{name}"].strip()}
-        if fields.get("step") != "confirm":
-            diff = [{"name": name, "old": _rule_text(current[name]),
-                     "new": _rule_text(changes[name])} for name in sorted(changes)]
-            return render(request, "console_rules.html", lang, lang_cookie, diff=diff,
-                           fields={k: v for k, v in fields.items() if k.startswith("rule.")},
-                           token=secrets.token_urlsafe(16))
-        if not changes:
-            return RedirectResponse("/console", status_code=303)
-        key = IdemKey(who.scope(), f"console:{fields.get('token', '')}",
-                      request_digest(["rules", changes]), True)
-        [outcome] = await submit(ctx, [{"op": "rules", "rules": changes}], [key])
-    elif action in ("merchant", "lender", "campaign"):
+        return await _rules(request, ctx, who, fields, lang, lang_cookie)
+    if action in ("merchant", "lender", "campaign"):
         try:
             command = _register(action, fields)
         except Rejected as error:

@@ -13,6 +13,7 @@ from typing import Final
 
 from ..texts import BURN_NOTE
 from .cash_texts import CASH_TEXTS
+from .console_texts import CONSOLE_TEXTS
 from .explorer_texts import EXPLORER_TEXTS
 from .merchant_texts import MERCHANT_TEXTS
 from .roles_texts import ROLES_TEXTS
@@ -428,6 +429,8 @@ assert not CATALOGUE.keys() & WALLET_TEXTS.keys()
 CATALOGUE.update(WALLET_TEXTS)
 assert not CATALOGUE.keys() & EXPLORER_TEXTS.keys()
 CATALOGUE.update(EXPLORER_TEXTS)
+assert not CATALOGUE.keys() & CONSOLE_TEXTS.keys()
+CATALOGUE.update(CONSOLE_TEXTS)
 
 
 def translator(language: str) -> Callable[[str], str]:

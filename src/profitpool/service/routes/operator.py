@@ -22,6 +22,7 @@ from ..deps import (
     write_one,
 )
 from ..errors import ServiceError
+from ..poolhealth import pool_health
 from ..readmodel import cash_json
 from ..responses import Json
 from ..schemas import (
@@ -175,3 +176,15 @@ def revoke_key(key_id: str, ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
         raise ServiceError("not_found", str(error)) from None
     ctx.auth.forget(key_id)
     return record.public()
+
+
+@router.get("/pool/health", tags=["operator"])
+async def pool_health_figures(ctx: ContextDep, who: CallerDep) -> dict[str, Any]:
+    """The pool's health for the operator and the auditor (the console shows the same):
+    custody against pool + owed + in flight, the pool against every holding, today's
+    withdrawals against the cap, the share of holdings each withdrawal gate locks, open
+    pledges, lots forced out this month, withdrawals refused per day and error code over
+    the last 30 days (counted by the service: a refusal is not in the log), and the ten
+    largest holders' share."""
+    allow(who, *READERS)
+    return await run_in_threadpool(pool_health, ctx)
