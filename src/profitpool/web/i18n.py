@@ -13,6 +13,7 @@ from typing import Final
 
 from ..texts import BURN_NOTE
 from .cash_texts import CASH_TEXTS
+from .passkeys_texts import PASSKEY_TEXTS
 
 LANGUAGES: Final = ("zh", "en")
 DEFAULT: Final = "zh"
@@ -414,6 +415,8 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
 
 assert not CATALOGUE.keys() & CASH_TEXTS.keys()
 CATALOGUE.update(CASH_TEXTS)
+assert not CATALOGUE.keys() & PASSKEY_TEXTS.keys()
+CATALOGUE.update(PASSKEY_TEXTS)
 
 
 def translator(language: str) -> Callable[[str], str]:
