@@ -32,6 +32,9 @@ from .schema import passkey_challenges, passkey_links, passkeys, sessions
 
 LINK_HOURS: Final = 24
 """A registration link is good for this long after it was made (and once)."""
+LINK_KEPT_DAYS: Final = 7
+"""A link is kept this long after it expired (used or not), so that opening it says it was
+used or expired rather than that there is no such link; then it is deleted."""
 CHALLENGE_SECONDS: Final = 300
 """A challenge must be answered within this long."""
 MAX_PENDING_CHALLENGES: Final = 10_000
@@ -100,22 +103,20 @@ class PasskeyStore:
     def issue_link(self, member: str, issued_by: str, now_us: int,
                    lifetime_us: int = LINK_HOURS * 3_600_000_000) -> tuple[str, Link]:
         """A new one-time link for ``member``: (its secret, for the URL and nowhere else;
-        its stored record). Links that can no longer be used are deleted first."""
+        its stored record). Links expired more than ``LINK_KEPT_DAYS`` ago are deleted
+        first."""
         secret = secrets.token_urlsafe(SECRET_BYTES)
         link = Link(member, issued_by, now_us, now_us + lifetime_us, None)
         with self.engine.begin() as connection:
             connection.execute(delete(passkey_links).where(
-                (passkey_links.c.used_us.is_not(None))
-                | (passkey_links.c.expires_us <= now_us)))
+                passkey_links.c.expires_us <= now_us - LINK_KEPT_DAYS * 86_400_000_000))
             connection.execute(passkey_links.insert(), [{
                 "token_hash": secret_hash(secret), "member": member, "issued_by": issued_by,
                 "created_us": now_us, "expires_us": link.expires_us, "used_us": None}])
         return secret, link
 
     def link(self, secret: str) -> Link | None:
-        """The link whose secret this is (open, used or expired), or None. A used or
-        expired link stays until the next one is issued, so that opening it again says
-        which it is."""
+        """The link whose secret this is (open, used or expired), or None."""
         if not secret or len(secret) > MAX_SECRET_TEXT:
             return None
         with self.engine.connect() as connection:
