@@ -263,6 +263,17 @@ MATRIX = [
     Row("POST", "/merchant/order", "/merchant/order", PUBLIC),
     # the pool's health, as the console shows it
     Row("GET", "/v1/pool/health", "/v1/pool/health", READERS_ONLY),
+    # members' passkeys: the link's page and the wallet's forms (a cookie, like the rest);
+    # links are issued by the admin and by a merchant for its own customers (u1 is m1's)
+    Row("GET", "/wallet/passkey/new", "/wallet/passkey/new?t={passkey_link}", PUBLIC),
+    Row("POST", "/wallet/passkey/options", "/wallet/passkey/options", PUBLIC),
+    Row("POST", "/wallet/passkey/register", "/wallet/passkey/register", PUBLIC),
+    Row("POST", "/wallet/passkey/signin", "/wallet/passkey/signin", PUBLIC),
+    Row("POST", "/wallet/passkey/remove", "/wallet/passkey/remove", PUBLIC),
+    Row("POST", "/console/passkeys/link", "/console/passkeys/link", PUBLIC),
+    Row("POST", "/merchant/passkeys/link", "/merchant/passkeys/link", PUBLIC),
+    Row("POST", "/v1/members/{member_id}/passkey-links", "/v1/members/u1/passkey-links",
+        "401 ok  403 ok  403 403 403 403 403"),
 ]
 
 ERROR_CODES = {"401": "unauthorized", "403": "forbidden"}
@@ -286,6 +297,8 @@ class World:
     run: str = ""
     payout: str = ""
     """m1's verified bank account, and a payout run paying m1 (u1 paid there in points)."""
+    passkey_link: str = ""
+    """The secret of an open link registering a passkey for u1."""
 
 
 def build_world(service: Service) -> World:
@@ -329,9 +342,11 @@ def build_world(service: Service) -> World:
     run = admin.post("/v1/payouts:run", json={}).json()
     assert run["payouts"] == 1, run
     [payout] = admin.get("/v1/merchants/m1").json()["payouts"]
+    link = admin.post("/v1/members/u1/passkey-links")
+    assert link.status_code == 201, link.text
     return World(service, clients, doomed.json()["id"], hooks[0].json()["id"],
                  hooks[1].json()["id"], u1, destination.json()["id"], run["run"],
-                 payout["payout"])
+                 payout["payout"], link.json()["url"].split("?t=", 1)[1])
 
 
 @pytest.fixture(scope="module")
@@ -350,7 +365,7 @@ def send(client: httpx.Client, row: Row, world: World) -> httpx.Response:
     url = (row.url.replace("{doomed}", world.doomed_key_id).replace("{u1}", world.u1)
            .replace("{doomed_hook}", world.doomed_hook_id).replace("{hook}", world.hook_id)
            .replace("{dst}", world.destination).replace("{run}", world.run)
-           .replace("{payout}", world.payout))
+           .replace("{payout}", world.payout).replace("{passkey_link}", world.passkey_link))
     # As from a page of this site: the pages refuse forms without an Origin (tested in
     # test_sessions.py); the API does not look at it.
     return client.request(row.method, url, json=row.body,
@@ -433,7 +448,11 @@ def test_matrix_lists_every_operation_of_the_openapi_document(world: World) -> N
                     ("GET", "/console/cash/runs/{run}.xml"),
                     ("POST", "/lender/{action}"), ("GET", "/auditor"),
                     ("POST", "/auditor/login"), ("POST", "/auditor/logout"),
-                    ("GET", "/auditor/public-copy"), ("GET", "/public-copy.db")}
+                    ("GET", "/auditor/public-copy"), ("GET", "/public-copy.db"),
+                    ("GET", "/wallet/passkey/new"), ("POST", "/wallet/passkey/options"),
+                    ("POST", "/wallet/passkey/register"), ("POST", "/wallet/passkey/signin"),
+                    ("POST", "/wallet/passkey/remove"), ("POST", "/console/passkeys/link"),
+                    ("POST", "/merchant/passkeys/link")}
     assert operations == listed - undocumented
 
 

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     """A page sign-in (wallet, merchant portal, console) ends after this long unused ..."""
     session_lifetime_hours: float = Field(12.0, gt=0)
     """... and this long after it began, however busy."""
+    public_url: str | None = Field(None, pattern=r"^https?://[^/?#]+$")
+    """The address people open the pages at (https://pool.example.com, no path): members'
+    passkeys are made for its host (the WebAuthn RP id) and accepted from it alone. Unset:
+    the host and origin each request came to (fine when the service is reached by one name)."""
     auto_burn: bool = True
     """Burn at 00:00 Asia/Shanghai on the 1st for the month that ended."""
     anchor_rpc: str | None = None

@@ -90,6 +90,9 @@ LEFT_OUT: Final[dict[str, str]] = {
     "bank_exceptions": "statement lines the operator is to look at, with the bank's "
                        "references",
     "refusals": "the service's counts of refused commands, not part of the log",
+    "passkeys": "members' passkeys for the wallet (credential ids and public keys)",
+    "passkey_links": "the one-time links that register passkeys (hashed) and whose they are",
+    "passkey_challenges": "sign-in challenges given out and not yet answered",
 }
 """Every other table, and why a public copy leaves it out (a test keeps every table of
 store/schema.py in one list or the other)."""

@@ -15,6 +15,8 @@ The service keeps ``api_keys`` (hashes only), ``sessions`` (the pages' sign-ins,
 ids stored only as hashes) and ``idempotency`` (the first answer to each idempotent
 request, stored with the block that made it). ``program_secrets`` holds the program's
 own secrets (never in ``log_meta``, so a public copy of the log's tables holds none).
+``passkeys``, ``passkey_links`` and ``passkey_challenges`` are members' passkeys for the
+wallet, the links that register them and the challenges given out (secrets hashed).
 ``payout_destinations`` holds where the program pays members, merchants and lenders
 (bank accounts, sealed with the data key like ``member_profiles``).
 ``anchors`` and ``cosignatures`` record what others attested about the log:
@@ -375,6 +377,44 @@ and error code (store/refusals.py): a refusal changes nothing and is not in the 
 the operator's console shows withdrawals refused by reason over time. Counts only: no
 party, no amount."""
 
+passkeys = Table(
+    "passkeys", metadata,
+    Column("credential_id", LargeBinary, primary_key=True),
+    Column("id", String(32), nullable=False, unique=True),
+    Column("member", String(200), nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sign_count", BigInteger, nullable=False),
+    Column("rp_id", String(253), nullable=False),
+    Column("device", String(200), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("last_used_us", BigInteger, nullable=True),
+)
+"""Members' passkeys (store/passkeys.py): the WebAuthn credential id, its COSE public key,
+the authenticator's signature counter, the RP id it was made for, the browser it was made
+in, and the member's pseudonym. ``id`` names it in pages and in its sessions' ``key_id``."""
+
+passkey_links = Table(
+    "passkey_links", metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column("member", String(200), nullable=False),
+    Column("issued_by", String(200), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("expires_us", BigInteger, nullable=False),
+    Column("used_us", BigInteger, nullable=True),
+)
+"""One-time links to register a passkey: SHA-256 of the link's secret, for which member,
+who issued it ("admin" or "merchant:<id>"), when it expires and when it was used."""
+
+passkey_challenges = Table(
+    "passkey_challenges", metadata,
+    Column("challenge_hash", LargeBinary, primary_key=True),
+    Column("purpose", String(16), nullable=False),
+    Column("link_hash", LargeBinary, nullable=True),
+    Column("expires_us", BigInteger, nullable=False),
+)
+"""WebAuthn challenges given out and not yet answered (SHA-256 of each): "register" (with
+its link) or "signin". Each is taken once."""
+
 Index("block_stats_time", block_stats.c.time_us)
 Index("sessions_key_id", sessions.c.key_id)
 Index("member_links_pseudonym", member_links.c.pseudonym)
@@ -382,3 +422,4 @@ Index("payout_destinations_party", payout_destinations.c.party)
 Index("anchors_tree_size", anchors.c.tree_size)
 Index("cosignatures_tree_size", cosignatures.c.tree_size)
 Index("webhook_deliveries_seq", webhook_deliveries.c.endpoint, webhook_deliveries.c.seq)
+Index("passkeys_member", passkeys.c.member)

@@ -39,7 +39,8 @@ class Session:
 
     id_hash: bytes
     key_id: str | None
-    """The API key that signed in: revoking it ends the session."""
+    """The API key that signed in: revoking it ends the session (or ``pk_…``, the
+    member's passkey that signed in: removing it ends the session)."""
     role: str
     party: str | None
     area: str
@@ -134,9 +135,10 @@ class SessionStore:
 
     def live(self, now_us: int, idle_us: int) -> list[Session]:
         """Every session that may still be used, oldest first: not ended, neither idle
-        nor past its lifetime, and opened with a key that is not revoked."""
+        nor past its lifetime, and opened with a key that is not revoked (or with a
+        passkey: removing it ends its sessions, store/passkeys.py)."""
         query = (select(sessions)
-                 .join(api_keys, api_keys.c.key_id == sessions.c.key_id)
+                 .outerjoin(api_keys, api_keys.c.key_id == sessions.c.key_id)
                  .where(sessions.c.revoked_us.is_(None), api_keys.c.revoked_us.is_(None),
                         sessions.c.expires_us > now_us,
                         sessions.c.last_seen_us > now_us - idle_us)

@@ -22,7 +22,7 @@ from ..service.security import NoStore
 from ..service.sequencer import system_clock
 from ..service.settings import Settings
 from ..store.database import StoreError
-from . import auditor, console, lender, merchant, pages, wallet
+from . import auditor, console, lender, merchant, pages, passkeys, wallet
 from .pages import HERE, render
 from .signin import CrossSiteRequest
 
@@ -35,6 +35,7 @@ router.include_router(merchant.router)
 router.include_router(lender.router)
 router.include_router(console.router)
 router.include_router(auditor.router)
+router.include_router(passkeys.router)  # members' passkeys: wallet, console, portal, API
 AREAS = (wallet.AREA, merchant.AREA, lender.AREA, console.AREA, auditor.AREA)
 """The signed-in areas: every answer under them is private (no cache keeps it)."""
 

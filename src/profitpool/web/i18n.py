@@ -16,6 +16,7 @@ from .cash_texts import CASH_TEXTS
 from .console_texts import CONSOLE_TEXTS
 from .explorer_texts import EXPLORER_TEXTS
 from .merchant_texts import MERCHANT_TEXTS
+from .passkeys_texts import PASSKEY_TEXTS
 from .roles_texts import ROLES_TEXTS
 from .wallet_texts import WALLET_TEXTS
 
@@ -431,6 +432,8 @@ assert not CATALOGUE.keys() & EXPLORER_TEXTS.keys()
 CATALOGUE.update(EXPLORER_TEXTS)
 assert not CATALOGUE.keys() & CONSOLE_TEXTS.keys()
 CATALOGUE.update(CONSOLE_TEXTS)
+assert not CATALOGUE.keys() & PASSKEY_TEXTS.keys()
+CATALOGUE.update(PASSKEY_TEXTS)
 
 
 def translator(language: str) -> Callable[[str], str]:

@@ -21,6 +21,7 @@ the cookie off other sites' requests; this check does not rely on it.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
@@ -43,6 +44,9 @@ LEGACY_COOKIES: Final = {"/wallet": "pp_member_key", "/merchant": "pp_merchant_k
 browser at its next sign-in or sign-out."""
 UNBOUND_ROLES: Final = frozenset({"admin", "auditor"})
 """Roles whose keys act for no party (every other area's key must name its party)."""
+PASSKEY_PREFIX: Final = "pk_"
+"""A session whose ``key_id`` starts so was opened with a member's passkey of that id
+(store/passkeys.py), not an API key."""
 TOUCH_EVERY_US: Final = 60_000_000
 """A session's last use is written at most once a minute (or a quarter of the idle
 timeout, if shorter): a page view costs a read, rarely a write."""
@@ -116,17 +120,22 @@ def _lookup(ctx: Context, session_id: str | None, area: Area) -> SignedIn | None
     if (session is None or session.area != area.path or session.key_id is None
             or not session.live(now, idle_us)):
         return None
-    key = ctx.auth.key(session.key_id)
-    if (key is None or key.revoked_us is not None or key.role != session.role
-            or key.party != session.party):
-        return None  # the key was revoked (or is not the one the session was opened with)
-    wait = ctx.auth.limiter.take(key.key_id)
+    if session.key_id.startswith(PASSKEY_PREFIX):
+        # Opened with a passkey (store/passkeys.py): removing the passkey ended it.
+        principal = Principal(session.key_id, session.role, session.party)
+    else:
+        key = ctx.auth.key(session.key_id)
+        if (key is None or key.revoked_us is not None or key.role != session.role
+                or key.party != session.party):
+            return None  # the key was revoked (or is not the one the session was opened with)
+        principal = Principal(key.key_id, key.role, key.party)
+    wait = ctx.auth.limiter.take(principal.key_id)
     if wait is not None:
         raise ServiceError("rate_limited", "too many requests from this key; slow down",
                            retry_after=wait)
     if now - session.last_seen_us >= min(TOUCH_EVERY_US, idle_us // 4):
         store.touch(session.id_hash, now)
-    return SignedIn(Principal(key.key_id, key.role, key.party), session)
+    return SignedIn(principal, session)
 
 
 def current(request: Request, area: Area) -> SignedIn | None:
@@ -175,6 +184,13 @@ def _open(ctx: Context, request: Request, area: Area, key: str) -> str | None:
     principal = _key_principal(ctx, key, area)
     if principal is None:
         return None
+    return open_session(ctx, request, area, principal)
+
+
+def open_session(ctx: Context, request: Request, area: Area, principal: Principal) -> str:
+    """Open a session of ``area`` for ``principal``, whose credential (a key, or a passkey:
+    web/passkeys.py) was just checked, replacing the request's own; the session id, for
+    the cookie alone (:func:`signed_in_response`). Reads and writes the database."""
     store = sessions(ctx)
     now = now_us()
     previous = current(request, area)
@@ -193,6 +209,15 @@ def _drop_legacy(request: Request, response: Response, area: Area) -> None:
         response.delete_cookie(legacy, path=area.path, httponly=True, samesite="strict")
 
 
+def signed_in_response(request: Request, area: Area, session_id: str) -> Response:
+    """To the area's page, holding the new session's id in the area's cookie."""
+    response = RedirectResponse(area.path, status_code=303)
+    response.set_cookie(area.cookie, session_id, httponly=True, samesite="strict",
+                        path=area.path, secure=request.url.scheme == "https")
+    _drop_legacy(request, response, area)
+    return response
+
+
 def add_signin_routes(router: APIRouter, area: Area) -> None:
     """POST <area>/login (a key in a form) and POST <area>/logout."""
 
@@ -202,11 +227,7 @@ def add_signin_routes(router: APIRouter, area: Area) -> None:
         session_id = await run_in_threadpool(_open, ctx, request, area, key)
         if session_id is None:
             return RedirectResponse(f"{area.path}?failed=1", status_code=303)
-        response = RedirectResponse(area.path, status_code=303)
-        response.set_cookie(area.cookie, session_id, httponly=True, samesite="strict",
-                            path=area.path, secure=request.url.scheme == "https")
-        _drop_legacy(request, response, area)
-        return response
+        return signed_in_response(request, area, session_id)
 
     @router.post("/logout")
     async def logout(request: Request, ctx: ContextDep) -> Response:
@@ -230,13 +251,20 @@ def area_router(area: Area) -> APIRouter:
     session is looked up on a worker thread for :func:`signed_in`.
     """
 
+    router = APIRouter(prefix=area.path, include_in_schema=False,
+                       dependencies=[Depends(area_guard(area))])
+    add_signin_routes(router, area)
+    return router
+
+
+def area_guard(area: Area) -> Callable[[Request, Context], Awaitable[None]]:
+    """The dependency every route of ``area`` runs first (:func:`area_router`; a router
+    of more routes under the area's path, web/passkeys.py, runs it too)."""
+
     async def guard(request: Request, ctx: ContextDep) -> None:
         if request.method not in SAFE_METHODS and not same_site(request):
             raise CrossSiteRequest(area.path)
         request.state.signed_in = await run_in_threadpool(
             _lookup, ctx, request.cookies.get(area.cookie), area)
 
-    router = APIRouter(prefix=area.path, include_in_schema=False,
-                       dependencies=[Depends(guard)])
-    add_signin_routes(router, area)
-    return router
+    return guard
