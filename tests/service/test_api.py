@@ -384,3 +384,29 @@ def test_a_preview_says_what_a_withdrawal_will_pay_and_changes_nothing(
     assert pay.status_code == 200 and pay.json()["stays_in_pool"] == "0.00"
     too_much = u1.post("/v1/members/u1/withdrawals:preview", json={"points": "999"})
     assert (too_much.status_code, too_much.json()["error"]) == (422, "insufficient_points")
+
+
+def test_a_preview_meets_the_state_the_withdrawal_would_meet_now(
+        sqlite_service: Service) -> None:
+    """Nothing was written since the order; its refund window and the member's hold period
+    ended meanwhile. The preview moves time as the withdrawal will (the order settles, the
+    lot is old enough) and undoes it: it answers what the withdrawal then pays."""
+    service = sqlite_service
+    admin = service.admin()
+    changed = admin.patch("/v1/rules", json={"settle_days": 3, "min_hold_days": 5})
+    assert changed.status_code == 201, changed.text
+    m1 = service.merchant("m1")
+    order(m1, "o1", "u1", "100.00", "20.00")
+    u1 = service.member("u1")
+    service.clock.advance(4 * 86_400)  # settled by now, but held 1 day of 5
+    early = u1.post("/v1/members/u1/withdrawals:preview", json={"points": "10"})
+    assert (early.status_code, early.json()["error"]) == (422, "insufficient_points")
+    service.clock.advance(2 * 86_400)  # held 6 days: free
+    before = (service.client().get("/v1/pool").json(), size(service))
+    preview = u1.post("/v1/members/u1/withdrawals:preview", json={"points": "10"})
+    assert preview.status_code == 200, preview.text
+    assert (service.client().get("/v1/pool").json(), size(service)) == before
+    done = u1.post("/v1/members/u1/withdrawals", json={"points": "10"})
+    assert done.status_code == 201, done.text
+    [withdrawn] = [e for e in done.json()["entry"]["effects"] if e["type"] == "withdrawn"]
+    assert withdrawn["paid"] == preview.json()["paid"]

@@ -43,6 +43,7 @@ from ..engine import (
     Command,
     Ledger,
     Redemption,
+    execute,
     parse_command,
     plan_payment,
     plan_withdrawal,
@@ -616,33 +617,67 @@ def _refuse_if_empty(ledger: Ledger, plan: Redemption, rate: tuple[int, int],
         "use more points"))
 
 
+class _Previewed(Rejected):
+    """Raised by a preview's ``admit`` once it has its answer, so that the engine undoes
+    what moving time did (a rejection is how :func:`~profitpool.engine.execute` rolls
+    back) and the answer reaches :func:`_preview`."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__("invalid_command", "a preview changes nothing")
+        self.outcome = outcome
+
+
 def _preview(writer: LogWriter, command: dict[str, Any], at: str) -> Outcome:
     """What a withdrawal or payment would pay now, by the engine's own plan, or what an
     order would settle to now (:func:`_order_preview`); nothing changes.
 
-    The command itself is checked again when it is sent (settlements due by
-    then, or other commands in between, may change the answer).
+    The preview sees the state the command would meet if it were sent now: the engine
+    moves time to ``at`` as for the command itself (orders due by then settle, a new
+    Asia/Shanghai day starts the day's cap afresh), the plan is made, and all of it is
+    undone (``execute(..., admit=...)``, rejected on purpose). The command itself is
+    checked again when it is sent (other commands in between may change the answer).
     """
     command["at"] = at
     ledger = writer.ledger
+
+    def admit(moved: Ledger, parsed: Command) -> None:
+        raise _Previewed(_preview_of(moved, parsed))
+
     try:
         parsed = parse_command(command)
-        if isinstance(parsed, PlaceOrder):
-            return _order_preview(ledger, parsed)
-        if isinstance(parsed, Withdraw):
-            plan = plan_withdrawal(ledger, parsed)
-            _refuse_if_empty(ledger, plan, ledger.rules.withdraw_payout_rate,
-                             "withdraw_payout_rate")
-        elif isinstance(parsed, Pay):
-            plan = plan_payment(ledger, parsed)
-            _refuse_if_empty(ledger, plan, ledger.rules.pay_rate, "pay_rate")
-        elif isinstance(parsed, Seize | Release):
-            return _pledge_preview(ledger, parsed)
-        else:
-            raise Rejected("invalid_command", "only orders, withdrawals, payments, seizures "
-                           "and releases have a preview")
+        execute(ledger, parsed, admit=admit)
+    except _Previewed as done:
+        return done.outcome
     except Rejected as error:
         return _refusal(error)
+    # an id the log has already taken for this very command: what it would do is nothing
+    # new; say what the same command would do now
+    try:
+        return _preview_of(ledger, parsed)
+    except Rejected as error:
+        return _refusal(error)
+
+
+def _preview_of(ledger: Ledger, parsed: Command) -> Outcome:
+    """The preview's answer on ``ledger`` as it stands.
+
+    Raises:
+        Rejected: as the command itself would be refused, or it has no preview.
+    """
+    if isinstance(parsed, PlaceOrder):
+        return _order_preview(ledger, parsed)
+    if isinstance(parsed, Seize | Release):
+        return _pledge_preview(ledger, parsed)
+    if isinstance(parsed, Withdraw):
+        plan = plan_withdrawal(ledger, parsed)
+        _refuse_if_empty(ledger, plan, ledger.rules.withdraw_payout_rate,
+                         "withdraw_payout_rate")
+    elif isinstance(parsed, Pay):
+        plan = plan_payment(ledger, parsed)
+        _refuse_if_empty(ledger, plan, ledger.rules.pay_rate, "pay_rate")
+    else:
+        raise Rejected("invalid_command", "only orders, withdrawals, payments, seizures "
+                       "and releases have a preview")
     return Outcome(200, {
         "points": format_points(points_for_shares(plan.shares, ledger.index)),
         "value": format_fen(plan.value),
