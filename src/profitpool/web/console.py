@@ -20,9 +20,9 @@ from ..service.errors import status_of
 from ..service.poolhealth import pool_health
 from ..service.sequencer import IdemKey, request_digest
 from ..store.apikeys import KeyError_, KeyRefused
-from ..times import format_time
+from ..times import parse_time
 from .cash import add_cash_routes
-from .charts import Series, line_chart
+from .charts import Series, time_chart
 from .errors_i18n import key_refusal, message
 from .i18n import choose, translator
 from .pages import Lang, LangCookie, render
@@ -49,20 +49,19 @@ def health(ctx: Context, language: str) -> dict[str, Any]:
     t = translator(language)
     head_height = ctx.read.head.height
     stats = ctx.store.stats(max(0, head_height - CHART_BLOCKS), CHART_BLOCKS)
-    span = (format_time(stats[0].time_us) if stats else "",
-            format_time(stats[-1].time_us) if stats else "")
-    pool_chart = line_chart([Series(t("pool"), "#1e8449", [row.pool for row in stats])],
-                            span, scale=100, decimals=2)
+    pool_chart = time_chart([Series(t("pool"), "#1e8449", [row.pool for row in stats])],
+                            [row.time_us for row in stats], scale=100, decimals=2,
+                            prefix="¥")
     refused = figures["refused_withdrawals"]["days"]
     days = sorted({row["day"] for row in refused})
     codes = sorted({row["code"] for row in refused})
     counts = {(row["day"], row["code"]): row["count"] for row in refused}
-    refusal_chart = line_chart(
+    refusal_chart = time_chart(
         [Series(message(code, language), REFUSAL_COLOURS[position % len(REFUSAL_COLOURS)],
                 [counts.get((day, code), 0) for day in days])
          for position, code in enumerate(codes)],
-        (days[0], days[-1]) if days else ("", ""), scale=1, decimals=0) if len(days) > 1 \
-        else {"empty": True}
+        [parse_time(f"{day}T12:00:00+08:00") for day in days], scale=1, decimals=0) \
+        if len(days) > 1 else {"empty": True}
     totals = {code: sum(counts.get((day, code), 0) for day in days) for code in codes}
     return {**figures, "pool_chart": pool_chart, "refusal_chart": refusal_chart,
             "refusal_totals": sorted(totals.items(), key=lambda item: (-item[1], item[0])),
