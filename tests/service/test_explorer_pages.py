@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 from servicehelpers import Service, wait_for
 from test_public_copy import build, secrets_of
 
@@ -441,3 +442,24 @@ def test_a_proof_of_liabilities_check_says_its_result_in_chinese_and_yuan(
             page.close()
     finally:
         service.stop()
+
+
+def test_the_verify_page_names_the_published_source_when_the_operator_gives_it(
+        tmp_path: Path) -> None:
+    """``serve --source-url`` (PROFITPOOL_SOURCE_URL): /verify says to clone that, not to
+    ask; without it, the placeholder and the sentence that says how to fill it in."""
+    source = "https://git.example.org/pool/profitpool.git"
+    service = Service(f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "op.key",
+                      options={"source_url": source}).setup()
+    try:
+        page = service.client().get("/verify").text
+        assert f"git clone {source} profitpool" in page and "REPOSITORY" not in page
+    finally:
+        service.stop()
+    unset = Service(f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other.key").setup()
+    try:
+        page = unset.client().get("/verify", params={"lang": "en"}).text
+        assert "git clone REPOSITORY profitpool" in page
+        assert str(escape(CATALOGUE["verify_repository"]["en"])) in page
+    finally:
+        unset.stop()

@@ -99,6 +99,9 @@ def _hint(name: str) -> str:
          help="Requests per second per API key (0: unlimited) ...")
 @setting("--burst", field="burst", show_default=True, type=click.FloatRange(min=1),
          help="... with bursts of up to this many.")
+@setting("--source-url", field="source_url", metavar="URL",
+         help="Where this program's source is published (a git repository): /verify "
+         "tells people to install profitpool from there.")
 @setting("--auto-burn/--no-auto-burn", field="auto_burn", show_default=True,
          help="Burn at 00:00 Asia/Shanghai on the 1st for the month that ended.")
 @setting("--anchor-rpc", field="anchor_rpc", metavar="URL",

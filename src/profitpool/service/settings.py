@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     """The address people open the pages at (https://pool.example.com, no path): members'
     passkeys are made for its host (the WebAuthn RP id) and accepted from it alone. Unset:
     the host and origin each request came to (fine when the service is reached by one name)."""
+    source_url: str | None = Field(None, pattern=r"^(https?|git|ssh)://[^\s'\"<>]+$")
+    """Where the program's source is published (a git repository): the /verify page tells
+    people to install profitpool from there. Unset: the page says to ask the operator."""
     auto_burn: bool = True
     """Burn at 00:00 Asia/Shanghai on the 1st for the month that ended."""
     anchor_rpc: str | None = None

@@ -255,7 +255,8 @@ def verify_page(request: Request, ctx: ContextDep, lang: Lang = None,
     run ``profitpool verify`` on it with the published key (commands that work as printed,
     whatever database the server itself uses)."""
     return render(request, "verify.html", lang, lang_cookie, verifier_key=ctx.verifier_key,
-                   base=str(request.base_url).rstrip("/"), public_copy=PUBLIC_COPY)
+                  base=str(request.base_url).rstrip("/"), public_copy=PUBLIC_COPY,
+                  source_url=ctx.settings.source_url)
 
 
 _copies_lock = threading.Lock()
