@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..money import format_scaled, group_thousands
-from ..times import MICROS_PER_SECOND, month_start, shanghai_month
+from ..times import MICROS_PER_SECOND, display_time, month_start, shanghai_month
 
 WIDTH = 720
 HEIGHT = 240
@@ -78,7 +78,7 @@ def local(micros: int) -> datetime:
 
 def minute_text(micros: int) -> str:
     """A moment as people read it, to the minute, Asia/Shanghai: '2026-07-22 13:43'."""
-    return local(micros).strftime("%Y-%m-%d %H:%M")
+    return display_time(micros)
 
 
 def line_chart(series: list[Series], labels: tuple[str, str], scale: int = 1_000_000,

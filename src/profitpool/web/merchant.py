@@ -33,7 +33,7 @@ from ..service.readmodel import OrderView, cash_json, order_json
 from ..service.routes.orders import order_command
 from ..service.schemas import OrderCreate
 from ..service.sequencer import IdemKey, Outcome, request_digest
-from ..times import format_time, shanghai_day
+from ..times import display_time, shanghai_day
 from .analytics import Analytics, analyse
 from .charts import Bars, month_bar_chart
 from .i18n import choose, translator
@@ -49,12 +49,6 @@ ORDER_ID_MAX = 100
 """As the API's ``OrderCreate.id``."""
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 Text = Annotated[str, Query(max_length=128)]
-
-
-def shown_time(micros: int) -> str:
-    """A moment as people read it, in Asia/Shanghai: ``2026-03-10 10:00``."""
-    text = format_time(micros)
-    return f"{text[:10]} {text[11:16]}"
 
 
 def _day(text: str) -> int | None:
@@ -152,8 +146,8 @@ def portal(request: Request, ctx: ContextDep, lang: Lang = None,
     # The merchant's own ids for its customers (the ones it sent), never another's.
     ids = ctx.directory.member_ids([view.member for view in shown], merchant_scope(merchant))
     prefix = len(merchant) + 1
-    rows = [{**order_json(view, view.order[prefix:], ids), "when": shown_time(view.at),
-             "settles_when": shown_time(view.settles_at)} for view in shown]
+    rows = [{**order_json(view, view.order[prefix:], ids), "when": display_time(view.at),
+             "settles_when": display_time(view.settles_at)} for view in shown]
     statuses = {status: sum(1 for view in orders if view.status == status)
                 for status in (PENDING, SETTLED, REFUNDED)}
     analytics = analyse(orders)
@@ -247,7 +241,7 @@ async def refund(request: Request, ctx: ContextDep, lang: Lang = None,
                        ok=False, **values)
     ids = await run_in_threadpool(ctx.directory.member_ids, [view.member],
                                   merchant_scope(merchant))
-    shown = {**order_json(view, order_id, ids), "when": shown_time(view.at),
-             "settles_when": shown_time(view.settles_at)}
+    shown = {**order_json(view, order_id, ids), "when": display_time(view.at),
+             "settles_when": display_time(view.settles_at)}
     return render(request, "merchant_confirm.html", lang, lang_cookie, outcome=shown,
                    ok=True, token=secrets.token_urlsafe(16), **values)

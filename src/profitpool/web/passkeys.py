@@ -58,7 +58,7 @@ from ..service.auth import Principal
 from ..service.deps import CallerDep, Context, ContextDep, allow
 from ..service.errors import ServiceError
 from ..store.passkeys import LINK_HOURS, Link, Passkey, PasskeyError, PasskeyStore
-from ..times import format_time
+from ..times import display_time, format_time
 from . import console, merchant, wallet
 from .pages import Lang, LangCookie, render, templates
 from .sessions import browser_name
@@ -96,12 +96,6 @@ def user_handle(member: str) -> bytes:
     """The WebAuthn user id of a member: stable (a phone keeps one passkey per member),
     and not their pseudonym itself."""
     return hashlib.sha256(f"profitpool passkey user\x00{member}".encode()).digest()[:16]
-
-
-def shown_time(micros: int | None) -> str:
-    """To the minute, Asia/Shanghai: "2026-03-10 10:00"."""
-    return "" if micros is None else format_time(micros - micros % 60_000_000)[:16] \
-        .replace("T", " ")
 
 
 # issuing links -----------------------------------------------------------------------------
@@ -179,7 +173,7 @@ def _invite_routes(area: Area) -> APIRouter:
                           back=area.path, member_id=member_id, url=None, expires=None)
         url, link = await run_in_threadpool(issue, ctx, request, who, member)
         return render(request, "passkey_link.html", lang, lang_cookie, back=area.path,
-                      member_id=member_id, url=url, expires=shown_time(link.expires_us))
+                      member_id=member_id, url=url, expires=display_time(link.expires_us))
 
     return router
 
@@ -213,7 +207,7 @@ def registration_page(request: Request, ctx: ContextDep, t: str = "", lang: Lang
     if state != "open" or link is None:
         return refused(request, lang, lang_cookie, f"link_{state}", LINK_STATUS[state])
     return render(request, "passkey_register.html", lang, lang_cookie, secret=t,
-                  expires=shown_time(link.expires_us))
+                  expires=display_time(link.expires_us))
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -394,8 +388,8 @@ def member_passkeys(request: Request) -> list[dict[str, str]]:
     ctx: Context = request.app.state.context
     current = found.principal.key_id
     return [{"id": passkey.id, "device": passkey.device,
-             "created": shown_time(passkey.created_us),
-             "last_used": shown_time(passkey.last_used_us), "current": passkey.id == current}
+             "created": display_time(passkey.created_us),
+             "last_used": display_time(passkey.last_used_us), "current": passkey.id == current}
             for passkey in store(ctx).of_member(found.principal.party)]
 
 

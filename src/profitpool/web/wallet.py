@@ -27,6 +27,7 @@ from ..service.deps import Context, ContextDep, new_id, submit
 from ..service.readmodel import cash_json, member_json, pool_figures
 from ..service.routes.members import cashable_json, export_file, export_headers
 from ..service.sequencer import IdemKey, request_digest
+from ..times import display_time
 from .pages import Lang, LangCookie, render
 from .pseudonyms import Pseudonyms
 from .signin import Area, area_router, form, same_site, signed_in
@@ -192,8 +193,9 @@ def yuan(text: object) -> str:
 
 
 def minute(iso: str | None) -> str:
-    """A time of the log (ISO 8601, Asia/Shanghai) to the minute: "2026-03-10 10:00"."""
-    return "" if not iso else iso[:16].replace("T", " ")
+    """A time of the log (ISO 8601, any offset) to the minute in Asia/Shanghai:
+    "2026-03-10 10:00" (times.display_time)."""
+    return display_time(iso)
 
 
 def percent(decimal: str) -> str:
