@@ -130,8 +130,10 @@ def test_price_fell_in_one_run_of_four_says_25_percent_in_both_languages() -> No
     assert origin.en.startswith("In 25.0% of runs (1 of 4) the price fell in at least one month")
     assert origin.figures["runs_price_fell"] == 1
     vendor = said(found, "vendor", "price_fell")
-    assert vendor.en.startswith("In none of the 4 runs did the price fall")
-    assert "没有一个月下跌" in vendor.zh
+    # the vendor pool ends 98.1% below its peak: that leads, never "the price never fell"
+    assert vendor.en.startswith("First: the pool ended 98.1% below its highest month end")
+    assert "the price was never lower than the month before (all 4 runs)" in vendor.en
+    assert "没有一个月低于上月末" in vendor.zh and "98.1%" in vendor.zh
 
 
 def test_multiple_not_reached_and_reached_name_the_basis() -> None:
@@ -157,9 +159,10 @@ def test_exit_share_and_median_time_to_exit() -> None:
 def test_burn_statement_only_when_price_rises_value_falls_and_burns_ran() -> None:
     found = verdicts(simulation())
     burn = said(found, "origin", "burn")   # (150/100)^(1/5) = +8.44%, (95/100)^(1/5) = -1.02%
-    assert burn.en.startswith("The price rose 8.4%/month only because of burns; the value per "
-                              "point fell 1.0%/month")
-    assert "上涨 8.4%" in burn.zh and "下跌 1.0%" in burn.zh
+    assert burn.en.startswith("The price rose 50.0% in 5 months (8.4%/month), only through "
+                              "burns; the value of a point fell 5.0% (1.0%/month")
+    assert "累计上涨 50.0%（平均每月 8.4%）" in burn.zh
+    assert "累计下跌 5.0%（平均每月 1.0%" in burn.zh
     assert not [v for v in found if v.point == "vendor" and v.key == "burn"]
     assert "+4.5%/month" in said(found, "vendor", "trend").en   # (250/200)^(1/5)
     unburned = simulation()
@@ -187,8 +190,9 @@ def test_cohort_returns_and_who_funded_whom() -> None:
 
 def test_solvency_promised_cover_and_the_month_with_no_points() -> None:
     found = verdicts(simulation())
-    assert said(found, "origin", "solvency").en == (
-        "The pool covered every holding at every month end (all 4 runs, 6 months).")
+    assert said(found, "origin", "solvency").en.startswith(
+        "The pool covered every holding at every month end (all 4 runs, 6 months). This is "
+        "true by construction")
     assert said(found, "vendor", "solvency").en.startswith(
         "At 1 month end in 1 run the pool held less than all holdings were worth")
     assert "held only 20.0% of what the live lots' advertised exit values add up to" in said(

@@ -46,25 +46,37 @@ def column(run: RunResult, name: str) -> list[int]:
     return list(run.monthly[name])
 
 
-def months_fell(prices: Sequence[int], first: int = 1) -> tuple[int, int]:
+def months_fell(prices: Sequence[int], first: int = 1,
+                restarts: Sequence[int] = ()) -> tuple[int, int]:
     """(months the price rose, months it fell) from month index ``first`` on.
 
     A month counts only when it and the month before both have a price (> 0):
-    a price of 0 means no points are left, not a price of zero.
+    a price of 0 means no points are left, not a price of zero. A month in which
+    every point was gone and the price started again (``restarts[i] > 0``) is no
+    rise or fall either: the report names restarts apart.
     """
     rose = fell = 0
     for index in range(max(1, first), len(prices)):
         before, now = prices[index - 1], prices[index]
+        if index < len(restarts) and restarts[index]:
+            continue
         if before > 0 and now > 0:
             rose += now > before
             fell += now < before
     return rose, fell
 
 
-def max_drawdown_ppm(values: Sequence[int]) -> int:
-    """The largest peak-to-trough fall, in parts per million of the peak (months of 0 skipped)."""
+def max_drawdown_ppm(values: Sequence[int], restarts: Sequence[int] = ()) -> int:
+    """The largest peak-to-trough fall, in parts per million of the peak (months of 0 skipped).
+
+    ``restarts[i] > 0`` means every point was gone during month i and the price
+    started again (docs/rules.md section 2): the peak before it is forgotten, so
+    a restart at 1.00 is not counted as a fall (the report names it apart).
+    """
     peak = worst = 0
-    for value in values:
+    for index, value in enumerate(values):
+        if index < len(restarts) and restarts[index]:
+            peak = 0
         if value <= 0:
             continue
         if value > peak:
@@ -82,6 +94,37 @@ def monthly_trend(values: Sequence[int]) -> float | None:
     first, last = present[0], present[-1]
     ratio: float = (values[last] / values[first]) ** (1 / (last - first))
     return ratio - 1
+
+
+def cumulative_change(values: Sequence[int]) -> tuple[Fraction, int] | None:
+    """(last / first - 1, months between) over the first and last month with a value > 0."""
+    present = [index for index, value in enumerate(values) if value > 0]
+    if len(present) < 2:
+        return None
+    first, last = present[0], present[-1]
+    return Fraction(values[last], values[first]) - 1, last - first
+
+
+def fall_from_peak(values: Sequence[int]) -> Fraction:
+    """How far the last value is below the highest (0 when it is the highest, 1 when 0)."""
+    peak = max(values, default=0)
+    return Fraction(peak - values[-1], peak) if peak > 0 else Fraction(0)
+
+
+def closest_exit(prices: Sequence[int],
+                 exit_prices: Sequence[int]) -> tuple[Fraction, int, int] | None:
+    """The month end at which the nearest live lot came closest to its exit.
+
+    Returns (price / the price that lot needs, that price, the price needed),
+    from the ``exit_price_micro`` column; None when no month had a live lot.
+    Burns raise the price and the price a lot needs by the same factor, so the
+    ratio is what a burn cannot change.
+    """
+    best: tuple[Fraction, int, int] | None = None
+    for now, needed in zip(prices, exit_prices, strict=True):
+        if now > 0 and needed > 0 and (best is None or Fraction(now, needed) > best[0]):
+            best = (Fraction(now, needed), now, needed)
+    return best
 
 
 @dataclass(frozen=True)
@@ -105,6 +148,20 @@ class RunFigures:
     promised_cover_final: Fraction | None
     promised_cover_min: Fraction | None
     invariants_ok: bool
+    price_change: Fraction | None = None
+    """Cumulative: the last month end's price over the first's, minus 1."""
+    value_change: Fraction | None = None
+    change_months: int = 0
+    """Months between the first and the last month end with a price."""
+    price_moves: int = 0
+    """Accepted commands that changed the displayed price (moves to or from 0 aside)."""
+    price_falls: int = 0
+    restarts: int = 0
+    """Times every point was gone and the price started again."""
+    pool_fall: Fraction = Fraction(0)
+    """How far the last month end's pool is below the highest month end's."""
+    closest_exit: tuple[Fraction, int, int] | None = None
+    """(:func:`closest_exit`): how near the nearest lot came to its exit price."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +225,18 @@ class PointAnalysis:
     """Withdrawal attempts over all runs: (paid, refused by the daily cap, refused because
     no lot was eligible yet: held fewer than min_hold_days, or, when a gain gate is set,
     its value per share below (1 + withdraw_min_gain) x its value at mint)."""
+    holders: int = 0
+    """Members still holding points at the end, all runs."""
+    holders_under_water: int = 0
+    """Of those, members whose holding plus what they received is below their contribution."""
+    exits_paid_fen: int = 0
+    exits_promised_fen: int = 0
+    """Advertised exit values of the lots that exited (all runs)."""
+    exits_contributed_fen: int = 0
+    """What the orders behind the exited lots put into the pool (all runs, pro rata)."""
+    injected_fen: int = 0
+    amount_fen: int = 0
+    """Money spent and put into the pool over all runs (for the price new orders pull to)."""
 
     @property
     def exit_share(self) -> Fraction | None:
@@ -195,11 +264,13 @@ def run_figures(run: RunResult) -> RunFigures:
     final_cover = (share(monthly["pool_fen"][-1], monthly["promised_fen"][-1])
                    if monthly["promised_fen"] else None)
     split = funding_split(run.cohorts)
+    restarts = monthly["price_restarts"]
+    price_change, value_change = cumulative_change(prices), cumulative_change(values)
     return RunFigures(
         run=run.run, seed=run.seed,
-        months_price_fell=months_fell(prices)[1],
-        price_drawdown_ppm=max_drawdown_ppm(prices),
-        value_drawdown_ppm=max_drawdown_ppm(values),
+        months_price_fell=months_fell(prices, 1, restarts)[1],
+        price_drawdown_ppm=max_drawdown_ppm(prices, restarts),
+        value_drawdown_ppm=max_drawdown_ppm(values, restarts),
         lots_minted=minted, lots_exited=exited, exit_share=share(exited, minted),
         later_share=share(split.later_fen, split.total_fen),
         price_trend=monthly_trend(prices), value_trend=monthly_trend(values),
@@ -210,6 +281,12 @@ def run_figures(run: RunResult) -> RunFigures:
         promised_cover_final=final_cover,
         promised_cover_min=min(covers) if covers else None,
         invariants_ok=run.invariants_ok,
+        price_change=price_change[0] if price_change else None,
+        value_change=value_change[0] if value_change else None,
+        change_months=price_change[1] if price_change else 0,
+        price_moves=sum(monthly["price_moves"]), price_falls=sum(monthly["price_falls"]),
+        restarts=sum(restarts), pool_fall=fall_from_peak(monthly["pool_fen"]),
+        closest_exit=closest_exit(prices, monthly["exit_price_micro"]),
     )
 
 
@@ -305,6 +382,9 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
     rules = runs[0].rules
     histogram = _histogram(runs)
     advertised = sim.advertised_multiple.get(label, str(rules.get("exit_multiple", "")))
+    def total(name: str) -> int:
+        return _total(runs, name, months)
+
     return PointAnalysis(
         label=label, point=dict(point), rules=rules, runs=len(runs), months=months,
         advertised_multiple=advertised, exit_basis=str(rules.get("exit_basis", "cost")),
@@ -322,6 +402,11 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
         withdrawals=(_total(runs, "withdrawals", months),
                      _total(runs, "withdrawals_refused_cap", months),
                      _total(runs, "withdrawals_refused_other", months)),
+        holders=sum(c.holders for run in runs for c in run.cohorts),
+        holders_under_water=sum(c.holders_under_water for run in runs for c in run.cohorts),
+        exits_paid_fen=total("paid_exits_fen"), exits_promised_fen=total("exit_promised_fen"),
+        exits_contributed_fen=total("exit_contributed_fen"),
+        injected_fen=total("injected_fen"), amount_fen=total("amount_fen"),
     )
 
 

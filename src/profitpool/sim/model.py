@@ -24,6 +24,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from fractions import Fraction
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,7 @@ from ..engine.effects import (
 from ..engine.state import Ledger
 from ..errors import Rejected
 from ..gcpause import paused_gc
-from ..money import SHARE_SCALE, parse_decimal, points_for_shares, price_micro
+from ..money import INDEX_SCALE, SHARE_SCALE, parse_decimal, points_for_shares, price_micro
 from ..rules import parse_rule_changes
 from ..times import month_start
 from .results import MONTHLY_COLUMNS, Cohort, RunResult
@@ -107,6 +108,14 @@ class _Run:
         """By lot id (from 1): the month a lot was minted and its exit trigger. Lists, not a
         dict: the engine numbers the lots of accepted commands 1, 2, 3, ..."""
         self.promised = 0
+        self.lot_promised = array("q", [0])
+        """By lot id: the whole lot's advertised exit value at mint (fen)."""
+        self.lot_injection = array("q", [0])
+        """By lot id: what the order that minted it put into the pool (fen)."""
+        self.last_injection = 0
+        self.last_price = 0
+        """The displayed price after the last accepted command (0 with no points)."""
+        self.price_seen = False
         self.exit_months = [0] * (scenario.months + 1)
         months = scenario.months
         self.mix = [0] * months
@@ -136,7 +145,29 @@ class _Run:
             self.refused = refusal.code
             return False
         self.account(effects)
+        self.price_moved()
         return True
+
+    def price_moved(self) -> None:
+        """Count a change of the displayed price made by the command just accepted.
+
+        A move to or from a price of 0 (no points left) is not a rise or a fall:
+        a move from 0 is the price restarting (docs/rules.md section 2).
+        """
+        ledger = self.ledger
+        now = price_micro(ledger.pool, ledger.total_shares, ledger.index)
+        before = self.last_price
+        if now == before:
+            return
+        row = self.row
+        if before and now:
+            row["price_moves"] += 1
+            if now < before:
+                row["price_falls"] += 1
+        elif now and self.price_seen:
+            row["price_restarts"] += 1
+        self.price_seen = self.price_seen or now > 0
+        self.last_price = now
 
     def account(self, effects: list[Any]) -> None:
         """Book what the effects did to members, cohorts, lots and the month's figures.
@@ -154,6 +185,7 @@ class _Run:
             if kind is OrderSettled:
                 member = index_of[effect.member]
                 self.contributed[member] += effect.injection
+                self.last_injection = effect.injection
                 self.month_contributed[cohort[member]] += effect.injection
                 row["injected_fen"] += effect.injection
             elif kind is PointsMinted:
@@ -164,7 +196,11 @@ class _Run:
                 self.lot_trigger.append(trigger)
                 self.lot_month.append(self.month)
                 numerator, denominator = trigger
-                self.promised += effect.shares * numerator // (denominator * SHARE_SCALE)
+                whole = effect.shares * numerator // (denominator * SHARE_SCALE)
+                self.promised += whole
+                self.lot_promised.append(whole)
+                self.lot_injection.append(self.last_injection)
+                self.last_injection = 0
                 row["lots_minted"] += 1
                 self.cohort_lots[cohort[member]] += 1
                 if self.reference_value[member] == 0.0:
@@ -192,7 +228,12 @@ class _Run:
                 member = index_of[effect.member]
                 numerator, denominator = self.lot_trigger[effect.lot]
                 minted_month = self.lot_month[effect.lot]
-                self.promised -= effect.shares * numerator // (denominator * SHARE_SCALE)
+                part = effect.shares * numerator // (denominator * SHARE_SCALE)
+                self.promised -= part
+                row["exit_promised_fen"] += part
+                whole = self.lot_promised[effect.lot]
+                if whole:
+                    row["exit_contributed_fen"] += self.lot_injection[effect.lot] * part // whole
                 self.received_cash[member] += effect.to_member
                 self.month_received[cohort[member]] += effect.paid
                 self.exit_months[self.month - minted_month] += 1
@@ -392,6 +433,11 @@ class _Run:
                         if member.shares) if total else 0)
         row["holdings_value_fen"] = holdings
         row["promised_fen"] = self.promised
+        trigger = nearest_trigger(ledger.exit_queue)
+        if trigger is not None:
+            numerator, denominator = trigger
+            row["exit_price_micro"] = (numerator * INDEX_SCALE * 10**4
+                                       // (denominator * ledger.index))
         paid = ledger.paid_members + ledger.paid_merchants + ledger.paid_lenders
         if pool != ledger.injected - paid or pool < holdings:
             self.invariants_ok = False
@@ -442,6 +488,9 @@ class _Run:
             cohort.holding_value_fen += value
             received = self.received_cash[number] + self.received_goods[number]
             cohort.received_beyond_own_fen += max(0, received - self.contributed[number])
+            if holder.shares:
+                cohort.holders += 1
+                cohort.holders_under_water += value + received < self.contributed[number]
         for month, cohort in enumerate(cohorts):
             cohort.lots_minted = self.cohort_lots[month]
             cohort.lots_exited = self.cohort_exits[month]
@@ -459,6 +508,24 @@ class _Run:
             exit_months=self.exit_months[:months], final=final,
             invariants_ok=self.invariants_ok,
         )
+
+
+def nearest_trigger(queue: list[Any]) -> tuple[int, int] | None:
+    """The smallest exit trigger of a live lot in the engine's exit queue, or None.
+
+    The queue is a heap that still holds lots emptied since they were pushed;
+    walking it best first from the root skips them without changing it.
+    """
+    frontier: list[tuple[Any, int]] = [(queue[0], 0)] if queue else []
+    while frontier:
+        entry, position = heappop(frontier)
+        if entry[-1].shares:
+            trigger: tuple[int, int] = entry[1]
+            return trigger
+        for child in (2 * position + 1, 2 * position + 2):
+            if child < len(queue):
+                heappush(frontier, (queue[child], child))
+    return None
 
 
 def _apportion(total: int, weights: list[int], weight_sum: int) -> list[int]:

@@ -163,6 +163,38 @@ def _band_charts(analyses: list[PointAnalysis], column: str, kind: str, ylabel: 
     return [chart(index, a) for index, a in enumerate(analyses)]
 
 
+def _price_value_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    """Price and value per point on one chart: the gap between them is what burns did."""
+    scale = 1_000_000.0
+    tops = y_limits([[v / scale for column in ("price_micro", "value_micro")
+                      for v in a.bands[column][95]] for a in analyses])
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            ax = figure.add_subplot()
+            x = _months(a)
+            for column, name, colour in (("price_micro", "price", COLOURS["band"]),
+                                         ("value_micro", "value per launch point",
+                                          COLOURS["value"])):
+                bands = a.bands[column]
+                ax.fill_between(x, [v / scale for v in bands[5]], [v / scale for v in bands[95]],
+                                color=colour, alpha=0.15, linewidth=0)
+                ax.fill_between(x, [v / scale for v in bands[25]],
+                                [v / scale for v in bands[75]], color=colour, alpha=0.3,
+                                linewidth=0)
+                ax.plot(x, [v / scale for v in bands[50]], color=colour, linewidth=1.6,
+                        label=f"{name} (median; bands p25-p75, p5-p95)")
+            ax.set_xlabel("month")
+            _whole(ax)
+            ax.set_ylim(0, tops[index])
+            ax.set_ylabel("CNY per point")
+            _below(ax)
+            ax.set_title(ascii_text(a.label), fontsize=9)
+        return _render("price", f"price-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(analyses)]
+
+
 def _flow_charts(analyses: list[PointAnalysis]) -> list[Chart]:
     panels: list[tuple[str, list[tuple[str, str, str]], float]] = [
         ("pool at month end (CNY)", [("pool_fen", "pool", "pool")], 100.0),
@@ -350,7 +382,7 @@ def _sensitivity_chart(key: str, rows: list[SensitivityRow], index: int) -> Char
 def render_charts(analyses: list[PointAnalysis],
                   sweeps: dict[str, list[SensitivityRow]]) -> list[Chart]:
     """Every chart of the report, grouped by kind, points in order within a kind."""
-    charts = [*_band_charts(analyses, "price_micro", "price", "CNY per point", COLOURS["band"]),
+    charts = [*_price_value_charts(analyses),
               *_band_charts(analyses, "value_micro", "value", "CNY per launch point",
                             COLOURS["value"]),
               *_flow_charts(analyses), *_exit_charts(analyses), *_cohort_charts(analyses),

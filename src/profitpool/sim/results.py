@@ -40,6 +40,13 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "value_micro",          # what one launch point is worth now: price x index
     "holdings_value_fen",   # sum of every member's holding value, floored per member
     "promised_fen",         # sum over live lots of their advertised exit value
+    "price_moves",          # accepted commands that changed the displayed price (both > 0)
+    "price_falls",          # of those, the ones after which it was lower
+    "price_restarts",       # times the price restarted after every point was gone
+    "exit_price_micro",     # month end: the displayed price at which the nearest live lot
+                            # would exit (0 with no live lot)
+    "exit_promised_fen",    # advertised exit values of the lots forced out this month
+    "exit_contributed_fen", # what the orders behind those lots put into the pool (pro rata)
 )
 """The columns of :attr:`RunResult.monthly`, in order."""
 
@@ -64,6 +71,11 @@ class Cohort:
     lots_exited: int = 0
     received_beyond_own_fen: int = 0
     """Sum over members of max(0, received - own contribution): paid from others' money."""
+    holders: int = 0
+    """Members still holding points at the end."""
+    holders_under_water: int = 0
+    """Of those, members whose holding's value plus everything they received (cash and
+    goods) is less than what their own orders put into the pool."""
     funded_by: list[int] = field(default_factory=list)
     """funded_by[c]: fen of this cohort's payouts drawn from cohort c+1's contributions
     (month by month, pro rata to the pool's mix of contributions; docs/simulator.md)."""

@@ -20,6 +20,7 @@ from .analysis import PointAnalysis, analyse
 from .cohorts import representative
 from .display import (
     all_runs,
+    basis,
     cny,
     count,
     in_runs,
@@ -56,27 +57,92 @@ class Verdict:
     figures: dict[str, Any] = field(default_factory=dict)
 
 
+LARGE_FALL = Fraction(1, 2)
+"""A fall from a peak (price, value per point or pool) this large leads any statement that
+could read as good news: a monthly rise is never the headline beside a drained pool."""
+
+
+def moves_text(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
+    """The price's moves inside months: every accepted command that changed the displayed
+    price, counted by the run as it happened (all runs); or, without them, a plain
+    statement that only month ends were counted."""
+    moves = sum(run.price_moves for run in a.per_run)
+    falls = sum(run.price_falls for run in a.per_run)
+    figures = {"price_moves": moves, "price_falls": falls,
+               "fall_share_of_moves": ratio(share_of(falls, moves))}
+    if moves == 0:
+        return ("（以上只按月末价格计算；月内没有记录到价格变动。）",
+                " (Counted at month ends only: no move of the price within a month was "
+                "recorded.)", figures)
+    return (f"逐笔看（每一条被接受的指令之后看一次显示价格），价格共变动 {moves:,} 次，"
+            f"其中 {falls:,} 次是下跌（{pct(Fraction(falls, moves))}；全部模拟合计）。",
+            f" Looked at after every accepted command, the displayed price moved {moves:,} "
+            f"times and fell on {falls:,} of them ({pct(Fraction(falls, moves))}; all runs).",
+            figures)
+
+
+def share_of(part: int, whole: int) -> Fraction | None:
+    """part / whole, or None when whole is 0."""
+    return Fraction(part, whole) if whole else None
+
+
+def trouble(a: PointAnalysis) -> tuple[str, str] | None:
+    """The headline a point's good-looking figures must follow: a drained pool, a restart
+    after every point was gone, or a fall of half or more; None when there was none."""
+    pool_fall = median(run.pool_fall for run in a.per_run)
+    worst = max(max(run.price_drawdown_ppm, run.value_drawdown_ppm) for run in a.per_run)
+    restarted = sum(1 for run in a.per_run if run.restarts)
+    zh: list[str] = []
+    en: list[str] = []
+    if pool_fall is not None and pool_fall >= LARGE_FALL:
+        zh.append(f"收益池期末比其最高的月末少了 {pct(pool_fall)}（{MEDIAN_ZH}）")
+        en.append(f"the pool ended {pct(pool_fall)} below its highest month end ({MEDIAN_EN})")
+    if restarted:
+        zh.append(f"{restarted} 次模拟中积分曾全部退出，价格从头开始")
+        en.append(f"in {restarted} of {a.runs} runs every point was gone and the price started "
+                  "again")
+    if Fraction(worst, 1_000_000) >= LARGE_FALL:
+        zh.append(f"价格或每积分价值从高点最多下跌 {pct(Fraction(worst, 1_000_000))}（最坏一次）")
+        en.append(f"the price or the value of a point fell up to "
+                  f"{pct(Fraction(worst, 1_000_000))} from a peak (worst run)")
+    if not zh:
+        return None
+    return "先看这一点：" + "；".join(zh) + "。", "First: " + "; ".join(en) + "."
+
+
 def _price_fell(a: PointAnalysis) -> Verdict:
     k, n = a.runs_where("months_price_fell"), a.runs
     fell = a.median_of("months_price_fell")
+    moves_zh, moves_en, moves = moves_text(a)
     figures = {"runs": n, "runs_price_fell": k, "share": ratio(Fraction(k, n)),
-               "median_months_fell": ratio(fell), "months": a.months}
+               "median_months_fell": ratio(fell), "months": a.months, **moves}
     if k == 0:
+        first = trouble(a)
+        if first is not None or moves["price_falls"]:
+            # a fall elsewhere: "the price never fell" must not be the headline
+            lead_zh, lead_en = first if first is not None else ("", "")
+            return Verdict("price_fell", a.label,
+                           lead_zh + f"按月末比较，{n} 次模拟中价格没有一个月低于上月末。"
+                           + moves_zh,
+                           (lead_en + " " if lead_en else "") + "Month end against month end, "
+                           f"the price was never lower than the month before ({all_runs(n)})."
+                           + moves_en, figures)
         return Verdict("price_fell", a.label,
                        f"在全部 {n} 次模拟的 {a.months} 个月中，积分价格没有一个月下跌。"
-                       "这是模拟结果，不是承诺。",
+                       "这是模拟结果，不是承诺。" + moves_zh,
                        (f"In the single run the price did not fall in any of the "
                         f"{count(a.months, 'month')}." if n == 1 else
                         f"In none of the {n} runs did the price fall in any of the "
                         f"{count(a.months, 'month')}.") + " This is what the runs show, not a "
-                       "promise.", figures)
+                       "promise." + moves_en, figures)
     share = pct(Fraction(k, n))
     return Verdict("price_fell", a.label,
                    f"在 {share} 的模拟中（{n} 次中的 {k} 次），积分价格至少有一个月下跌；"
-                   f"下跌月数的中位数为 {number(fell)} 个月（共 {a.months} 个月）。",
+                   f"下跌月数的中位数为 {number(fell)} 个月（共 {a.months} 个月，按月末计）。"
+                   + moves_zh,
                    f"In {share} of runs ({k} of {n}) the price fell in at least one month; "
                    f"the median run had {count(fell, 'month')} of falling price "
-                   f"(of {a.months}).", figures)
+                   f"(of {a.months}, month ends)." + moves_en, figures)
 
 
 def _drawdown(a: PointAnalysis) -> Verdict:
@@ -86,15 +152,28 @@ def _drawdown(a: PointAnalysis) -> Verdict:
     assert mid_p is not None and mid_v is not None
     p, v = pct(mid_p / 1_000_000), pct(mid_v / 1_000_000)
     worst_p, worst_v = pct(Fraction(max(prices), 1_000_000)), pct(Fraction(max(values), 1_000_000))
+    restarts = sum(run.restarts for run in a.per_run)
+    runs_restarted = sum(1 for run in a.per_run if run.restarts)
+    restart_zh = restart_en = ""
+    if restarts:
+        restart_zh = (f"另外，{runs_restarted} 次模拟中积分共 {restarts} 次全部退出：收益池里已没有"
+                      "任何积分，价格随下一批铸造的积分从头开始（docs/rules.md 第 2 节），"
+                      "这种从头开始单独列出，不算作跌幅；跌幅从每次重新开始后算起。")
+        restart_en = (f" Separately, every point was gone {count(restarts, 'time')} in "
+                      f"{runs_restarted} of {a.runs} runs: the pool held no point, and the price "
+                      "started again with the next lot minted (docs/rules.md section 2). Such a "
+                      "restart is named here, not counted as a fall; falls are measured from "
+                      "each restart on.")
     return Verdict("drawdown", a.label,
                    f"从高点算起的最大跌幅（{MEDIAN_ZH}）：积分价格 {p}（最坏一次 {worst_p}），"
-                   f"每积分价值 {v}（最坏一次 {worst_v}）。",
+                   f"每积分价值 {v}（最坏一次 {worst_v}）。" + restart_zh,
                    f"Largest fall from a peak ({MEDIAN_EN}): price {p} (worst run {worst_p}), "
-                   f"value per point {v} (worst run {worst_v}).",
+                   f"value per point {v} (worst run {worst_v})." + restart_en,
                    {"price_drawdown_ppm_median": ratio(mid_p),
                     "price_drawdown_ppm_max": max(prices),
                     "value_drawdown_ppm_median": ratio(mid_v),
-                    "value_drawdown_ppm_max": max(values)})
+                    "value_drawdown_ppm_max": max(values),
+                    "restarts": restarts, "runs_restarted": runs_restarted})
 
 
 def _multiple(a: PointAnalysis) -> Verdict:
@@ -120,14 +199,63 @@ def _multiple(a: PointAnalysis) -> Verdict:
                    f"{pct(a.exit_share)} of all lots did." + paid_en, figures)
 
 
+def why_no_exit(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
+    """Why no lot exits: the price the nearest lot needs against the price the runs reached.
+
+    A lot exits when the displayed price reaches its trigger (exit multiple x its cost
+    per point, for ``exit_basis = cost``); burns raise the price and that bar alike. In
+    ``fixed`` mode new orders pull the price toward (pool money per yuan spent) ÷
+    (points per yuan), whatever the pool already holds.
+    """
+    closest = [run.closest_exit for run in a.per_run if run.closest_exit is not None]
+    if not closest:
+        return "", "", {}
+    best, now, needed = max(closest)
+    figures: dict[str, Any] = {"closest_exit": ratio(best), "closest_price_micro": now,
+                               "closest_needed_price_micro": needed}
+    zh = (f"这不是运气不好：一批积分只有在积分价格达到其出局价格（出局倍数 × 每积分的"
+          f"{basis(a.exit_basis)[0]}）时才出局。在所有模拟中最接近的一个月末，离出局最近的"
+          f"一批积分需要价格达到 {price(needed)} 元/积分，而价格只有 {price(now)} 元/积分"
+          f"（所需价格的 {pct(best)}）。每次销毁使价格和出局价格同比例上升，缩小不了这个差距。")
+    en = (f" This is not bad luck: a lot exits only when the price reaches its exit price "
+          f"(exit multiple × {basis(a.exit_basis)[1].removeprefix('its ')} per point). At the "
+          f"month end that came closest, in any run, the nearest lot needed {price(needed)} "
+          f"CNY/point and the price was {price(now)} CNY/point ({pct(best)} of what it needed). "
+          "Each burn raises the price and every lot's exit price by the same factor, so burns "
+          "cannot close the gap.")
+    per_yuan = rate(a.rules.get("points_per_yuan"))
+    if a.rules.get("mint_mode", "fixed") == "fixed" and per_yuan and a.amount_fen:
+        into_pool = Fraction(a.injected_fen, a.amount_fen)
+        pulled = into_pool / per_yuan
+        figures["pulled_price_micro"] = int(pulled * 1_000_000)
+        figures["pool_per_yuan"] = ratio(into_pool)
+        zh += (f"原因在于：每消费 1 元，收益池平均得到 {number_of(into_pool)} 元，同时铸造 "
+               f"{a.rules['points_per_yuan']} 积分，所以新的消费总把价格拉向 "
+               f"{price(int(pulled * 1_000_000))} 元/积分（不含销毁），离出局价格很远。")
+        en += (f" The reason: each yuan spent put {number_of(into_pool)} CNY into the pool "
+               f"(all runs) and minted {a.rules['points_per_yuan']} points, so new consumption "
+               f"keeps pulling the price toward {price(int(pulled * 1_000_000))} CNY/point "
+               "(before burns), far below any lot's exit price.")
+    return zh, en, figures
+
+
+def number_of(value: Fraction) -> str:
+    """A small amount of CNY with 4 decimals, truncated: 0.0600 (per yuan spent)."""
+    units = int(value * 10_000)
+    return f"{units // 10_000}.{units % 10_000:04d}"
+
+
 def _exits(a: PointAnalysis) -> Verdict:
     figures = {"lots_minted": a.lots_minted, "lots_exited": a.lots_exited,
                "share": ratio(a.exit_share), "median_exit_months": ratio(a.median_exit_months),
                "exit_histogram": a.exit_histogram}
     if a.lots_exited == 0:
+        why_zh, why_en, why = why_no_exit(a)
+        figures.update(why)
         return Verdict("exits", a.label,
-                       f"没有积分批次出局（全部模拟共铸造 {a.lots_minted:,} 批）。",
-                       f"No lot exited ({a.lots_minted:,} lots minted in all runs).", figures)
+                       f"没有积分批次出局（全部模拟共铸造 {a.lots_minted:,} 批）。" + why_zh,
+                       f"No lot exited ({a.lots_minted:,} lots minted in all runs)." + why_en,
+                       figures)
     wait = number(a.median_exit_months)  # the Chinese needs no plural
     return Verdict("exits", a.label,
                    f"{pct(a.exit_share)} 的积分批次被强制出局（{a.lots_exited:,} / "
@@ -139,25 +267,120 @@ def _exits(a: PointAnalysis) -> Verdict:
 
 
 def _trend(a: PointAnalysis) -> Verdict | None:
+    """Cumulative change first, the monthly rate beside it, and a drained pool before both."""
     p, v = a.median_of("price_trend"), a.median_of("value_trend")
-    if p is None or v is None:
+    cp, cv = a.median_of("price_change"), a.median_of("value_change")
+    span = a.median_of("change_months")
+    if p is None or v is None or cp is None or cv is None or span is None:
         return None
-    figures = {"price_trend": ratio(p), "value_trend": ratio(v), "burns": a.burns}
+    figures = {"price_trend": ratio(p), "value_trend": ratio(v), "burns": a.burns,
+               "price_change": ratio(cp), "value_change": ratio(cv),
+               "months": ratio(span)}
+    lead_zh, lead_en = trouble(a) or ("", "")
+    lead_en = lead_en + " " if lead_en else ""
+    figures["headline_fall"] = bool(lead_zh)
+    months = number(span)
     if p > 0 and v < 0 and a.burns > 0:
         return Verdict("burn", a.label,
-                       f"积分价格平均每月上涨 {pct_size(p)}，这只是销毁的结果；"
-                       f"每积分价值（按未销毁计）平均每月下跌 {pct_size(v)}（{COMPOUND_ZH}；"
-                       f"{MEDIAN_ZH}）。",
-                       f"The price rose {pct_size(p)}/month only because of burns; the value "
-                       f"per point fell {pct_size(v)}/month ({COMPOUND_EN}; {MEDIAN_EN}).",
+                       lead_zh + f"积分价格在 {months} 个月内累计上涨 {pct_size(cp)}（平均每月 "
+                       f"{pct_size(p)}），这只是销毁的结果；每积分价值（按未销毁计）累计下跌 "
+                       f"{pct_size(cv)}（平均每月 {pct_size(v)}；{COMPOUND_ZH}；{MEDIAN_ZH}）。",
+                       lead_en + f"The price rose {pct_size(cp)} in {count(span, 'month')} "
+                       f"({pct_size(p)}/month), only through burns; the value of a point fell "
+                       f"{pct_size(cv)} ({pct_size(v)}/month; {COMPOUND_EN}; {MEDIAN_EN}).",
                        figures)
     burns_zh = "两者之差来自销毁。" if a.burns > 0 else ""
     burns_en = " The difference between them is the burns." if a.burns > 0 else ""
     return Verdict("trend", a.label,
-                   f"积分价格平均每月变化 {signed_pct(p)}，每积分价值（按未销毁计）平均每月变化 "
-                   f"{signed_pct(v)}（{COMPOUND_ZH}；{MEDIAN_ZH}）。" + burns_zh,
-                   f"The price changed {signed_pct(p)}/month on average and the value per point "
-                   f"{signed_pct(v)}/month ({COMPOUND_EN}; {MEDIAN_EN})." + burns_en, figures)
+                   lead_zh + f"积分价格在 {months} 个月内累计变化 {signed_pct(cp)}（平均每月 "
+                   f"{signed_pct(p)}），每积分价值（按未销毁计）累计变化 {signed_pct(cv)}"
+                   "（平均每月 "
+                   f"{signed_pct(v)}；{COMPOUND_ZH}；{MEDIAN_ZH}）。" + burns_zh,
+                   lead_en + f"The price changed {signed_pct(cp)} in {count(span, 'month')} "
+                   f"({signed_pct(p)}/month on average) and the value of a point "
+                   f"{signed_pct(cv)} ({signed_pct(v)}/month; {COMPOUND_EN}; {MEDIAN_EN})."
+                   + burns_en, figures)
+
+
+def _under_water(a: PointAnalysis) -> Verdict | None:
+    """Remaining members whose holding plus what they received is below their contribution."""
+    if a.holders == 0:
+        return None
+    part = Fraction(a.holders_under_water, a.holders)
+    most_zh, most_en = ("多数", "Most remaining members are under water: ") if part > Fraction(
+        1, 2) else ("", "")
+    return Verdict(
+        "under_water", a.label,
+        f"{most_zh}期末仍持有积分的会员中，有 {pct(part)}（{a.holders_under_water:,} / "
+        f"{a.holders:,} 人，全部模拟合计）处于亏损：所持积分的价值加上已领取的现金和商品，"
+        "少于其本人订单注入收益池的金额。",
+        f"{most_en}{pct(part)} of the members still holding points at the end "
+        f"({a.holders_under_water:,} of {a.holders:,}, all runs) are under water: what their "
+        "points are worth plus the cash and goods they received is less than what their own "
+        "orders put into the pool.",
+        {"holders": a.holders, "under_water": a.holders_under_water, "share": ratio(part)})
+
+
+def _exit_in_yuan(a: PointAnalysis) -> Verdict | None:
+    """An exit multiple in yuan, and as a multiple of the member's own contribution."""
+    if a.lots_exited == 0:
+        return None
+    zh, en = multiple_phrase(a)
+    per_lot = a.exits_paid_fen // a.lots_exited
+    figures: dict[str, Any] = {"exits": a.lots_exited, "paid_fen": a.exits_paid_fen,
+                               "promised_fen": a.exits_promised_fen,
+                               "contributed_fen": a.exits_contributed_fen,
+                               "paid_per_exit_fen": per_lot}
+    own = share_of(a.exits_paid_fen, a.exits_contributed_fen)
+    figures["paid_over_contributed"] = ratio(own)
+    own_zh = own_en = ""
+    if own is not None:
+        own_zh = (f"这些积分所属订单当初注入收益池的金额合计 {cny(a.exits_contributed_fen)} 元，"
+                  f"出局所得是它的 {ratio_text(own)} 倍。")
+        own_en = (f" The orders behind those lots had put {cny(a.exits_contributed_fen)} CNY into "
+                  f"the pool: an exit paid {ratio_text(own)}× the member's own contribution.")
+    return Verdict(
+        "exit_yuan", a.label,
+        f"“达到{zh}”换算成钱：{a.lots_exited:,} 批出局积分的出局价值合计 "
+        f"{cny(a.exits_promised_fen)} 元，实际支付 {cny(a.exits_paid_fen)} 元（平均每批 "
+        f"{cny(per_lot)} 元，全部模拟合计）。" + own_zh,
+        f"\"Reached {en}\" in money: the {a.lots_exited:,} lots that exited were advertised "
+        f"as worth {cny(a.exits_promised_fen)} CNY at exit and paid {cny(a.exits_paid_fen)} "
+        f"CNY ({cny(per_lot)} CNY a lot on average, all runs)." + own_en, figures)
+
+
+def ratio_text(value: Fraction) -> str:
+    """A multiple with two decimals, truncated: 1.6 -> '1.60'."""
+    hundredths = int(value * 100)
+    return f"{hundredths // 100:,}.{hundredths % 100:02d}"
+
+
+def _at_price(a: PointAnalysis) -> Verdict | None:
+    """The at-price mint keeps part of every inflow out of points: the price rises by design."""
+    if a.rules.get("mint_mode") != "at_price":
+        return None
+    issued = rate(a.rules.get("mint_value_rate", "0.70"))
+    if issued is None:
+        return None
+    kept = 1 - issued
+    change = a.median_of("price_change")
+    figures = {"mint_value_rate": ratio(issued), "never_issued": ratio(kept),
+               "price_change": ratio(change)}
+    rose_zh = rose_en = ""
+    if change is not None:
+        rose_zh = (f"本模拟中价格累计变化 {signed_pct(change)}（{MEDIAN_ZH}），"
+                   "首先是这个设计的结果。")
+        rose_en = (f" Here the price changed {signed_pct(change)} in all ({MEDIAN_EN}), first of "
+                   "all because of this design.")
+    return Verdict(
+        "at_price_mint", a.label,
+        f"按价发放（at_price）：每笔订单只按其注入收益池金额的 {pct(issued)} 发放积分"
+        f"（按注入前的价格），其余 {pct(kept)} 永远不发放积分，却留在池中，所以每一笔订单都会"
+        "推高价格。价格上涨是规则的设计，不说明需求、利润或会员的回报。" + rose_zh,
+        f"Minting at price: each order is issued points worth only {pct(issued)} of what it puts "
+        f"into the pool (at the price before it); the other {pct(kept)} is never issued as "
+        "points but stays in the pool, so every order raises the price. The rise is the rules' "
+        "design; it says nothing about demand, profit or members' returns." + rose_en, figures)
 
 
 def _cohorts(a: PointAnalysis) -> list[Verdict]:
@@ -202,11 +425,33 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
     k, j = sum(1 for months in short if months), sum(short)
     figures: dict[str, Any] = {"runs_short": k, "month_ends_short": j}
     if j == 0:
+        pool = a.bands["pool_fen"][50][-1]
+        held = a.bands["holdings_value_fen"][50][-1]
+        promised = a.bands["promised_fen"][50][-1]
+        payout = rate(a.rules.get("withdraw_payout_rate", "0.80")) or Fraction(4, 5)
+        cash_out = int(held * payout)
+        figures.update({"pool_fen": pool, "holdings_value_fen": held, "promised_fen": promised,
+                        "full_cash_out_at_least_fen": cash_out})
         found = [Verdict("solvency", a.label,
                          f"每个月末，收益池都足以同时兑付所有持有积分的价值（全部 {a.runs} 次模拟、"
-                         f"{a.months} 个月）。",
+                         f"{a.months} 个月）。这是按构造成立的：持有积分的价值就是按收益池 ÷ 份额"
+                         "计算的，所以它说明不了会员能拿回多少。对照一下"
+                         f"（第 {a.months} 个月末，{MEDIAN_ZH}）：收益池 {cny(pool)} 元；"
+                         f"会员被告知的出局价值合计 {cny(promised)} 元；全部会员一起提现，"
+                         f"每笔按 {pct(payout)} 支付，至少可得 {cny(cash_out)} 元"
+                         f"（持有价值 {cny(held)} 元的 {pct(payout)}；"
+                         "先提的人留下的部分会抬高后提者的价值）。",
                          f"The pool covered every holding at every month end "
-                         f"({all_runs(a.runs)}, {count(a.months, 'month')}).", figures)]
+                         f"({all_runs(a.runs)}, {count(a.months, 'month')}). This is true by "
+                         "construction: a holding is valued at pool ÷ shares, so it says nothing "
+                         "about what members can get back. Beside it (end of month "
+                         f"{a.months}, {MEDIAN_EN}): the pool held {cny(pool)} CNY; the exit "
+                         f"values members were told of add up to {cny(promised)} CNY; if every "
+                         "member "
+                         f"cashed out, each withdrawal paying {pct(payout)}, they would get at "
+                         f"least {cny(cash_out)} CNY ({pct(payout)} of holdings worth "
+                         f"{cny(held)} CNY; what early withdrawers leave behind raises the "
+                         "value of later ones).", figures)]
     else:
         found = [Verdict("solvency", a.label,
                          f"在 {k} 次模拟中共有 {j} 个月末，收益池少于所有持有积分的价值之和。",
@@ -349,6 +594,7 @@ def _invariants(a: PointAnalysis) -> Verdict:
 RULES: tuple[Callable[[PointAnalysis], Verdict | list[Verdict] | None], ...] = (
     _price_fell, _drawdown, _multiple, _exits, _trend, _cohorts, _funded, _solvency,
     _collapse, _bank_run, _withdrawals, _remainder, _invariants,
+    _under_water, _exit_in_yuan, _at_price,
 )
 
 
