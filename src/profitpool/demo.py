@@ -29,7 +29,7 @@ from .errors import Rejected
 from .log.datakey import DataKey, data_key_path
 from .members.directory import OPERATOR, Directory, merchant_scope
 from .store.apikeys import KeyStore
-from .times import format_period, format_time, parse_time, shanghai_month
+from .times import format_time, parse_time, shanghai_month
 from .workload import money
 
 Command = dict[str, Any]
@@ -184,34 +184,6 @@ def build_demo(db: str, key_path: Path, *, end: int, months: int, members: int,
         raise
     writer.close()
     return accepted, refused
-
-
-def disclose_finished_months(db: str, key_path: Path, now_us: int) -> list[str]:
-    """Disclose, oldest first, every month of the demonstration that is over and has no
-    report yet, as the service does for the month just ended (disclosure/job.py): the
-    report and proof of liabilities stored, the ``disclosure`` entry in the log. Returns
-    the months disclosed."""
-    from .disclosure.job import SETTLE_US, program_start
-    from .disclosure.month import month_range
-    from .disclosure.publish import stored_report
-    from .disclosure.record import disclose_month
-    from .store.repository import open_store
-
-    with open_store(db) as store:
-        start = program_start(store)
-        if start is None:
-            return []
-        period = shanghai_month(start)
-        last = shanghai_month(now_us - SETTLE_US)
-        due = []
-        while period < last:
-            if month_range(period)[1] <= now_us - SETTLE_US and stored_report(
-                    store, format_period(period)) is None:
-                due.append(format_period(period))
-            period = (period[0] + 1, 1) if period[1] == 12 else (period[0], period[1] + 1)
-    for month in due:
-        disclose_month(db, key_path, month, now_us)
-    return due
 
 
 def demo_keys(keys: KeyStore, key_path: Path) -> dict[str, str]:

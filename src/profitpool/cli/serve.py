@@ -224,7 +224,8 @@ def demo_command(db: str, key_path: Path, members: int, months: int, seed: int, 
     """
     from time import time_ns
 
-    from ..demo import build_demo, demo_keys, disclose_finished_months
+    from ..demo import build_demo, demo_keys
+    from ..disclosure.record import disclose_finished_months
     from ..store.apikeys import KeyStore
 
     report_initialised(initialise(db, key_path, "profitpool.demo/log"), db, key_path,

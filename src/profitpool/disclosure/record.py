@@ -15,8 +15,9 @@ from ..bootstrap import open_writer
 from ..engine.effects import CustodyRecorded
 from ..errors import ProfitpoolError
 from ..store.repository import open_store
-from ..times import format_time, parse_period
-from .month import MonthError
+from ..times import format_period, format_time, parse_period, shanghai_month
+from .job import SETTLE_US, program_start
+from .month import MonthError, month_range
 from .publish import Prepared, prepare, recorded_disclosure, save, stored_report
 
 
@@ -109,3 +110,26 @@ def record_custody(db: str, key_path: Path, amount: str, reference: str,
     effect = applied.effects[0]
     assert isinstance(effect, CustodyRecorded)
     return effect
+
+
+def disclose_finished_months(db: str, key_path: Path, now_us: int) -> list[str]:
+    """Disclose, oldest first, every month of the log that is over and has no report yet,
+    as the service does for the month just ended (job.py): the report and proof of
+    liabilities stored, the ``disclosure`` entry in the log (``profitpool demo`` calls it
+    for the months it built). Returns the months disclosed."""
+
+    with open_store(db) as store:
+        start = program_start(store)
+        if start is None:
+            return []
+        period = shanghai_month(start)
+        last = shanghai_month(now_us - SETTLE_US)
+        due = []
+        while period < last:
+            if month_range(period)[1] <= now_us - SETTLE_US and stored_report(
+                    store, format_period(period)) is None:
+                due.append(format_period(period))
+            period = (period[0] + 1, 1) if period[1] == 12 else (period[0], period[1] + 1)
+    for month in due:
+        disclose_month(db, key_path, month, now_us)
+    return due
