@@ -12,11 +12,12 @@ rates: they are report statistics shown to people, never balances.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from .cohorts import CohortOutcome, FundingSplit, cohort_outcomes, funding_split
+from .counts import Counts, count_events
 from .results import RunResult, Simulation, point_label
 from .stats import median, percentile_int, share
 
@@ -168,6 +169,9 @@ class PointAnalysis:
     """Withdrawal attempts over all runs: (paid, refused by the daily cap, refused because
     no lot was eligible yet: held fewer than min_hold_days, or, when a gain gate is set,
     its value per share below (1 + withdraw_min_gain) x its value at mint)."""
+    counts: Counts = field(default_factory=Counts)
+    """Events inside the months (refusals by cause, emptied pools, orders minting no
+    points) and who was paid beyond their own money, member by member (counts.py)."""
 
     @property
     def exit_share(self) -> Fraction | None:
@@ -322,6 +326,7 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
         withdrawals=(_total(runs, "withdrawals", months),
                      _total(runs, "withdrawals_refused_cap", months),
                      _total(runs, "withdrawals_refused_other", months)),
+        counts=count_events(runs, months, sim.bank_run_month),
     )
 
 
