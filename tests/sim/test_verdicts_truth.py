@@ -136,13 +136,7 @@ def test_the_run_counts_each_command_that_moved_the_price() -> None:
     state.setup()
     state.row = dict.fromkeys(MONTHLY_COLUMNS, 0)
     for member in ("u0", "u1"):
-        state.index_of[member] = len(state.member_ids)
-        state.member_ids.append(member)
-        state.cohort.append(0)
-        state.contributed.append(0)
-        state.received_cash.append(0)
-        state.received_goods.append(0)
-        state.reference_value.append(0.0)
+        state.add_member(member, 0)
     at = 1_767_225_600_000_000 + 86_400_000_000
     steps = [PlaceOrder("o1", "shop", "u0", 10_000, 2_000, None, at),     # 0.285714: first
              PlaceOrder("o2", "shop", "u0", 10_000, 0, None, at + 1),     # 0.142857: a fall

@@ -12,11 +12,12 @@ rates: they are report statistics shown to people, never balances.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from .cohorts import CohortOutcome, FundingSplit, cohort_outcomes, funding_split
+from .counts import Counts, count_events
 from .results import RunResult, Simulation, point_label
 from .stats import median, percentile_int, share
 
@@ -237,6 +238,9 @@ class PointAnalysis:
     injected_fen: int = 0
     amount_fen: int = 0
     """Money spent and put into the pool over all runs (for the price new orders pull to)."""
+    counts: Counts = field(default_factory=Counts)
+    """Events inside the months (refusals by cause, emptied pools, orders minting no
+    points) and who was paid beyond their own money, member by member (counts.py)."""
 
     @property
     def exit_share(self) -> Fraction | None:
@@ -407,6 +411,7 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
         exits_paid_fen=total("paid_exits_fen"), exits_promised_fen=total("exit_promised_fen"),
         exits_contributed_fen=total("exit_contributed_fen"),
         injected_fen=total("injected_fen"), amount_fen=total("amount_fen"),
+        counts=count_events(runs, months, sim.bank_run_month),
     )
 
 

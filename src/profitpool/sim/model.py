@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import execute
+from ..engine.cashable import WithdrawGate
 from ..engine.commands import (
     Burn,
     ChangeRules,
@@ -54,6 +55,7 @@ from ..gcpause import paused_gc
 from ..money import INDEX_SCALE, SHARE_SCALE, parse_decimal, points_for_shares, price_micro
 from ..rules import parse_rule_changes
 from ..times import month_start
+from .funding import NOT_JOINED, FundingBook
 from .results import MONTHLY_COLUMNS, Cohort, RunResult
 from .scenario import Distribution, Scenario
 
@@ -130,6 +132,14 @@ class _Run:
         self.invariants_ok = True
         self.refused = ""
         """The code of the engine's last refusal."""
+        self.withdraw_refusals: dict[str, list[int]] = {}
+        """Refused withdrawal attempts by cause, one count per month (RunResult)."""
+        self.join_position: list[int] = []
+        """By member: the order in which they joined (first accepted order), from 0."""
+        self.joined = 0
+        self.funding = FundingBook()
+        self.left_over = 0
+        """What the pool held when the last points left, until a lot is minted again."""
         share = Fraction(repr(scenario.pay_share))
         self.pay_share = (share.numerator, share.denominator)
 
@@ -188,6 +198,7 @@ class _Run:
                 self.last_injection = effect.injection
                 self.month_contributed[cohort[member]] += effect.injection
                 row["injected_fen"] += effect.injection
+                row["orders_settled"] += 1
             elif kind is PointsMinted:
                 member = index_of[effect.member]
                 trigger = effect.trigger
@@ -205,8 +216,14 @@ class _Run:
                 self.cohort_lots[cohort[member]] += 1
                 if self.reference_value[member] == 0.0:
                     self.reference_value[member] = self.ledger.pool / effect.total_shares_after
+                if self.left_over and effect.total_shares_after == effect.shares:
+                    # the first lot into an empty pool owns what was left (docs/rules.md s. 2)
+                    row["pool_taken_fen"] += self.left_over
+                    self.left_over = 0
             elif kind is MemberJoined:
                 row["arrivals"] += 1
+                self.join_position[index_of[effect.member]] = self.joined
+                self.joined += 1
             elif kind is Withdrawn or kind is PaidAtMerchant:
                 member = index_of[effect.member]
                 for part in effect.parts:
@@ -224,6 +241,8 @@ class _Run:
                     self.received_goods[member] += effect.paid
                     row["payments"] += 1
                     row["paid_merchants_fen"] += effect.paid
+                if not effect.total_shares_after:
+                    self._emptied(effect.pool_after)
             elif kind is LotExited:
                 member = index_of[effect.member]
                 numerator, denominator = self.lot_trigger[effect.lot]
@@ -240,6 +259,14 @@ class _Run:
                 self.cohort_exits[cohort[member]] += 1
                 row["exits"] += 1
                 row["paid_exits_fen"] += effect.paid
+                if not effect.total_shares_after:
+                    self._emptied(effect.pool_after)
+
+    def _emptied(self, pool_fen: int) -> None:
+        """The last points just left: count it and keep what the pool still holds."""
+        self.row["pool_emptied"] += 1
+        self.row["pool_left_fen"] += pool_fen
+        self.left_over = pool_fen
 
     # a month --------------------------------------------------------------------
 
@@ -263,6 +290,20 @@ class _Run:
         if not self.execute(command):
             raise ValueError(f"the engine refused the scenario's setup: {self.refused}")
 
+    def add_member(self, member_id: str, cohort: int) -> int:
+        """A new member of the month ``cohort`` (0 is the first): every per-member record
+        gets its entry. Returns the member's index."""
+        member = len(self.member_ids)
+        self.member_ids.append(member_id)
+        self.index_of[member_id] = member
+        self.cohort.append(cohort)
+        self.contributed.append(0)
+        self.received_cash.append(0)
+        self.received_goods.append(0)
+        self.reference_value.append(0.0)
+        self.join_position.append(NOT_JOINED)
+        return member
+
     def run_month(self, number: int) -> None:
         scenario, rng, ledger = self.scenario, self.rng, self.ledger
         self.month = number
@@ -282,14 +323,7 @@ class _Run:
         arrivals = round(scenario.arrivals[number - 1] * scenario.arrivals_factor(number))
         first_new = len(self.member_ids)
         for member in range(first_new, first_new + arrivals):
-            member_id = f"u{member}"
-            self.member_ids.append(member_id)
-            self.index_of[member_id] = member
-            self.cohort.append(number - 1)
-            self.contributed.append(0)
-            self.received_cash.append(0)
-            self.received_goods.append(0)
-            self.reference_value.append(0.0)
+            self.add_member(f"u{member}", number - 1)
         new_members = np.arange(first_new, first_new + arrivals, dtype=np.int64)
         rate = scenario.orders_per_member_month * scenario.purchase_factor(number)
         counts = rng.poisson(rate, len(active))
@@ -407,6 +441,7 @@ class _Run:
                         row["withdrawals_refused_cap"] += 1
                     else:
                         row["withdrawals_refused_other"] += 1
+                    self._refusal(holder, at)
                 continue
             member_id = member_ids[payers[position]]
             holder = members.get(member_id)
@@ -419,6 +454,26 @@ class _Run:
                                        merchant_ids[pay_merchants[position]], points, at)))
         self.serial = serial
         return refused
+
+    def _refusal(self, holder: Any, at: int) -> None:
+        """Count a refused withdrawal under its cause (RunResult.withdraw_refusals).
+
+        The engine refuses "no lot eligible" as ``insufficient_points`` whatever
+        kept the lots; the engine's own gate names which one kept the oldest lot.
+        """
+        cause = self.refused
+        if cause == "insufficient_points":
+            ledger = self.ledger
+            gate = WithdrawGate(ledger.rules, ledger.pool, ledger.total_shares, at)
+            oldest = next((lot for lot in holder.lots if lot.shares), None)
+            kept = None if oldest is None else gate.blocks(
+                oldest.order_at, oldest.mint_pool, oldest.mint_shares, oldest.pledge is not None)
+            if kept is not None:
+                cause = f"{cause}/{kept}"
+        counts = self.withdraw_refusals.get(cause)
+        if counts is None:
+            counts = self.withdraw_refusals[cause] = [0] * self.scenario.months
+        counts[self.month - 1] += 1
 
     def close_month(self) -> None:
         """Record the month's end figures, check the invariants, move the pool's mix."""
@@ -438,12 +493,16 @@ class _Run:
             numerator, denominator = trigger
             row["exit_price_micro"] = (numerator * INDEX_SCALE * 10**4
                                        // (denominator * ledger.index))
+        row["orders_zero_points"] = row["orders_settled"] - row["lots_minted"]
         paid = ledger.paid_members + ledger.paid_merchants + ledger.paid_lenders
         if pool != ledger.injected - paid or pool < holdings:
             self.invariants_ok = False
         for name, column in self.monthly.items():
             column.append(row[name])
         self._move_mix()
+        received = (np.asarray(self.received_cash, dtype=np.int64)
+                    + np.asarray(self.received_goods, dtype=np.int64))
+        self.funding.close_month(self.contributed, received.tolist(), self.join_position)
 
     def _move_mix(self) -> None:
         """Draw the month's payouts from the pool's mix of contributions, pro rata.
@@ -507,6 +566,8 @@ class _Run:
             rules=ledger.rules.to_json(), monthly=self.monthly, cohorts=cohorts,
             exit_months=self.exit_months[:months], final=final,
             invariants_ok=self.invariants_ok,
+            withdraw_refusals=self.withdraw_refusals,
+            member_funding=self.funding.result(self.joined),
         )
 
 

@@ -389,4 +389,52 @@ def render_charts(analyses: list[PointAnalysis],
               *_funding_charts(analyses), *_solvency_charts(analyses), *_risk_charts(analyses)]
     charts += [_sensitivity_chart(key, rows, index)
                for index, (key, rows) in enumerate(sweeps.items()) if rows]
+    charts += refusal_charts(analyses)
     return charts
+
+
+REFUSAL_CAUSES: tuple[tuple[str, str, str], ...] = (
+    ("insufficient_points/below_gain", "oldest lot below the gain gate", "#c44e52"),
+    ("insufficient_points/too_young", "held too short", "#dd8452"),
+    ("insufficient_points", "no lot eligible (other)", "#8172b2"),
+    ("daily_cap_reached", "daily cap", "#4c72b0"),
+)
+"""Causes of refused withdrawals drawn apart (counts.py), in stacking order; any other
+cause is drawn as 'other'."""
+
+
+def refusal_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    """Per point with withdrawal attempts: the share refused each month, stacked by cause
+    (all runs added up: refused / attempts in that month)."""
+    shown = [a for a in analyses if sum(a.counts.attempts)]
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        counts = a.counts
+
+        def draw(figure: Figure) -> None:
+            ax = figure.add_subplot()
+            months = _months(a)
+            named = {cause for cause, _, _ in REFUSAL_CAUSES}
+            other = [sum(values[month] for cause, values in counts.refused.items()
+                         if cause not in named) for month in range(a.months)]
+            layers = [(counts.refused.get(cause, [0] * a.months), label, colour)
+                      for cause, label, colour in REFUSAL_CAUSES]
+            layers.append((other, "other", "#8c8c8c"))
+            bottom = [0.0] * a.months
+            for values, label, colour in layers:
+                if not any(values):
+                    continue
+                heights = [100 * values[month] / counts.attempts[month]
+                           if counts.attempts[month] else 0.0 for month in range(a.months)]
+                ax.bar(months, heights, bottom=bottom, color=colour, label=label)
+                bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+            ax.set_ylim(0, 100)
+            _whole(ax)
+            ax.set_xlabel("month")
+            ax.set_ylabel("% of withdrawal attempts refused")
+            if any(bottom):
+                _below(ax)
+            ax.set_title(ascii_text(a.label), fontsize=9)
+        return _render("refusals", f"refusals-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(shown)]

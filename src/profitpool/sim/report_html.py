@@ -226,6 +226,15 @@ def _rules_table(rules: dict[str, object]) -> str:
     return f'<table class="rules">{"".join(rows)}</table>'
 
 
+def _refusals(charts: list[Chart], analyses: list[PointAnalysis],
+              verdicts: list[Verdict]) -> list[str]:
+    """Withdrawals refused month by month, by cause, when any point had attempts."""
+    if not any(chart.kind == "refusals" for chart in charts):
+        return []
+    return [heading("被拒绝的提现", "Refused withdrawals", "refusals"),
+            charts_of(charts, "refusals", analyses, verdicts, ("withdrawals", "locked"))]
+
+
 def page(sim: Simulation, analyses: list[PointAnalysis], verdicts: list[Verdict],
          lines: list[RedLine], charts: list[Chart],
          sweeps: dict[str, list[SensitivityRow]]) -> str:
@@ -253,6 +262,7 @@ def page(sim: Simulation, analyses: list[PointAnalysis], verdicts: list[Verdict]
         charts_of(charts, "cohorts", analyses, verdicts, ("cohort",)),
         heading("谁的钱付给了谁", "Who funded whom", "funding"),
         charts_of(charts, "funding", analyses, verdicts, ("funded",)),
+        *_refusals(charts, analyses, verdicts),
         heading("偿付能力", "Solvency", "solvency"),
         charts_of(charts, "solvency", analyses, verdicts, ("solvency", "promised")),
         heading("价格下跌与最大跌幅", "Falls and drawdowns", "risk"),

@@ -47,6 +47,11 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
                             # would exit (0 with no live lot)
     "exit_promised_fen",    # advertised exit values of the lots forced out this month
     "exit_contributed_fen", # what the orders behind those lots put into the pool (pro rata)
+    "orders_settled",       # orders that settled (put their profit share in) this month
+    "orders_zero_points",   # of them, orders that minted no points (a lot too small to hold one)
+    "pool_emptied",         # times the last points left during the month (no shares left)
+    "pool_left_fen",        # what the pool still held at those moments, summed
+    "pool_taken_fen",       # what the first lot minted after such a moment took over, summed
 )
 """The columns of :attr:`RunResult.monthly`, in order."""
 
@@ -82,6 +87,33 @@ class Cohort:
 
 
 @dataclass
+class MemberFunding:
+    """What members received beyond their own contributions, and whose money paid it.
+
+    Member by member, never by cohort (docs/simulator.md, "Funded by later members"):
+    a member's *excess* is max(0, received - contributed), received being cash
+    (withdrawals, exits) and goods (points spent at merchants), contributed the profit
+    shares their own orders put into the pool. Each month, every member's increase of
+    excess is attributed to the other members' unreturned contributions (contributed -
+    received, where positive) at that month's end, pro rata; the part from members who
+    joined (placed their first order) after the receiver is ``from_later_fen``. A
+    decrease (the member's later orders put back what they had taken) scales both parts
+    down. Fen, rounded down per member and month; the remainder counts as earlier.
+    """
+
+    members: int = 0
+    """Members who joined."""
+    gainers: int = 0
+    """Members whose excess is above 0 at the end."""
+    contributed_fen: int = 0
+    received_fen: int = 0
+    beyond_own_fen: int = 0
+    """The sum of every member's excess at the end: from_later_fen + from_earlier_fen."""
+    from_later_fen: int = 0
+    from_earlier_fen: int = 0
+
+
+@dataclass
 class RunResult:
     """One run: a scenario point (rules and parameters) under one seed."""
 
@@ -103,6 +135,12 @@ class RunResult:
     """The engine's own final figures: docs/rules.md section 8 totals plus counts."""
     invariants_ok: bool
     """pool = injected - paid, and pool >= sum of floored holdings, at every month end."""
+    withdraw_refusals: dict[str, list[int]] = field(default_factory=dict)
+    """Refused withdrawal attempts by cause -> one count per month. A cause is the
+    engine's error code (``daily_cap_reached``, ...); ``insufficient_points`` (no lot
+    eligible) is split by the gate that kept the member's oldest lot:
+    ``insufficient_points/below_gain``, ``.../too_young``, ``.../pledged``."""
+    member_funding: MemberFunding = field(default_factory=MemberFunding)
 
 
 @dataclass

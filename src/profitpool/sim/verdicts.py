@@ -18,6 +18,7 @@ from typing import Any
 
 from .analysis import PointAnalysis, analyse
 from .cohorts import representative
+from .counts import BELOW_GAIN, CAP, NOT_ELIGIBLE, TOO_YOUNG
 from .display import (
     all_runs,
     basis,
@@ -35,7 +36,7 @@ from .display import (
 )
 from .redlines import DISCLAIMER, RedLine, multiple_phrase, red_lines, red_lines_for
 from .results import Simulation
-from .stats import median
+from .stats import median, share
 
 __all__ = ["DISCLAIMER", "RedLine", "Verdict", "red_lines", "red_lines_for", "verdicts",
            "verdicts_for"]
@@ -400,24 +401,50 @@ def _cohorts(a: PointAnalysis) -> list[Verdict]:
 
 
 def _funded(a: PointAnalysis) -> Verdict:
-    f = a.funding
-    figures = {"later_fen": f.later_fen, "earlier_fen": f.earlier_fen, "own_fen": f.own_fen,
-               "total_fen": f.total_fen, "later_share": ratio(f.later_share),
-               "beyond_own_fen": f.beyond_own_fen, "received_fen": f.received_fen,
-               "beyond_own_share": ratio(f.beyond_own_share)}
-    if f.total_fen == 0:
+    """Who was paid beyond their own money, and whose money paid it: member by member
+    (counts.py, funding.py), so 0 when nobody gains, whatever the arrival months."""
+    m, f = a.counts.funding, a.funding
+    later_share = share(m.from_later_fen, m.received_fen)
+    figures = {"members": m.members, "gainers": m.gainers,
+               "runs_with_gainers": a.counts.runs_with_gainers,
+               "contributed_fen": m.contributed_fen, "received_fen": m.received_fen,
+               "beyond_own_fen": m.beyond_own_fen, "from_later_fen": m.from_later_fen,
+               "from_earlier_fen": m.from_earlier_fen, "later_share": ratio(later_share),
+               "beyond_own_share": ratio(share(m.beyond_own_fen, m.received_fen)),
+               "later_of_beyond_share": ratio(share(m.from_later_fen, m.beyond_own_fen)),
+               "cohort_mix_later_share": ratio(f.later_share)}
+    if m.received_fen == 0:
         return Verdict("funded_later", a.label, "没有任何会员领取到支付。",
                        "No member received any payout.", figures)
-    return Verdict("funded_later", a.label,
-                   f"全部支付中，有 {pct(f.later_share)} 来自比领取者更晚加入的会员的订单注入"
-                   f"（{pct(f.own_share)} 来自同月加入的会员，{pct(f.earlier_share)} 来自更早加入的"
-                   f"会员；全部模拟合计）；会员领取的金额中有 {pct(f.beyond_own_share)} "
-                   "超过了其本人注入收益池的金额。",
-                   f"{pct(f.later_share)} of all payouts were drawn from the contributions of "
-                   f"members who joined later than the receiver ({pct(f.own_share)} from the "
-                   f"receiver's own arrival month, {pct(f.earlier_share)} from earlier ones; all "
-                   f"runs); {pct(f.beyond_own_share)} of what members received was more than "
-                   "their own contributions to the pool.", figures)
+    if m.beyond_own_fen == 0:
+        return Verdict(
+            "funded_later", a.label,
+            f"没有一位会员拿回的钱（现金和用积分抵扣的商品）超过其本人订单注入收益池的金额"
+            f"（{a.runs} 次模拟，共 {m.members:,} 位会员）；所以没有任何支付用的是其他会员的钱，"
+            "由更晚加入的会员出资的部分为 0。",
+            f"No member got back more (cash, and goods paid with points) than their own orders "
+            f"put into the pool ({all_runs(a.runs)}, {m.members:,} members), so no payout was "
+            "paid with other members' money: the part funded by later members is 0.", figures)
+    beyond, later, earlier = m.beyond_own_fen, m.from_later_fen, m.from_earlier_fen
+    gainers = pct(Fraction(m.gainers, m.members)) if m.members else pct(None)
+    return Verdict(
+        "funded_later", a.label,
+        f"{m.gainers:,} 位会员（占会员的 {gainers}）拿回的钱超过了其本人订单注入收益池的金额，"
+        f"超出部分共 {cny(beyond)} 元，占会员全部领取额（{cny(m.received_fen)} 元）的 "
+        f"{pct_size(Fraction(beyond, m.received_fen))}。这部分只能来自其他会员的注入："
+        f"其中 {cny(later)} 元（全部领取额的 {pct_size(later_share or 0)}）来自在他们之后加入、"
+        f"注入尚未拿回的会员，{cny(earlier)} 元来自在他们之前加入的会员"
+        "（全部模拟合计；按会员逐月计算，与按哪个月份分组无关，定义见 docs/simulator.md）。",
+        f"{m.gainers:,} members ({gainers} of members) got back more than their own orders "
+        f"put into the pool: {cny(beyond)} CNY beyond their own, "
+        f"{pct_size(Fraction(beyond, m.received_fen))} of everything members received "
+        f"({cny(m.received_fen)} CNY). That part can only come from other members' "
+        f"contributions: {cny(later)} CNY ({pct_size(later_share or 0)} of everything "
+        "received) from "
+        f"members who joined after them and had not yet got their contributions back, and "
+        f"{cny(earlier)} CNY from members who joined before them (all runs; member by member "
+        "and month by month, whatever the grouping of arrivals; defined in "
+        "docs/simulator.md).", figures)
 
 
 def _solvency(a: PointAnalysis) -> list[Verdict]:
@@ -502,20 +529,40 @@ def _collapse(a: PointAnalysis) -> Verdict | None:
          "pool_before_fen": s.pool_before, "pool_end_fen": s.pool_end})
 
 
+def _refusal_parts(by_cause: dict[str, int]) -> tuple[int, int, int]:
+    """(refused by the daily cap, with no lot eligible, for any other cause)."""
+    capped = by_cause.get(CAP, 0)
+    locked = sum(n for cause, n in by_cause.items()
+                 if cause == NOT_ELIGIBLE or cause.startswith(NOT_ELIGIBLE + "/"))
+    return capped, locked, sum(by_cause.values()) - capped - locked
+
+
 def _bank_run(a: PointAnalysis) -> Verdict | None:
-    b = a.bank_run
-    figures = {"month": b.month, "refused_median": b.refused_median,
-               "refused_total": b.refused_total, "accepted_median": b.accepted_median,
-               "refused_all_months_total": b.refused_all_months_total}
-    if b.month is not None:
+    """The bank-run month's refusals, every cause counted (not only the daily cap)."""
+    b, c = a.bank_run, a.counts.bank_run
+    figures: dict[str, Any] = {
+        "month": b.month, "refused_cap_median": b.refused_median,
+        "refused_cap_total": b.refused_total, "accepted_median": b.accepted_median,
+        "refused_all_months_total": b.refused_all_months_total}
+    if b.month is not None and c is not None:
+        capped, locked, other = _refusal_parts(c.refused_by_cause)
+        figures.update({"refused_median": c.refused_median, "refused_total": c.refused_total,
+                        "refused_by_cause": c.refused_by_cause, "attempts_total":
+                        c.attempts_total, "paid_median": c.paid_median})
+        of = pct(share(c.refused_total, c.attempts_total))
+        other_zh = f"，其他原因 {other:,} 次" if other else ""
+        other_en = f", {other:,} for other causes" if other else ""
         return Verdict(
             "bank_run", a.label,
-            f"第 {b.month} 个月（挤兑月）因每日提现上限被拒绝的提现为 {b.refused_median:,} 笔"
-            f"（中位数；全部模拟合计 {b.refused_total:,} 笔），当月获准的提现为 "
-            f"{b.accepted_median:,} 笔（中位数）。",
-            f"In month {b.month}, the bank-run month, {b.refused_median:,} withdrawals were "
-            f"refused by the daily cap (median across runs; {b.refused_total:,} in all runs), "
-            f"and {b.accepted_median:,} were paid (median).", figures)
+            f"第 {b.month} 个月（挤兑月）有 {c.refused_median:,} 次提现尝试被拒绝（中位数；"
+            f"全部模拟合计 {c.refused_total:,} 次，占当月 {c.attempts_total:,} 次尝试的 {of}："
+            f"因每日提现上限 {capped:,} 次，因没有可提现的积分批次 {locked:,} 次{other_zh}），"
+            f"当月获准的提现为 {c.paid_median:,} 笔（中位数）。",
+            f"In month {b.month}, the bank-run month, {c.refused_median:,} withdrawal attempts "
+            f"were refused (median across runs; {c.refused_total:,} in all runs, {of} of the "
+            f"month's {c.attempts_total:,} attempts: {capped:,} by the daily cap, {locked:,} "
+            f"because no lot was eligible{other_en}), and {c.paid_median:,} were paid (median).",
+            figures)
     if b.refused_all_months_total > 0:
         return Verdict(
             "cap_refusals", a.label,
@@ -532,8 +579,10 @@ def _withdrawals(a: PointAnalysis) -> Verdict | None:
         return None
     gain = a.rules.get("withdraw_min_gain")
     hold = a.rules.get("min_hold_days", 0)
+    below, young = a.counts.refused_total(BELOW_GAIN), a.counts.refused_total(TOO_YOUNG)
     figures = {"attempts": tried, "paid": paid, "refused_cap": capped, "refused_not_eligible":
-               locked, "withdraw_min_gain": gain, "min_hold_days": hold}
+               locked, "withdraw_min_gain": gain, "min_hold_days": hold,
+               "refused_below_gain": below, "refused_too_young": young}
     if gain is None:
         gate_zh = f"规则只允许持有满 {hold} 天、未质押的积分批次提现，不设增值门槛"
         gate_en = (f"the rules allow a lot out once it is {hold} days old and not pledged; "
@@ -543,15 +592,87 @@ def _withdrawals(a: PointAnalysis) -> Verdict | None:
                    "提现")
         gate_en = (f"the rules allow a lot out only once the value per share is at least "
                    f"(1 + {gain}) times its value at mint, and after {hold} days")
+    gates_zh = gates_en = ""
+    if locked and below + young:  # the runs recorded which gate kept the oldest lot
+        parts = [(f"{pct(Fraction(below, locked))} 是最早一批积分的每份额价值未达增值门槛",
+                  f"{pct(Fraction(below, locked))} had the oldest lot's value per share below "
+                  "the gain gate")] if below else []
+        parts += [(f"{pct(Fraction(young, locked))} 是最早一批积分持有未满 {hold} 天",
+                   f"{pct(Fraction(young, locked))} had it held fewer than {hold} days")
+                  ] if young else []
+        gates_zh = "没有可提现批次的拒绝中，" + "，".join(zh for zh, _ in parts) + "。"
+        gates_en = (" Of the refusals with no lot eligible, "
+                    + " and ".join(en for _, en in parts) + ".")
     return Verdict(
         "withdrawals", a.label,
         f"会员共尝试提现 {tried:,} 次（全部模拟合计）：{pct(Fraction(paid, tried))} 获得支付，"
         f"{pct(Fraction(locked, tried))} 因没有可提现的积分批次被拒绝（{gate_zh}），"
-        f"{pct(Fraction(capped, tried))} 因每日提现上限被拒绝。",
+        f"{pct(Fraction(capped, tried))} 因每日提现上限被拒绝。" + gates_zh,
         f"Members tried to withdraw {tried:,} times (all runs): {pct(Fraction(paid, tried))} "
         f"were paid, {pct(Fraction(locked, tried))} were refused because no lot was eligible "
-        f"({gate_en}), and {pct(Fraction(capped, tried))} were refused by the daily cap.",
-        figures)
+        f"({gate_en}), and {pct(Fraction(capped, tried))} were refused by the daily cap."
+        + gates_en, figures)
+
+
+def _locked(a: PointAnalysis) -> Verdict | None:
+    """With a gain gate: the share of attempts refused month by month, and why."""
+    gain = a.rules.get("withdraw_min_gain")
+    c = a.counts
+    tried = sum(c.attempts)
+    if gain is None or tried == 0:
+        return None
+    refused = [c.refused_in(index) for index in range(c.months)]
+    months = [index for index in range(c.months) if c.attempts[index]]
+    shares = {index: Fraction(refused[index], c.attempts[index]) for index in months}
+    first, last = months[0], months[-1]
+    worst = max(months, key=lambda index: (shares[index], -index))
+    below = c.refused_total(BELOW_GAIN)
+    total = sum(refused)
+    figures: dict[str, Any] = {
+        "withdraw_min_gain": gain, "attempts": tried, "refused": total,
+        "refused_below_gain": below, "attempts_by_month": c.attempts,
+        "refused_by_month": refused, "refused_by_cause": {
+            cause: sum(counts) for cause, counts in c.refused.items()},
+        "share_by_month": [ratio(shares.get(index)) for index in range(c.months)]}
+    zh = (f"设有增值门槛（每份额价值 V 须达到该批积分铸造时 V 的 (1 + {gain}) 倍才能提现）："
+          f"{tried:,} 次提现尝试中有 {pct(Fraction(total, tried))} 被拒绝（全部模拟合计）。"
+          f"逐月看（见图）：第 {first + 1} 个月 {pct(shares[first])}，第 {last + 1} 个月 "
+          f"{pct(shares[last])}，最高为第 {worst + 1} 个月的 {pct(shares[worst])}。")
+    en = (f"With a gain gate (a lot may go only once the value per share V is (1 + {gain}) "
+          f"times its V at mint), {pct(Fraction(total, tried))} of {tried:,} withdrawal "
+          f"attempts were refused (all runs). Month by month (see the chart): "
+          f"{pct(shares[first])} in month {first + 1}, {pct(shares[last])} in month "
+          f"{last + 1}, highest {pct(shares[worst])} in month {worst + 1}.")
+    if below and total:
+        zh += f"其中 {pct(Fraction(below, total))} 的拒绝是因为最早一批积分的 V 未达门槛。"
+        en += (f" {pct(Fraction(below, total))} of the refusals were the oldest lot's V below "
+               "the gate.")
+        values = a.bands["value_micro"][50]
+        present = [index for index, value in enumerate(values) if value > 0]
+        if present:
+            start, end = present[0], present[-1]
+            figures.update({"value_start_micro": values[start], "value_end_micro": values[end]})
+            moved_zh = (f"每积分价值（按未销毁计，与 V 成正比）从第 {start + 1} 个月末的 "
+                        f"{price(values[start])} 元变为第 {end + 1} 个月末的 "
+                        f"{price(values[end])} 元（{MEDIAN_ZH}）。")
+            moved_en = (f"the value per point (as if never burned, proportional to V) went from "
+                        f"{price(values[start])} CNY at the end of month {start + 1} to "
+                        f"{price(values[end])} CNY at the end of month {end + 1} ({MEDIAN_EN}).")
+            if a.rules.get("mint_mode", "fixed") == "fixed" and a.burns > 0:
+                zh += ("原因：固定铸造模式下每元消费铸造的积分数不变，而份额 = 积分 ÷ 指数；"
+                       "每次销毁都使指数下降，之后的订单每元就铸造更多份额，于是每份额价值 V "
+                       "逐渐低于较早批次铸造时的 V，门槛越来越难达到（V 也随每笔订单的利润率"
+                       "上下波动，在 V 偏高时铸造的批次，V 一回落就被锁住）：" + moved_zh)
+                en += (" Why: under the fixed mint each yuan spent mints the same points, and "
+                       "shares = points ÷ index; every burn lowers the index, so later orders "
+                       "mint more shares per yuan and V per share drifts below older lots' V at "
+                       "mint, out of the gate's reach (V also moves with each order's margin, "
+                       "so a lot minted while V stood high is locked as soon as V dips): "
+                       + moved_en)
+            else:
+                zh += moved_zh
+                en += " Meanwhile " + moved_en
+    return Verdict("locked", a.label, zh, en, figures)
 
 
 def remainder_text(month: int, runs: int, pool_fen: int) -> tuple[str, str]:
@@ -577,6 +698,53 @@ def _remainder(a: PointAnalysis) -> Verdict | None:
                    {"events": [list(event) for event in a.pool_remainder]})
 
 
+def _emptied(a: PointAnalysis) -> Verdict | None:
+    """Every time the last points left the pool, inside a month, not only at month ends."""
+    c = a.counts
+    events = sum(c.emptied)
+    if events == 0:
+        return None
+    months = [index + 1 for index in range(c.months) if c.emptied[index]]
+    months_zh, months_en = months_text(months)
+    left, taken = sum(c.left_fen), sum(c.taken_fen)
+    return Verdict(
+        "pool_emptied", a.label,
+        f"收益池中的积分在月中全部退出了 {events:,} 次（全部模拟合计；{c.runs_emptied}/{a.runs} "
+        f"次模拟中出现；发生在{months_zh}），那些时刻收益池仍有合计 {cny(left)} 元。"
+        "按规则（docs/rules.md 第 2 节），余额留在池中，由下一批铸造的积分全部拥有："
+        f"此后铸造的第一批积分共接手了 {cny(taken)} 元。",
+        f"The last points left the pool {events:,} time{'s' if events != 1 else ''} during "
+        f"the months (all runs; in {c.runs_emptied} of {a.runs} runs; in {months_en}), while "
+        f"the pool still held {cny(left)} CNY in all at those moments. Under docs/rules.md "
+        "section 2 that money stays in the pool and the next lot minted owns all of it: the "
+        f"first lots minted afterwards took over {cny(taken)} CNY.",
+        {"events": events, "runs": c.runs_emptied, "left_fen": left, "taken_fen": taken,
+         "by_month": c.emptied})
+
+
+def _zero_points(a: PointAnalysis) -> Verdict | None:
+    """Orders that settled and minted nothing, counted whenever they happen."""
+    c = a.counts
+    zero, settled = sum(c.zero_points), sum(c.settled)
+    if zero == 0:
+        return None
+    months_zh, months_en = months_text(
+        [index + 1 for index in range(c.months) if c.zero_points[index]])
+    of = pct(share(zero, settled))
+    return Verdict(
+        "zero_points", a.label,
+        f"有 {zero:,} 笔订单（占已结算订单的 {of}；{c.zero_points_runs}/{a.runs} 次模拟中出现；"
+        f"发生在{months_zh}）注入了收益池却没有铸造任何积分：积分只保留 4 位小数并向下取整，"
+        "积分价格越高，同样的注入换到的积分越少，小额订单就什么也得不到。",
+        f"{zero:,} order{'s' if zero != 1 else ''} ({of} of settled orders; in "
+        f"{c.zero_points_runs} of {a.runs} runs; in {months_en}) put money into the pool and "
+        "minted no points at all: points are kept to 4 decimals and rounded down, so the "
+        "higher the price, the fewer points the same money mints, and small orders get "
+        "nothing.",
+        {"orders": zero, "settled": settled, "runs": c.zero_points_runs,
+         "by_month": c.zero_points})
+
+
 def _invariants(a: PointAnalysis) -> Verdict:
     failed = sum(1 for run in a.per_run if not run.invariants_ok)
     if failed == 0:
@@ -595,6 +763,7 @@ RULES: tuple[Callable[[PointAnalysis], Verdict | list[Verdict] | None], ...] = (
     _price_fell, _drawdown, _multiple, _exits, _trend, _cohorts, _funded, _solvency,
     _collapse, _bank_run, _withdrawals, _remainder, _invariants,
     _under_water, _exit_in_yuan, _at_price,
+    _locked, _emptied, _zero_points,
 )
 
 
