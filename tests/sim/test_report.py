@@ -238,7 +238,8 @@ def test_withdrawal_refusals_name_the_gain_gate_when_one_is_set() -> None:
 def test_red_lines_measure_each_line_per_point() -> None:
     lines = red_lines(simulation())
     assert [line.key for line in lines] == ["later_funded"] * 2 + ["only_up"] * 2 + [
-        "multiple_reached"] * 2 + ["cohort_returns"] * 2
+        "multiple_reached"] * 2 + ["cohort_returns"] * 2 + ["price_steering"] * 2 + [
+        "team_rewards"] * 2
     by = {(line.key, line.point): line for line in lines}
     later = by["later_funded", "origin"]
     assert later.en.startswith("58.3% of all payouts") and "58.3%" in later.zh
@@ -356,7 +357,8 @@ def test_summary_json_holds_figures_verdicts_and_red_lines(written: dict[str, Pa
     assert origin["analysis"]["bands"]["price_micro"]["50"] == [100, 110, 120, 130, 140, 150]
     assert vendor["analysis"]["exit_share"] == round(1 / 12, 6)
     assert [line["key"] for line in origin["red_lines"]] == [
-        "later_funded", "only_up", "multiple_reached", "cohort_returns"]
+        "later_funded", "only_up", "multiple_reached", "cohort_returns", "price_steering",
+        "team_rewards"]
     keys = [verdict["key"] for verdict in origin["verdicts"]]
     assert {"price_fell", "multiple", "burn", "funded_later", "collapse", "bank_run"} <= set(keys)
     assert summary["disclaimer"]["en"] == "Facts and figures, not legal advice."

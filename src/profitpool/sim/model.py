@@ -220,7 +220,7 @@ class _Run:
 
     def _must(self, command: Any) -> None:
         if not self.execute(command):
-            raise ValueError(f"the engine refused the scenario's setup: {self.refused}")
+            raise ValueError(f"the engine refused the scenario's command: {self.refused}")
 
     def run_month(self, number: int) -> None:
         scenario, rng, ledger = self.scenario, self.rng, self.ledger
@@ -233,6 +233,9 @@ class _Run:
         if scenario.burn and number > 1:
             previous = month_of(scenario.start, number - 1)
             self.row["burned"] = int(self.execute(_new(Burn, (previous, start))))
+        for change in scenario.rule_changes_scheduled:  # the operator's response, if any
+            if change.month == number:
+                self._must(_new(ChangeRules, (parse_rule_changes(change.rules), start)))
 
         # who buys this month: those still buying, then the new arrivals
         active = self.active

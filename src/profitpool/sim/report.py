@@ -118,7 +118,7 @@ def plain(value: Any) -> Any:
 
 def summary(sim: Simulation, analyses: list[PointAnalysis]) -> dict[str, Any]:
     """summary.json's content: per point its figures, statements and red lines."""
-    said, lines = verdicts_for(analyses), red_lines_for(analyses)
+    said, lines = verdicts_for(analyses), red_lines_for(analyses, sim)
     points = []
     for a in analyses:
         figures = plain(a)
@@ -157,7 +157,7 @@ def write_report(sim: Simulation, out_dir: Path) -> dict[str, Path]:
             path.write_text(content, encoding="utf-8", newline="\n")
         written[name] = path
 
-    put("report.html", page(sim, analyses, verdicts_for(analyses), red_lines_for(analyses),
+    put("report.html", page(sim, analyses, verdicts_for(analyses), red_lines_for(analyses, sim),
                             charts, sweeps))
     for chart in charts:
         put(f"charts/{chart.name}.png", chart.png)
