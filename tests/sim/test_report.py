@@ -305,7 +305,7 @@ def test_report_html_is_self_contained_bilingual_and_says_the_rules(
     assert "http://" not in html and "https://" not in html and "@import" not in html
     assert not re.search(r"\b(src|href)\s*=\s*[\"'](?!#)", html)   # only in-page links
     assert not re.search(r"url\((?!#)", html)
-    assert html.count("<svg") == 16 and "<?xml" not in html   # 8 kinds x 2 points
+    assert html.count("<svg") == 32 and "<?xml" not in html   # 8 kinds x 2 points x 2 languages
     assert '<html lang="zh-CN">' in html and ".en{display:none}" in html
     assert "销毁会抬高积分价格，但不会改变任何持有人的积分价值。" in html
     assert "A burn raises the price per point but changes no holding&#x27;s value." in html
@@ -369,7 +369,8 @@ def test_pngs_are_pngs_and_the_report_is_byte_for_byte_repeatable(
     from matplotlib.image import imread
 
     pngs = sorted(name for name in written if name.startswith("charts/"))
-    assert len(pngs) == 16 and "charts/price-01-origin.png" in pngs
+    assert len(pngs) == 32 and "charts/price-01-origin.png" in pngs
+    assert "charts/price-01-origin.en.png" in pngs
     first = written["charts/price-01-origin.png"].read_bytes()
     assert first.startswith(b"\x89PNG\r\n\x1a\n")
     assert imread(io.BytesIO(first)).shape[:2] == (380, 640)

@@ -56,7 +56,8 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
     if list_bundled:
         for name in bundled_names():
             found = load_scenario(name)
-            click.echo(f"{name:<20} {found.title}")
+            english = f" · {found.title_en}" if found.title_en else ""
+            click.echo(f"{name:<20} {found.title}{english}")
         return
     if scenario is None:
         raise click.UsageError("give a scenario file or a bundled name (see --list)")
