@@ -240,7 +240,8 @@ def test_withdrawal_refusals_name_the_gain_gate_when_one_is_set() -> None:
 def test_red_lines_measure_each_line_per_point() -> None:
     lines = red_lines(simulation())
     assert [line.key for line in lines] == ["later_funded"] * 2 + ["only_up"] * 2 + [
-        "multiple_reached"] * 2 + ["cohort_returns"] * 2
+        "multiple_reached"] * 2 + ["cohort_returns"] * 2 + ["price_steering"] * 2 + [
+        "team_rewards"] * 2
     by = {(line.key, line.point): line for line in lines}
     later = by["later_funded", "origin"]
     assert later.en.startswith("58.3% of all payouts") and "58.3%" in later.zh
@@ -306,8 +307,9 @@ def test_report_html_is_self_contained_bilingual_and_says_the_rules(
     assert "http://" not in html and "https://" not in html and "@import" not in html
     assert not re.search(r"\b(src|href)\s*=\s*[\"'](?!#)", html)   # only in-page links
     assert not re.search(r"url\((?!#)", html)
-    # 8 kinds x 2 points, and the refusals of the one point with withdrawal attempts
-    assert html.count("<svg") == 17 and "<?xml" not in html
+    # 8 kinds x 2 points, and the refusals of the one point with withdrawal attempts, each
+    # in Chinese and in English
+    assert html.count("<svg") == 34 and "<?xml" not in html
     assert '<html lang="zh-CN">' in html and ".en{display:none}" in html
     assert "销毁会抬高积分价格，但不会改变任何持有人的积分价值。" in html
     assert "A burn raises the price per point but changes no holding&#x27;s value." in html
@@ -359,7 +361,8 @@ def test_summary_json_holds_figures_verdicts_and_red_lines(written: dict[str, Pa
     assert origin["analysis"]["bands"]["price_micro"]["50"] == [100, 110, 120, 130, 140, 150]
     assert vendor["analysis"]["exit_share"] == round(1 / 12, 6)
     assert [line["key"] for line in origin["red_lines"]] == [
-        "later_funded", "only_up", "multiple_reached", "cohort_returns"]
+        "later_funded", "only_up", "multiple_reached", "cohort_returns", "price_steering",
+        "team_rewards"]
     keys = [verdict["key"] for verdict in origin["verdicts"]]
     assert {"price_fell", "multiple", "burn", "funded_later", "collapse", "bank_run"} <= set(keys)
     assert summary["disclaimer"]["en"] == "Facts and figures, not legal advice."
@@ -370,7 +373,8 @@ def test_pngs_are_pngs_and_the_report_is_byte_for_byte_repeatable(
     from matplotlib.image import imread
 
     pngs = sorted(name for name in written if name.startswith("charts/"))
-    assert len(pngs) == 17 and "charts/price-01-origin.png" in pngs
+    assert len(pngs) == 34 and "charts/price-01-origin.png" in pngs
+    assert "charts/price-01-origin.en.png" in pngs
     first = written["charts/price-01-origin.png"].read_bytes()
     assert first.startswith(b"\x89PNG\r\n\x1a\n")
     assert imread(io.BytesIO(first)).shape[:2] == (380, 640)

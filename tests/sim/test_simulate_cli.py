@@ -89,3 +89,29 @@ def test_an_unreachable_cluster_is_one_clear_line(tmp_path) -> None:
                                        "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+
+
+def test_an_unknown_name_is_called_unknown_and_the_bundled_ones_listed() -> None:
+    result = CliRunner().invoke(main, ["simulate", "nosuch"])
+    assert result.exit_code == 1
+    assert "nosuch: -: unknown scenario" in result.output
+    assert "bundled scenarios are: apparel, collapse, double-points, fresh-food" in result.output
+    assert "No such file" not in result.output
+
+
+def test_a_months_sweep_prints_the_months_it_runs_and_zip_gives_pairs(tmp_path) -> None:
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, [
+        "simulate", str(_scenario(tmp_path)), "--runs", "1", "--workers", "1",
+        "--variant", "origin", "--sweep", "months=4,5", "--zip", "exit_multiple=2,3",
+        "--zip", "pool_share_of_profit=0.2,0.3", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "4 point(s) x 1 run(s), 4/5 months" in result.output
+    with (out / "monthly.csv").open(encoding="utf-8") as rows:
+        table = list(csv.DictReader(rows))
+    pairs = {(row["months"], row["exit_multiple"], row["pool_share_of_profit"]) for row in table}
+    assert pairs == {("4", "2", "0.2"), ("4", "3", "0.3"), ("5", "2", "0.2"), ("5", "3", "0.3")}
+    assert len(table) == 2 * (4 + 5)                  # two pairs, at 4 months and at 5
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["months"] == 5 and summary["swept"] == ["months", "exit_multiple",
+                                                            "pool_share_of_profit"]

@@ -268,7 +268,8 @@ def test_the_refusal_chart_is_drawn_for_points_with_attempts() -> None:
     sim = replace(simulation(), runs=gated_runs() + simulation().runs[4:])
     charts = refusal_charts(analyse(sim))
     assert [chart.point for chart in charts] == ["origin"]   # vendor: no attempts
-    assert charts[0].kind == "refusals" and "below the gain gate" in charts[0].svg
+    assert charts[0].kind == "refusals" and "最早的批次未达增值门槛" in charts[0].svg
+    assert "below the gain gate" in charts[0].svg_en
     assert charts[0].png.startswith(b"\x89PNG")
 
 

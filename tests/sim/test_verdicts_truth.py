@@ -234,4 +234,5 @@ def test_price_and_value_per_point_share_one_chart() -> None:
     (analysis,) = analyse(simulation(origin_run()))
     charts = [chart for chart in render_charts([analysis], {}) if chart.kind == "price"]
     assert len(charts) == 1
-    assert "value per launch point" in charts[0].svg and "price (median" in charts[0].svg
+    assert "每个上线时积分的价值" in charts[0].svg and "积分价格（中位数）" in charts[0].svg
+    assert "value per launch point" in charts[0].svg_en and "price (median" in charts[0].svg_en

@@ -24,6 +24,9 @@ from ..errors import ProfitpoolError
 @click.option("--sweep", "sweeps", multiple=True, metavar="KEY=V1,V2,...",
               help="Run every value of a rule (docs/rules.md section 3) or a scenario key "
                    "(e.g. behaviour.withdraw_probability); repeat for a grid.")
+@click.option("--zip", "zips", multiple=True, metavar="KEY=V1,V2,...",
+              help="Like --sweep, but zipped keys move together: two --zip options of "
+                   "two values each give two points (the pairs), not four.")
 @click.option("--variant", default=None, metavar="NAME",
               help="Run only this [[variants]] entry (default: all, side by side).")
 @click.option("--workers", default=None, type=click.IntRange(1, 1024),
@@ -38,9 +41,9 @@ from ..errors import ProfitpoolError
 @click.option("--list", "list_bundled", is_flag=True, help="List the bundled scenarios.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[str, ...],
-                     variant: str | None, workers: int | None, cluster: str | None,
-                     out_dir: Path | None, commands_file: Path | None, list_bundled: bool,
-                     quiet: bool) -> None:
+                     zips: tuple[str, ...], variant: str | None, workers: int | None,
+                     cluster: str | None, out_dir: Path | None, commands_file: Path | None,
+                     list_bundled: bool, quiet: bool) -> None:
     """Simulate a program before launch and write an honest report.
 
     SCENARIO is a TOML file (docs/simulator.md) or the name of a bundled one
@@ -53,7 +56,8 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
     if list_bundled:
         for name in bundled_names():
             found = load_scenario(name)
-            click.echo(f"{name:<20} {found.title}")
+            english = f" · {found.title_en}" if found.title_en else ""
+            click.echo(f"{name:<20} {found.title}{english}")
         return
     if scenario is None:
         raise click.UsageError("give a scenario file or a bundled name (see --list)")
@@ -62,7 +66,8 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
     try:
         loaded = load_scenario(scenario)
         parsed = [parse_sweep(text) for text in sweeps]
-        tasks = plan(loaded, parsed, runs, seed, variant)
+        zipped = [parse_sweep(text) for text in zips]
+        tasks = plan(loaded, parsed, runs, seed, variant, zipped)
     except ScenarioError as error:
         raise click.ClickException(str(error)) from None
     except ValueError as error:
@@ -70,8 +75,9 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
     if commands_file is not None:
         write_commands(tasks[0], commands_file)
     points = len({task.order for task in tasks})
-    click.echo(f"{loaded.title}: {points} point(s) x {runs} run(s), {loaded.months} months",
-               err=True)
+    months = sorted({task.scenario.months for task in tasks})  # --sweep months=12,24
+    click.echo(f"{loaded.title}: {points} point(s) x {runs} run(s), "
+               f"{'/'.join(str(month) for month in months)} months", err=True)
     started = perf_counter()
     try:
         results = _run_with_progress(tasks, workers, cluster, quiet)
@@ -85,7 +91,7 @@ def simulate_command(scenario: str | None, runs: int, seed: int, sweeps: tuple[s
         require_invariants(results)
     except ProfitpoolError as error:
         raise click.ClickException(str(error)) from None
-    simulation = simulate(loaded, tasks, results, [key for key, _ in parsed])
+    simulation = simulate(loaded, tasks, results, [key for key, _ in [*parsed, *zipped]])
 
     from ..sim.report import write_report
     from ..sim.verdicts import verdicts

@@ -288,7 +288,7 @@ class _Run:
 
     def _must(self, command: Any) -> None:
         if not self.execute(command):
-            raise ValueError(f"the engine refused the scenario's setup: {self.refused}")
+            raise ValueError(f"the engine refused the scenario's command: {self.refused}")
 
     def add_member(self, member_id: str, cohort: int) -> int:
         """A new member of the month ``cohort`` (0 is the first): every per-member record
@@ -315,6 +315,9 @@ class _Run:
         if scenario.burn and number > 1:
             previous = month_of(scenario.start, number - 1)
             self.row["burned"] = int(self.execute(_new(Burn, (previous, start))))
+        for change in scenario.rule_changes_scheduled:  # the operator's response, if any
+            if change.month == number:
+                self._must(_new(ChangeRules, (parse_rule_changes(change.rules), start)))
 
         # who buys this month: those still buying, then the new arrivals
         active = self.active

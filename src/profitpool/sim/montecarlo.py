@@ -75,12 +75,17 @@ def parse_sweep(text: str) -> tuple[str, list[Any]]:
 
 
 def plan(scenario: Scenario, sweeps: Sequence[tuple[str, list[Any]]], runs: int, seed: int,
-         variant: str | None = None) -> list[Task]:
+         variant: str | None = None,
+         zipped: Sequence[tuple[str, list[Any]]] = ()) -> list[Task]:
     """Every run of every point, checked before anything runs.
 
+    ``sweeps`` make a grid (every combination of their values); ``zipped`` keys
+    move together (their first values form one point, their second the next,
+    ...), and that row of pairs is crossed with the grid.
+
     Raises:
-        ScenarioError: a swept key or value the scenario's checks refuse, or an
-            unknown variant.
+        ScenarioError: a swept key or value the scenario's checks refuse, zipped
+            lists of different lengths, or an unknown variant.
     """
     if runs < 1:
         raise ScenarioError(scenario.file, "--runs", "must be at least 1")
@@ -92,11 +97,18 @@ def plan(scenario: Scenario, sweeps: Sequence[tuple[str, list[Any]]], runs: int,
         variants: list[str | None] = [variant]
     else:
         variants = [known.name for known in scenario.variants] or [None]
-    keys = [key for key, _ in sweeps]
+    keys = [key for key, _ in sweeps] + [key for key, _ in zipped]
     if len(set(keys)) != len(keys):
         raise ScenarioError(scenario.file, "--sweep", "the same key is swept twice")
+    lengths = {len(values) for _, values in zipped}
+    if len(lengths) > 1:
+        raise ScenarioError(scenario.file, "--zip", "zipped keys need the same number of "
+                            "values (" + ", ".join(f"{key}: {len(values)}"
+                                                   for key, values in zipped) + ")")
+    pairs = list(zip(*(values for _, values in zipped), strict=True)) or [()]
     tasks = []
-    combinations = itertools.product(*(values for _, values in sweeps))
+    combinations = (grid + pair for grid in itertools.product(*(values for _, values in sweeps))
+                    for pair in pairs)
     order = 0
     for values in combinations:
         swept = scenario
@@ -193,12 +205,19 @@ def simulate(scenario: Scenario, tasks: list[Task], results: list[RunResult],
     for task in tasks:
         if task.point not in points:
             points.append(task.point)
-    for result in results:
-        advertised.setdefault(point_label(result.point), result.rules["exit_multiple"])
+    for task in tasks:  # the rules a point starts with, before any scheduled change
+        advertised.setdefault(point_label(task.point),
+                              task.scenario.rules_of(task.variant).to_json()["exit_multiple"])
+    months = max((task.scenario.months for task in tasks), default=scenario.months)
+    collapse = scenario.collapse
     return Simulation(
         scenario=scenario.name, title=scenario.title, description=scenario.description,
-        source=scenario.source, months=scenario.months,
+        source=scenario.source, months=months,
         start=format_period(scenario.start), points=points, swept=swept,
         runs=results, collapse_month=scenario.collapse_month,
         bank_run_month=scenario.bank_run_month, advertised_multiple=advertised,
+        title_en=scenario.title_en, description_en=scenario.description_en,
+        collapse_cause=(collapse[1], collapse[2]) if collapse else None,
+        rule_changes=[(change.month, dict(change.rules))
+                      for change in scenario.rule_changes_scheduled],
     )

@@ -9,6 +9,7 @@ about legality: the section ends by saying so (:data:`DISCLAIMER`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -50,6 +51,22 @@ LINES: dict[str, tuple[str, str, str, str]] = {
         "Promising high returns, such as 2–3 times what was spent (inducement).",
         f"{_DECREE_737_ZH}；{_WARNING_2018_ZH}",
         f"{_DECREE_737_EN}; {_WARNING_2018_EN}",
+    ),
+    "team_rewards": (
+        "入门费、拉人头、团队计酬（按下线人数或业绩给上线奖励）。",
+        "Entry fees, recruiting rewards and team rewards (团队计酬: paying members for the "
+        "people they bring in, or for those people's spending).",
+        f"《禁止传销条例》（国务院令第444号）第七条；{_WARNING_2018_ZH}；"
+        "2012年五部门通知所列的特征",
+        "the Regulations on Prohibition of Pyramid Selling (State Council Decree No. 444), "
+        f"article 7; {_WARNING_2018_EN}; the features listed in the five-department notice "
+        "of 2012",
+    ),
+    "price_steering": (
+        "积分或代币可以换钱，而价格由平台操控。",
+        "Points or tokens that are sold for cash while the platform steers their price.",
+        "2025–2026年多地点名“绿色积分”的风险提示；" + _WARNING_2018_ZH,
+        "local warnings of 2025–2026 that name \"green points\" (绿色积分); " + _WARNING_2018_EN,
     ),
     "cohort_returns": (
         "承诺“购物返本”、全额返还消费款。",
@@ -115,7 +132,7 @@ def _later_funded(a: PointAnalysis) -> RedLine:
         figures)
 
 
-def _only_up(a: PointAnalysis) -> RedLine:
+def _only_up(a: PointAnalysis, context: Simulation | None = None) -> RedLine:
     k = a.runs_where("months_price_fell")
     fell = pct(Fraction(k, a.runs))
     s = a.after_collapse
@@ -129,19 +146,24 @@ def _only_up(a: PointAnalysis) -> RedLine:
             f"In this scenario the price fell in at least one month in {fell} of runs.",
             {"collapse_month": None, "runs_price_fell": k, "runs": a.runs})
     after = pct(Fraction(s.runs_fell, a.runs))
+    cause = context.collapse_cause if context is not None else None
+    cause_zh, cause_en = (f"（{cause[0]}）", f" ({cause[1]})") if cause else ("", "")
     return _line(
         "only_up", a,
-        f"第 {s.month} 个月起新消费停止或减少。此后积分价格上涨 {number(s.rose_median)} 个月、"
+        f"第 {s.month} 个月起新消费停止或减少{cause_zh}。"
+        f"此后积分价格上涨 {number(s.rose_median)} 个月、"
         f"下跌 {number(s.fell_median)} 个月（中位数），{after} 的模拟中价格至少下跌过一次；"
         f"价格 {price(s.price_before)} → {price(s.price_end)}，而收益池 {cny(s.pool_before)} 元 → "
         f"{cny(s.pool_end)} 元（中位数）。",
-        f"New consumption stops or falls from month {s.month}. After that the price rose in "
+        f"New consumption stops or falls from month {s.month}{cause_en}. After that the price "
+        "rose in "
         f"{count(s.rose_median, 'month')} and fell in {count(s.fell_median, 'month')} "
         "(median), and "
         f"fell at least once in {after} of runs; price {price(s.price_before)} → "
         f"{price(s.price_end)} while the pool went {cny(s.pool_before)} → {cny(s.pool_end)} "
         "CNY (medians).",
-        {"collapse_month": s.month, "runs_fell_after": s.runs_fell, "runs": a.runs,
+        {"collapse_month": s.month, "cause_en": cause[1] if cause else None,
+         "runs_fell_after": s.runs_fell, "runs": a.runs,
          "rose_median": ratio(s.rose_median), "fell_median": ratio(s.fell_median),
          "pool_before_fen": s.pool_before, "pool_end_fen": s.pool_end})
 
@@ -189,6 +211,16 @@ def _cohort_returns(a: PointAnalysis) -> RedLine:
     first, last = a.cohorts[0], a.cohorts[-1]
     figures.update(months_got_all_back=whole, months_got_all_back_in_cash=cash)
     n = len(a.cohorts)
+    if first.month == last.month:  # one arrival month: say it once
+        return _line(
+            "cohort_returns", a,
+            f"只有一个加入月份。第 {first.month} 个月加入的会员（中位数）拿回了其消费金额的 "
+            f"{pct(first.return_median)}（计入现金、商品和仍持有积分的价值；其中现金 "
+            f"{pct(first.cash_median)}）。",
+            f"There is one arrival month. Members who joined in month {first.month} got back "
+            f"{pct(first.return_median)} of what they spent (median; counting cash, goods and "
+            f"what their points are still worth; cash {pct(first.cash_median)}).",
+            figures)
     return _line(
         "cohort_returns", a,
         f"{n} 个加入月份中，有 {len(whole)} 个月份的会员（中位数）拿回了全部消费金额（计入现金、"
@@ -203,12 +235,86 @@ def _cohort_returns(a: PointAnalysis) -> RedLine:
         figures)
 
 
-def red_lines_for(analyses: list[PointAnalysis]) -> list[RedLine]:
-    """Every line, point by point: later funding, only-up, the multiple, cohorts' returns."""
-    rules = (_later_funded, _only_up, _multiple_reached, _cohort_returns)
-    return [rule(analysis) for rule in rules for analysis in analyses]
+def _price_steering(a: PointAnalysis, context: Simulation | None = None) -> RedLine:
+    """Points are never sold; the operator's only lever on the price is a rules command."""
+    changes = context.rule_changes if context is not None else []
+    prices = a.bands["price_micro"][50]
+    moves = [(month, body, prices[month - 2], prices[month - 1]) for month, body in changes
+             if 2 <= month <= a.months]
+    figures: dict[str, Any] = {
+        "rule_changes": [{"month": month, "rules": body, "price_before_micro": before,
+                          "price_after_micro": after} for month, body, before, after in moves]}
+    base_zh = ("模拟中积分从不出售换钱：积分只能通过消费获得，"
+               "价格始终是收益池 ÷ 积分，按公开规则计算。")
+    base_en = ("In the runs no point is ever sold for cash: points come only from buying, and "
+               "the price is always the pool ÷ the points, by the published rules. ")
+    outside_zh = "平台在系统之外的买卖或报价，模拟无法显示。"
+    outside_en = "What an operator does outside the system (trading points, quoting a price of "
+    outside_en += "its own) the runs cannot show."
+    if not moves:
+        return _line("price_steering", a,
+                     base_zh + "运营方在模拟期间没有修改规则，价格只随订单、提现、出局、"
+                     "商家支付和销毁变化。" + outside_zh,
+                     base_en + "The operator did not change the rules during the runs, so the "
+                     "price moved only through orders, withdrawals, exits, payments and burns. "
+                     + outside_en, figures)
+    said_zh = "；".join(
+        f"第 {month} 个月初修改了 {'、'.join(sorted(body))}，积分价格（中位数）从第 "
+        f"{month - 1} 个月末的 {price(before)} 到第 {month} 个月末的 {price(after)}"
+        for month, body, before, after in moves)
+    said_en = "; ".join(
+        f"at the start of month {month} it changed {', '.join(sorted(body))}, and the price "
+        f"(median) went from {price(before)} at the end of month {month - 1} to {price(after)} "
+        f"at the end of month {month}" for month, body, before, after in moves)
+    return _line("price_steering", a,
+                 base_zh + "运营方在模拟期间按情景修改了规则，这是它影响价格的唯一手段："
+                 f"{said_zh}。"
+                 "每次修改都是一条记录在日志中的 rules 命令，任何人都可以重放。" + outside_zh,
+                 base_en + "The operator changed the rules during the runs, as the scenario "
+                 f"schedules, its only lever on the price: {said_en}. Each change is a rules "
+                 "command in the log that anyone can replay. " + outside_en, figures)
+
+
+def _team_rewards(a: PointAnalysis) -> RedLine:
+    """Not simulated, and why: the engine has no command that could pay them."""
+    return _line(
+        "team_rewards", a,
+        "本模拟不涉及这一条，也无法对它作出判断：profitpool 没有入门费、推荐奖励或团队计酬的命令，"
+        "会员只能通过自己消费获得积分，所以在它上面运行的方案无法从收益池支付这类奖励；"
+        "运营方在系统之外支付的奖励，模拟无法显示。",
+        "The runs do not simulate this line and cannot speak to it: profitpool has no command "
+        "for entry fees, referral rewards or team rewards, and members get points only by "
+        "their own buying, so a program run on it cannot pay such rewards from the pool; "
+        "rewards an operator pays outside the system the runs cannot show.",
+        {"simulated": False})
+
+
+LineRule = Callable[[PointAnalysis, "Simulation | None"], RedLine]
+
+
+def _alone(rule: Callable[[PointAnalysis], RedLine]) -> LineRule:
+    """A line that needs only the point's analysis, called like those that need the context."""
+    return lambda analysis, context: rule(analysis)
+
+
+LINE_RULES: tuple[LineRule, ...] = (
+    _alone(_later_funded), _only_up, _alone(_multiple_reached), _alone(_cohort_returns),
+    _price_steering, _alone(_team_rewards),
+)
+"""The lines in the order the report shows them."""
+
+
+def red_lines_for(analyses: list[PointAnalysis],
+                  context: Simulation | None = None) -> list[RedLine]:
+    """Every line, point by point: later funding, only-up, the multiple, cohorts' returns,
+    price steering, and a line the runs cannot speak to (team rewards), said as such.
+
+    ``context``, the simulation the analyses come from, lets a line name how new
+    consumption stops and the rule changes the scenario schedules.
+    """
+    return [rule(analysis, context) for rule in LINE_RULES for analysis in analyses]
 
 
 def red_lines(sim: Simulation) -> list[RedLine]:
     """The red-line section of a whole simulation (see :func:`red_lines_for`)."""
-    return red_lines_for(analyse(sim))
+    return red_lines_for(analyse(sim), sim)

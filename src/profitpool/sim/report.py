@@ -3,7 +3,8 @@
 :func:`write_report` writes, from one :class:`~profitpool.sim.results.Simulation`:
 
 - ``report.html``: one self-contained page (inline CSS and SVG, no network);
-- ``charts/*.png``: the page's charts as images;
+- ``charts/*.png``: the page's charts as images, in Chinese (``NAME.png``) and in
+  English (``NAME.en.png``);
 - ``monthly.csv`` and ``monthly.parquet``: one row per point x run x month, every
   :data:`~profitpool.sim.results.MONTHLY_COLUMNS` column as a 64-bit integer;
 - ``cohorts.csv``: one row per point x run x arrival cohort;
@@ -118,7 +119,7 @@ def plain(value: Any) -> Any:
 
 def summary(sim: Simulation, analyses: list[PointAnalysis]) -> dict[str, Any]:
     """summary.json's content: per point its figures, statements and red lines."""
-    said, lines = verdicts_for(analyses), red_lines_for(analyses)
+    said, lines = verdicts_for(analyses), red_lines_for(analyses, sim)
     points = []
     for a in analyses:
         figures = plain(a)
@@ -157,10 +158,11 @@ def write_report(sim: Simulation, out_dir: Path) -> dict[str, Path]:
             path.write_text(content, encoding="utf-8", newline="\n")
         written[name] = path
 
-    put("report.html", page(sim, analyses, verdicts_for(analyses), red_lines_for(analyses),
+    put("report.html", page(sim, analyses, verdicts_for(analyses), red_lines_for(analyses, sim),
                             charts, sweeps))
-    for chart in charts:
+    for chart in charts:  # Chinese first (docs/simulator.md: fonts), English beside it
         put(f"charts/{chart.name}.png", chart.png)
+        put(f"charts/{chart.name}.en.png", chart.png_en)
     for name, rows in (("monthly.csv", monthly_rows(sim)), ("cohorts.csv", cohort_rows(sim))):
         _write_csv(out_dir / name, rows)
         written[name] = out_dir / name

@@ -17,7 +17,7 @@ from ..texts import BURN_NOTE
 from .analysis import PointAnalysis
 from .display import DASH, cny, number, pct, price
 from .redlines import DISCLAIMER, RedLine
-from .report_charts import Chart
+from .report_charts import Chart, chart_html
 from .results import Simulation
 from .sensitivity import SensitivityRow
 from .verdicts import Verdict, remainder_text
@@ -32,6 +32,23 @@ BANDS_NOTE = ("浅色带：5%–95% 分位；深色带：25%–75% 分位；线�
               "Light band: p5–p95; dark band: p25–p75; line: median (across runs). Panels side "
               "by side share their y range unless their values differ more than fivefold.")
 
+READINGS: dict[str, tuple[str, str]] = {
+    "origin": ("origin（原文读法）：按这些规则所出自的那篇营销文章（不在本项目中，见项目文档 "
+               "docs/rules.md 的引言）来读——每 100 元消费得 21 积分，积分价值达到消费金额的 3 倍时"
+               "出局。",
+               "origin: the rules as read from the marketing article they come from (not part of "
+               "this project; the project's docs/rules.md describes it in its introduction): 21 "
+               "points per 100 CNY spent, and a lot exits when it is worth 3 times the money "
+               "spent."),
+    "vendor": ("vendor（供应商读法）：以同一名称出售的系统的做法——按当前价格铸造积分"
+               "（mint_mode = at_price），积分价值达到铸造时价值的 2 倍时出局"
+               "（exit_basis = mint_value，exit_multiple = 2）。",
+               "vendor: what systems sold under the same name do: points minted at the current "
+               "price (mint_mode = at_price), and a lot exits at 2 times its value at mint "
+               "(exit_basis = mint_value, exit_multiple = 2)."),
+}
+"""What the bundled scenarios' variant names mean, said where the report first uses them."""
+
 SHOWN_REMAINDERS = 4
 """Month ends with no point left shown in full before the rest are folded away."""
 
@@ -45,7 +62,7 @@ header{display:flex;justify-content:space-between;align-items:baseline;gap:1rem}
 .note{background:#eef3fb;border-left:4px solid #4c72b0;padding:.4rem .8rem}
 .remainder{background:#f3efe2;border-left:4px solid #8c6d1f;padding:.4rem .8rem}
 .points{display:flex;flex-wrap:wrap;gap:1rem}
-.points>figure{flex:1 1 440px;min-width:0;margin:0}
+.points>figure{flex:1 1 440px;min-width:0;max-width:760px;margin:0}
 figcaption{font-weight:600}
 svg.chart{width:100%;height:auto}
 table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
@@ -106,22 +123,33 @@ def charts_of(charts: list[Chart], kind: str, analyses: list[PointAnalysis],
     """One kind's charts side by side, each with that point's matching statements under it."""
     by_point = {chart.point: chart for chart in charts if chart.kind == kind}
     return side_by_side(
-        (a.label, by_point[a.label].svg + (said(verdicts, a.label, keys) if verdicts else ""))
+        (a.label, chart_html(by_point[a.label])
+         + (said(verdicts, a.label, keys) if verdicts else ""))
         for a in analyses if a.label in by_point)
 
 
 def _overview(sim: Simulation, analyses: list[PointAnalysis]) -> str:
     runs = ", ".join(f"{a.label}: {a.runs}" for a in analyses)
+    months = "、".join(dict.fromkeys(str(a.months) for a in analyses)) or str(sim.months)
     rows = [("情景", "Scenario", sim.scenario), ("开始月份", "First month", sim.start),
-            ("月数", "Months", str(sim.months)), ("每个变体的模拟次数", "Runs per point", runs),
+            ("月数", "Months", months), ("每个变体的模拟次数", "Runs per point", runs),
             ("扫描的规则", "Swept rules", ", ".join(sim.swept) or "—"),
             ("新消费停止或减少", "New consumption stops or falls",
              str(sim.collapse_month) if sim.collapse_month is not None else "—"),
             ("挤兑月", "Bank-run month",
              str(sim.bank_run_month) if sim.bank_run_month is not None else "—")]
+    rows += [(f"第 {month} 个月初修改规则", f"Rules changed at the start of month {month}",
+              ", ".join(f"{name} = {value}" for name, value in sorted(body.items())))
+             for month, body in sim.rule_changes]
     body = "".join(f"<tr><th>{text(zh, en)}</th><td>{escape(value)}</td></tr>"
                    for zh, en, value in rows)
-    return f"<p>{escape(sim.description)}</p><table><tbody>{body}</tbody></table>"
+    description = text(sim.description.strip(), (sim.description_en or sim.description).strip(),
+                       "p")
+    variants = dict.fromkeys(str(a.point.get("variant", "")) for a in analyses)
+    readings = [READINGS[name] for name in variants if name in READINGS]
+    explained = ("<ul>" + "".join(f"<li>{text(zh, en)}</li>" for zh, en in readings) + "</ul>"
+                 if readings else "")
+    return f"{description}{explained}<table><tbody>{body}</tbody></table>"
 
 
 def _findings(analyses: list[PointAnalysis], verdicts: list[Verdict]) -> str:
@@ -181,7 +209,7 @@ def _sensitivity(charts: list[Chart], sweeps: dict[str, list[SensitivityRow]]) -
         cells = [[row.variant, row.value, str(row.runs), _price_or_dash(row),
                   pct(row.medians["exit_share"]), pct(row.medians["later_share"]),
                   number(row.medians["months_price_fell"])] for row in rows]
-        parts += [f"<h3>{escape(key)}</h3>", chart.svg, table(head, cells)]
+        parts += [f"<h3>{escape(key)}</h3>", chart_html(chart), table(head, cells)]
     return "".join(parts)
 
 
@@ -240,11 +268,12 @@ def page(sim: Simulation, analyses: list[PointAnalysis], verdicts: list[Verdict]
          sweeps: dict[str, list[SensitivityRow]]) -> str:
     """The whole report as one HTML string."""
     title = escape(sim.title or sim.scenario)
+    heading_title = text(sim.title or sim.scenario, sim.title_en or sim.title or sim.scenario)
     collapse = any(a.after_collapse for a in analyses)
     bank = any(a.bank_run.month is not None or a.bank_run.refused_all_months_total
                for a in analyses)
     body = [
-        f"<header><h1>{title}</h1>{SWITCH}</header>",
+        f"<header><h1>{heading_title}</h1>{SWITCH}</header>",
         f'<div class="banner">{text(*NO_PROMISE)}</div>',
         _overview(sim, analyses),
         heading("结论", "Findings", "findings"), _findings(analyses, verdicts),

@@ -168,6 +168,13 @@ class Simulation:
     """The month of the scenario's bank-run event, if any."""
     advertised_multiple: dict[str, str] = field(default_factory=dict)
     """Point label -> the exit multiple that point's rules advertise (e.g. '3')."""
+    title_en: str = ""
+    """The scenario's English title and description ("" when it has none)."""
+    description_en: str = ""
+    collapse_cause: tuple[str, str] | None = None
+    """(zh, en): how new consumption stops or falls at ``collapse_month``."""
+    rule_changes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """The scenario's scheduled rule changes: (month, the rules command's body)."""
 
     def runs_of(self, point: dict[str, Any]) -> list[RunResult]:
         """The runs of one point, in run order."""

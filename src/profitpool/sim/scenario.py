@@ -95,6 +95,16 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class RuleChange:
+    """A ``rules`` command the operator issues at the start of ``month`` (e.g. after a crisis)."""
+
+    month: int
+    """1-based; the command runs at 00:00 on the month's first day, after that day's burn."""
+    rules: dict[str, Any]
+    """The changes, as a ``rules`` command's body (on top of whatever is in force then)."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A checked scenario. ``raw`` is the TOML it came from (sweeps edit and re-check it)."""
 
@@ -122,6 +132,12 @@ class Scenario:
     bank_run_month: int | None
     bank_run_share: float
     shocks: tuple[Shock, ...]
+    title_en: str = ""
+    """The title in English ("" : the title is shown in both languages as it is)."""
+    description_en: str = ""
+    """The description in English; ``description`` is the Chinese one when both are given."""
+    rule_changes_scheduled: tuple[RuleChange, ...] = ()
+    """``[[rule_changes]]``: rules commands issued mid-run, in month order, in every variant."""
 
     def purchase_factor(self, month: int) -> float:
         """Orders per buying member in ``month`` are multiplied by this (shocks)."""
@@ -140,9 +156,30 @@ class Scenario:
 
     @property
     def collapse_month(self) -> int | None:
-        """The first month of a shock that cuts purchases, if any."""
-        months = [shock.from_month for shock in self.shocks if shock.purchase_factor < 1]
-        return min(months) if months else None
+        """The first month new consumption stops or falls, however the scenario says it.
+
+        That is the first month of a shock that cuts purchases or new members
+        (a factor below 1), or the first month from which no one new arrives
+        any more (arrivals, after shocks, 0 to the end after some month above 0,
+        e.g. a ``table`` or ``decline`` that reaches 0). None when neither happens.
+        """
+        return self.collapse[0] if self.collapse else None
+
+    @property
+    def collapse(self) -> tuple[int, str, str] | None:
+        """(month, cause in Chinese, cause in English) of :attr:`collapse_month`, or None."""
+        found: list[tuple[int, str, str]] = []
+        for shock in self.shocks:
+            if shock.purchase_factor < 1 or shock.arrivals_factor < 1:
+                found.append((shock.from_month, *_shock_cause(shock)))
+        arrivals = [round(self.arrivals[month - 1] * self.arrivals_factor(month))
+                    for month in range(1, self.months + 1)]
+        last_arrival = max((month for month, count in enumerate(arrivals, 1) if count),
+                           default=0)
+        if 0 < last_arrival < self.months:
+            found.append((last_arrival + 1, f"第 {last_arrival + 1} 个月起不再有新会员加入",
+                          f"no new member arrives from month {last_arrival + 1} on"))
+        return min(found) if found else None
 
     def rule_changes(self, variant: str | None) -> dict[str, Any]:
         """The body of the ``rules`` command that sets up a variant (None: [rules] only)."""
@@ -162,6 +199,24 @@ class Scenario:
             if variant.name == name:
                 return variant
         raise KeyError(name)
+
+
+def _shock_cause(shock: Shock) -> tuple[str, str]:
+    """What a shock does, in words: 'purchases at 5%, no new members'."""
+    zh: list[str] = []
+    en: list[str] = []
+    if shock.purchase_factor < 1:
+        share = f"{shock.purchase_factor * 100:g}%"
+        zh.append(f"消费降至原来的 {share}")
+        en.append(f"purchases fall to {share}")
+    if shock.arrivals_factor == 0:
+        zh.append("不再有新会员")
+        en.append("no new members")
+    elif shock.arrivals_factor < 1:
+        share = f"{shock.arrivals_factor * 100:g}%"
+        zh.append(f"新会员降至原来的 {share}")
+        en.append(f"new members fall to {share}")
+    return "，".join(zh), ", ".join(en)
 
 
 # loading --------------------------------------------------------------------
@@ -188,6 +243,10 @@ def load_scenario(name_or_path: str) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         known = ", ".join(bundled_names())
+        if path.suffix != ".toml" and not path.exists():  # a name, not a file: say so
+            raise ScenarioError(str(path), "-", f"unknown scenario: no bundled scenario "
+                                f"and no file has this name; bundled scenarios are: "
+                                f"{known}") from None
         raise ScenarioError(str(path), "-", f"cannot read it ({error.strerror}); bundled "
                             f"scenarios are: {known}") from None
     except UnicodeDecodeError:
@@ -231,8 +290,9 @@ def with_override(scenario: Scenario, key: str, value: Any) -> Scenario:
 
 # checking -------------------------------------------------------------------
 
-_TOP = ("name", "title", "description", "months", "start", "burn", "arrivals", "purchases",
-        "merchants", "campaigns", "rules", "variants", "behaviour", "shocks")
+_TOP = ("name", "title", "description", "title_en", "description_en", "months", "start",
+        "burn", "arrivals", "purchases", "merchants", "campaigns", "rules", "variants",
+        "behaviour", "shocks", "rule_changes")
 _ALLOWED_AT: dict[str, tuple[str, ...]] = {
     "": _TOP,
     "arrivals": ("pattern", "start", "monthly_change", "level", "peak_month", "per_month"),
@@ -245,6 +305,7 @@ _MERCHANT_KEYS = ("id", "name", "industry", "weight", "margin", "order_value")
 _CAMPAIGN_KEYS = ("id", "merchant", "multiplier", "start_month", "end_month", "share_of_orders")
 _SHOCK_KEYS = ("from_month", "to_month", "purchase_factor", "arrivals_factor")
 _VARIANT_KEYS = ("name", "rules")
+_RULE_CHANGE_KEYS = ("month", "rules")
 _DIST_KEYS = {
     "fixed": ("value",),
     "uniform": ("low", "high"),
@@ -475,6 +536,21 @@ def check_scenario(raw: dict[str, Any], file: str, name: str, source: str = "") 
             raise check.fail(f"{where}.rules", error.message) from None
         variants.append(Variant(variant_name, overrides))
 
+    scheduled: list[RuleChange] = []
+    if not isinstance(raw.get("rule_changes", []), list):
+        raise check.fail("rule_changes", "must be [[rule_changes]] tables")
+    for position, entry in enumerate(raw.get("rule_changes", [])):
+        where = f"rule_changes[{position}]"
+        check.keys(entry, where, _RULE_CHANGE_KEYS)
+        month = check.integer(entry, "month", where, low=2, high=months)
+        if scheduled and month < scheduled[-1].month:
+            raise check.fail(f"{where}.month", "must not come before the month of the "
+                                               "change above it")
+        changes = _rules(check, entry.get("rules"), f"{where}.rules")
+        if not changes:  # as the engine says: a rules command must change at least one rule
+            raise check.fail(f"{where}.rules", "must change at least one rule")
+        scheduled.append(RuleChange(month, changes))
+
     behaviour = check.keys(raw.get("behaviour", {}), "behaviour", _ALLOWED_AT["behaviour"])
     threshold = behaviour.get("withdraw_gain_threshold")
     if threshold is not None:
@@ -513,4 +589,7 @@ def check_scenario(raw: dict[str, Any], file: str, name: str, source: str = "") 
         pay_share=check.number(behaviour, "pay_share", "behaviour", default=0.5, high=1,
                                low_open=True),
         bank_run_month=bank_run_month, bank_run_share=bank_run_share, shocks=tuple(shocks),
+        title_en=check.text(raw, "title_en", "", default=""),
+        description_en=check.text(raw, "description_en", "", default=""),
+        rule_changes_scheduled=tuple(scheduled),
     )
