@@ -82,7 +82,10 @@ def test_the_service_delivers_signed_events_each_to_its_owner(tmp_path: Path) ->
                 "/v1/events", params={"limit": 1000}).json()["data"]}
             for event_id, _, body in admin_hook.accepted:
                 assert orjson.loads(body) == feed[event_id]
-            log = admin.get(f"/v1/webhooks/{mine['id']}/deliveries").json()["data"]
+            # the receiver may have an event a moment before its delivery row is stored
+            log = wait_for(lambda: (rows := admin.get(
+                f"/v1/webhooks/{mine['id']}/deliveries").json()["data"]) and len(
+                rows) >= len(expected_m1) and rows)
             assert {row["outcome"] for row in log} == {"delivered"}
             assert len(log) == len(expected_m1)
     finally:

@@ -39,7 +39,8 @@ from schemathesis.specs.openapi.checks import (
 from servicehelpers import Service
 
 from databases import BACKENDS, fresh_database
-from profitpool.service import Settings, create_app
+from profitpool.service import Settings
+from profitpool.web import create_app
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance, negative_data_rejection,
@@ -119,7 +120,8 @@ CONFIG = schemathesis.Config.from_dict({
 
 
 def served_document() -> dict[str, Any]:
-    """The document the service serves at ``/openapi.json``. The app builds it without its
+    """The document the service serves at ``/openapi.json`` (``profitpool serve`` serves the
+    API with the pages: web/app.py, whose routers add operations too). The app builds it without its
     database (only its lifespan opens that), so the schema is known when pytest collects:
     each operation is a test of its own, and no fixture has to hand schemathesis a schema
     (``schemathesis.pytest.from_fixture`` reads pytest's private ``Node._nodeid``, which

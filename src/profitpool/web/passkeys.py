@@ -57,6 +57,7 @@ from ..members.pseudonyms import is_pseudonym
 from ..service.auth import Principal
 from ..service.deps import CallerDep, Context, ContextDep, allow
 from ..service.errors import ServiceError
+from ..service.routes.common import ERRORS
 from ..store.passkeys import LINK_HOURS, Link, Passkey, PasskeyError, PasskeyStore
 from ..times import display_time, format_time
 from . import console, merchant, wallet
@@ -133,7 +134,7 @@ def issue(ctx: Context, request: Request, principal: Principal, member: str
     return f"{origin}/wallet/passkey/new?t={secret}", link
 
 
-api_router = APIRouter(prefix="/v1/members", tags=["member"])
+api_router = APIRouter(prefix="/v1/members", tags=["member"], responses=ERRORS)
 
 
 @api_router.post("/{member_id}/passkey-links", status_code=201)
