@@ -24,7 +24,7 @@ from profitpool.sim.analysis import analyse, histogram_median, max_drawdown_ppm,
 from profitpool.sim.display import cny, months_text, pct, signed_pct
 from profitpool.sim.report import write_report
 from profitpool.sim.report_charts import y_limits
-from profitpool.sim.results import MONTHLY_COLUMNS, Cohort, RunResult, Simulation
+from profitpool.sim.results import MONTHLY_COLUMNS, Cohort, MemberFunding, RunResult, Simulation
 from profitpool.sim.sensitivity import sensitivity
 from profitpool.sim.stats import percentile, percentile_int
 from profitpool.sim.verdicts import Verdict, red_lines, verdicts
@@ -244,12 +244,19 @@ def test_red_lines_measure_each_line_per_point() -> None:
         "team_rewards"] * 2
     by = {(line.key, line.point): line for line in lines}
     later = by["later_funded", "origin"]
-    assert later.en.startswith("58.3% of all payouts") and "58.3%" in later.zh
     assert "资金主要不是来源于商品销售" in later.line_zh and "2018" in later.source_zh
-    # month 1 drew 3,000 from later cohorts against 1,000 from its own; month 2 500 against 1,000
-    assert later.en.endswith("Arrival months that drew more from later members than from their "
-                             "own: month 1.")
-    assert later.figures["cohorts_mostly_later_funded"] == [1]
+    # the hand-built runs record no member's money: nobody is said to be paid by anyone
+    assert later.en == "No member received any payout." and later.figures["later_share"] is None
+    # member by member, as the verdict says it: 8 gainers of 40, 60.00 CNY from later members
+    gains = MemberFunding(members=10, gainers=2, contributed_fen=10_000, received_fen=8_000,
+                          beyond_own_fen=2_000, from_later_fen=1_500, from_earlier_fen=500)
+    runs = [replace(run, member_funding=gains) for run in simulation().runs]
+    funded = {line.point: line for line in red_lines(simulation(runs=runs))
+              if line.key == "later_funded"}["origin"]
+    assert funded.en.startswith("8 members (20.0% of members) got back more than their own")
+    assert "60.00 CNY (18.7% of everything received) from members who joined after them" in \
+        funded.en and "60.00 元（全部领取额的 18.7%）来自在他们之后加入" in funded.zh
+    assert funded.figures["later_of_beyond_share"] == 0.75
     only_up = by["only_up", "origin"]
     assert "New consumption stops or falls from month 4" in only_up.en
     assert "只涨不跌" in only_up.line_zh and "737" in only_up.source_zh

@@ -22,10 +22,17 @@ the remainder counted as earlier, so later + earlier = excess exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .display import all_runs, cny, pct, pct_size, ratio
 from .results import MemberFunding
+from .stats import share
+
+if TYPE_CHECKING:
+    from .analysis import PointAnalysis
 
 NOT_JOINED = 1 << 62
 """The join position of a member who has placed no accepted order yet."""
@@ -89,3 +96,49 @@ def add_funding(parts: Sequence[MemberFunding]) -> MemberFunding:
     return MemberFunding(**{name: sum(getattr(part, name) for part in parts) for name in (
         "members", "gainers", "contributed_fen", "received_fen", "beyond_own_fen",
         "from_later_fen", "from_earlier_fen")})
+
+
+def funded_statement(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
+    """Who was paid beyond their own money, and whose money paid it, member by member
+    (counts.py, this module), so 0 when nobody gains, whatever the arrival months: (the
+    sentence in Chinese, in English, its figures). The verdict ``funded_later`` and the red
+    line ``later_funded`` both say it."""
+    m, f = a.counts.funding, a.funding
+    later_share = share(m.from_later_fen, m.received_fen)
+    figures = {"members": m.members, "gainers": m.gainers,
+               "runs_with_gainers": a.counts.runs_with_gainers,
+               "contributed_fen": m.contributed_fen, "received_fen": m.received_fen,
+               "beyond_own_fen": m.beyond_own_fen, "from_later_fen": m.from_later_fen,
+               "from_earlier_fen": m.from_earlier_fen, "later_share": ratio(later_share),
+               "beyond_own_share": ratio(share(m.beyond_own_fen, m.received_fen)),
+               "later_of_beyond_share": ratio(share(m.from_later_fen, m.beyond_own_fen)),
+               "cohort_mix_later_share": ratio(f.later_share)}
+    if m.received_fen == 0:
+        return "没有任何会员领取到支付。", "No member received any payout.", figures
+    if m.beyond_own_fen == 0:
+        return (
+            f"没有一位会员拿回的钱（现金和用积分抵扣的商品）超过其本人订单注入收益池的金额"
+            f"（{a.runs} 次模拟，共 {m.members:,} 位会员）；所以没有任何支付用的是其他会员的钱，"
+            "由更晚加入的会员出资的部分为 0。",
+            f"No member got back more (cash, and goods paid with points) than their own orders "
+            f"put into the pool ({all_runs(a.runs)}, {m.members:,} members), so no payout was "
+            "paid with other members' money: the part funded by later members is 0.", figures)
+    beyond, later, earlier = m.beyond_own_fen, m.from_later_fen, m.from_earlier_fen
+    gainers = pct(Fraction(m.gainers, m.members)) if m.members else pct(None)
+    return (
+        f"{m.gainers:,} 位会员（占会员的 {gainers}）拿回的钱超过了其本人订单注入收益池的金额，"
+        f"超出部分共 {cny(beyond)} 元，占会员全部领取额（{cny(m.received_fen)} 元）的 "
+        f"{pct_size(Fraction(beyond, m.received_fen))}。这部分只能来自其他会员的注入："
+        f"其中 {cny(later)} 元（全部领取额的 {pct_size(later_share or 0)}）来自在他们之后加入、"
+        f"注入尚未拿回的会员，{cny(earlier)} 元来自在他们之前加入的会员"
+        "（全部模拟合计；按会员逐月计算，与按哪个月份分组无关，定义见 docs/simulator.md）。",
+        f"{m.gainers:,} members ({gainers} of members) got back more than their own orders "
+        f"put into the pool: {cny(beyond)} CNY beyond their own, "
+        f"{pct_size(Fraction(beyond, m.received_fen))} of everything members received "
+        f"({cny(m.received_fen)} CNY). That part can only come from other members' "
+        f"contributions: {cny(later)} CNY ({pct_size(later_share or 0)} of everything "
+        "received) from "
+        f"members who joined after them and had not yet got their contributions back, and "
+        f"{cny(earlier)} CNY from members who joined before them (all runs; member by member "
+        "and month by month, whatever the grouping of arrivals; defined in "
+        "docs/simulator.md).", figures)

@@ -16,6 +16,7 @@ from typing import Any
 
 from .analysis import PointAnalysis, analyse
 from .display import basis, cny, count, in_runs, months_text, number, pct, price, rate, ratio
+from .funding import funded_statement
 from .results import Simulation
 
 DISCLAIMER = ("以上为事实与数据，不构成法律意见。", "Facts and figures, not legal advice.")
@@ -108,28 +109,10 @@ def _line(key: str, a: PointAnalysis, zh: str, en: str, figures: dict[str, Any])
 
 
 def _later_funded(a: PointAnalysis) -> RedLine:
-    f = a.funding
-    beyond = [c.month for c in a.cohorts if c.funding.later_fen > c.funding.own_fen]
-    figures = {"later_share": ratio(f.later_share), "own_share": ratio(f.own_share),
-               "earlier_share": ratio(f.earlier_share), "later_fen": f.later_fen,
-               "total_fen": f.total_fen, "beyond_own_share": ratio(f.beyond_own_share),
-               "cohorts_mostly_later_funded": beyond}
-    if f.total_fen == 0:
-        return _line("later_funded", a, "没有任何会员领取到支付。",
-                     "No member received any payout.", figures)
-    months_zh, months_en = months_text(beyond) if beyond else ("没有", "none")
-    return _line(
-        "later_funded", a,
-        f"全部支付中有 {pct(f.later_share)} 来自比领取者更晚加入的会员的订单注入，"
-        f"{pct(f.own_share)} 来自同月加入的会员，{pct(f.earlier_share)} 来自更早加入的会员"
-        f"（全部模拟合计 {cny(f.total_fen)} 元）。领取额中有 {pct(f.beyond_own_share)} "
-        f"超过了领取者本人的注入。从后加入者那里得到的多于从本月份得到的加入月份：{months_zh}。",
-        f"{pct(f.later_share)} of all payouts were drawn from the contributions of members who "
-        f"joined later than the receiver, {pct(f.own_share)} from the same arrival month and "
-        f"{pct(f.earlier_share)} from earlier ones ({cny(f.total_fen)} CNY in all runs). "
-        f"{pct(f.beyond_own_share)} of what members received exceeded their own contributions. "
-        f"Arrival months that drew more from later members than from their own: {months_en}.",
-        figures)
+    """Whose money paid what members got beyond their own: member by member, as the verdict
+    ``funded_later`` says it (funding.py), so 0 when nobody gains, whatever the grouping."""
+    zh, en, figures = funded_statement(a)
+    return _line("later_funded", a, zh, en, figures)
 
 
 def _only_up(a: PointAnalysis, context: Simulation | None = None) -> RedLine:
