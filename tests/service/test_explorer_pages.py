@@ -25,13 +25,12 @@ from test_public_copy import build, secrets_of
 from browsers import WIDTHS, assert_fits, chromium, screenshot
 from profitpool.log.setup import initialise
 from profitpool.store.database import connect
-from profitpool.times import parse_time
+from profitpool.times import display_time, parse_time
 from profitpool.web.charts import (
     DAY,
     HOUR,
     NARROW,
     Series,
-    minute_text,
     time_chart,
     time_ticks,
     value_axis,
@@ -131,7 +130,7 @@ def test_time_ticks_fall_on_round_moments_in_shanghai_time() -> None:
     days = time_ticks(start, start + 4 * DAY, 6)
     assert [text for _, text in days] == ["07-02", "07-03", "07-04", "07-05"]
     assert time_ticks(start, start, 3) == [(start, "2026-07-01 00:12")]
-    assert minute_text(start) == "2026-07-01 00:12"
+    assert display_time(start) == "2026-07-01 00:12"
 
 
 def test_the_value_axis_starts_at_zero_when_values_are_near_it_and_says_so_otherwise() -> None:

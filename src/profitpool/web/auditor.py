@@ -29,19 +29,13 @@ from ..store.attestations import AttestationStore
 from ..store.public import export_public
 from ..times import display_time
 from .pages import Lang, LangCookie, render
-from .signin import Area, area_router, signed_in
+from .signin import Area, area_router, sign_in_page, signed_in
 
 AREA = Area("/auditor", "auditor", "pp_auditor_session")
 router = area_router(AREA)
 COPY_NAME = "profitpool-public.db"
 """The file name the public copy is downloaded as, and the command names."""
 SHOWN_ANCHORS = 10
-
-
-def _signin(request: Request, lang: str | None, lang_cookie: str | None,
-            failed: bool = False) -> Response:
-    return render(request, "signin.html", lang, lang_cookie, error=failed,
-                  action="/auditor/login", title="auditor_login")
 
 
 def verify_command(verifier_key: str, file_name: str = COPY_NAME) -> str:
@@ -55,7 +49,7 @@ def audit(request: Request, ctx: ContextDep, lang: Lang = None,
           lang_cookie: LangCookie = None, failed: int = 0) -> Response:
     who = signed_in(ctx, request, AREA)
     if who is None:
-        return _signin(request, lang, lang_cookie, bool(failed))
+        return sign_in_page(request, AREA, lang, lang_cookie, bool(failed))
     with ctx.read.lock:
         head = ctx.read.head
         checkpoint = ctx.read.checkpoint
@@ -94,7 +88,7 @@ def public_copy(request: Request, ctx: ContextDep, lang: Lang = None,
     sent) and sent as a download named :data:`COPY_NAME`."""
     who = signed_in(ctx, request, AREA)
     if who is None:
-        return _signin(request, lang, lang_cookie)
+        return sign_in_page(request, AREA, lang, lang_cookie)
     folder = Path(tempfile.mkdtemp(prefix="profitpool-public-"))
     try:
         summary = export_public(ctx.store.engine, folder / COPY_NAME)

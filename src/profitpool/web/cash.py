@@ -26,8 +26,7 @@ from ..service import payouts
 from ..service.deps import ContextDep
 from ..times import format_time
 from .pages import Lang, LangCookie, render
-from .signin import Area, form, same_site, signed_in
-from .webhooks import SIGNIN_TITLES
+from .signin import Area, form, same_site, sign_in_page, signed_in
 
 MAX_FILE = 1 << 20
 """A bank file uploaded here (larger: ``profitpool payouts import``)."""
@@ -40,7 +39,7 @@ def add_cash_routes(router: APIRouter, area: Area) -> None:
     async def cash_page(request: Request, ctx: ContextDep, lang: Lang = None,
                         lang_cookie: LangCookie = None, days: int = 5) -> Response:
         if signed_in(ctx, request, area) is None:
-            return _sign_in(request, area, lang, lang_cookie)
+            return sign_in_page(request, area, lang, lang_cookie)
         days = max(0, min(days, 3650))
         store = payouts.cash_store(ctx)
         status = await payouts.status(ctx, days)
@@ -83,7 +82,7 @@ def add_cash_routes(router: APIRouter, area: Area) -> None:
     async def run_download(run: str, request: Request, ctx: ContextDep, lang: Lang = None,
                            lang_cookie: LangCookie = None) -> Response:
         if signed_in(ctx, request, area) is None:
-            return _sign_in(request, area, lang, lang_cookie)
+            return sign_in_page(request, area, lang, lang_cookie)
         try:
             data = await run_in_threadpool(run_file, ctx.directory, payouts.cash_store(ctx),
                                            run)
@@ -142,13 +141,6 @@ def add_cash_routes(router: APIRouter, area: Area) -> None:
             return render(request, "done.html", lang, lang_cookie, ok=False, back=back,
                           outcome={"error": code, "message": getattr(error, "message",
                                                                      str(error))})
-
-
-def _sign_in(request: Request, area: Area, lang: str | None, lang_cookie: str | None
-             ) -> Response:
-    """The area's sign-in page, where a page or a file was asked for without a session."""
-    return render(request, "signin.html", lang, lang_cookie, error=False,
-                  action=f"{area.path}/login", title=SIGNIN_TITLES[area.path])
 
 
 def _day(text: str) -> date:

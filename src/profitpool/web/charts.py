@@ -76,11 +76,6 @@ def local(micros: int) -> datetime:
     return _EPOCH_IN_SHANGHAI + timedelta(microseconds=micros)
 
 
-def minute_text(micros: int) -> str:
-    """A moment as people read it, to the minute, Asia/Shanghai: '2026-07-22 13:43'."""
-    return display_time(micros)
-
-
 def line_chart(series: list[Series], labels: tuple[str, str], scale: int = 1_000_000,
                decimals: int = 6, prefix: str = "") -> dict[str, Any]:
     """A chart of values evenly spaced, first to last (the time axis is :func:`time_chart`);
@@ -107,7 +102,7 @@ def time_chart(series: list[Series], times_us: list[int], scale: int = 1_000_000
     if not times_us or not any(line.values for line in series):
         return {"empty": True}
     first, last = times_us[0], times_us[-1]
-    labels = (minute_text(first), minute_text(last))
+    labels = (display_time(first), display_time(last))
     return _chart(series, times_us, None, scale, decimals, prefix, labels)
 
 
@@ -232,7 +227,7 @@ def time_ticks(first: int, last: int, most: int) -> list[tuple[int, str]]:
     days, 'HH:MM' within a day ('MM-DD HH:MM' if the span has several days). Moments too
     close for any round step are labelled as they are."""
     if last <= first:
-        return [(first, minute_text(first))]
+        return [(first, display_time(first))]
     same_day = local(first).date() == local(last).date()
     for step in _STEPS:
         if (last - first) // step > most:
@@ -257,7 +252,7 @@ def _ends(first: int, last: int) -> list[tuple[int, str]]:
     if last - first < MINUTE:
         return [(first, local(first).strftime("%H:%M:%S")),
                 (last, local(last).strftime("%H:%M:%S"))]
-    return [(first, minute_text(first)), (last, minute_text(last))]
+    return [(first, display_time(first)), (last, display_time(last))]
 
 
 def _fixed_ticks(first: int, last: int, step: int) -> list[int]:

@@ -28,7 +28,7 @@ from .i18n import choose, translator
 from .pages import Lang, LangCookie, render
 from .rule_fields import input_text, refusal_text, rule_fields, rule_shown, rule_unit
 from .sessions import add_session_routes, session_rows
-from .signin import Area, area_router, form, same_site, signed_in
+from .signin import Area, area_router, form, same_site, sign_in_page, signed_in
 from .webhooks import add_webhook_routes, endpoint_rows
 
 AREA = Area("/console", "admin", "pp_console_session")
@@ -72,8 +72,7 @@ def health(ctx: Context, language: str) -> dict[str, Any]:
 def console(request: Request, ctx: ContextDep, lang: Lang = None,
             lang_cookie: LangCookie = None, failed: int = 0) -> Response:
     if signed_in(ctx, request, AREA) is None:
-        return render(request, "signin.html", lang, lang_cookie, error=bool(failed),
-                       action="/console/login", title="console_login")
+        return sign_in_page(request, AREA, lang, lang_cookie, bool(failed))
     with ctx.read.lock:
         rules = dict(ctx.read.head.rules)
         merchants = [ctx.read.merchants[m] for m in sorted(ctx.read.merchants)]

@@ -20,8 +20,7 @@ from ..errors import Rejected
 from ..members.pseudonyms import is_pseudonym
 from ..money import group_thousands
 from ..rules import rule_label
-from ..times import parse_time
-from .charts import minute_text
+from ..times import display_time
 from .i18n import translator
 
 Names = Mapping[str, Mapping[str, Any]]
@@ -54,7 +53,7 @@ def member_link(pseudonym: object) -> Markup:
 def moment(text: object) -> Markup:
     """A time of the log, to the minute, Asia/Shanghai ('2026-07-22 13:43')."""
     try:
-        shown = minute_text(parse_time(text))
+        shown = display_time(str(text))
     except Rejected:
         shown = str(text)
     return Markup('<span class="when">{}</span>').format(shown)

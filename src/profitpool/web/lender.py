@@ -27,7 +27,7 @@ from ..service.readmodel import cash_json, pledge_json, value_fen
 from ..service.sequencer import IdemKey, request_digest
 from ..times import display_time
 from .pages import Lang, LangCookie, render
-from .signin import Area, area_router, form, same_site, signed_in
+from .signin import Area, area_router, form, same_site, sign_in_page, signed_in
 
 AREA = Area("/lender", "lender", "pp_lender_session")
 router = area_router(AREA)
@@ -38,18 +38,12 @@ HISTORY_EFFECTS = {"pledge_released": "lender_event_released",
 """The effects a lender's history lists, and the words for each."""
 
 
-def _signin(request: Request, lang: str | None, lang_cookie: str | None,
-            failed: bool = False) -> Response:
-    return render(request, "signin.html", lang, lang_cookie, error=failed,
-                  action="/lender/login", title="lender_login")
-
-
 @router.get("")
 def portal(request: Request, ctx: ContextDep, lang: Lang = None,
            lang_cookie: LangCookie = None, failed: int = 0) -> Response:
     who = signed_in(ctx, request, AREA)
     if who is None or who.party is None:
-        return _signin(request, lang, lang_cookie, bool(failed))
+        return sign_in_page(request, AREA, lang, lang_cookie, bool(failed))
     lender = who.party
     with ctx.read.lock:
         summary = ctx.read.lenders.get(lender)

@@ -38,7 +38,7 @@ from .analytics import Analytics, analyse
 from .charts import Bars, month_bar_chart
 from .i18n import choose, translator
 from .pages import Lang, LangCookie, render
-from .signin import Area, area_router, form, same_site, signed_in
+from .signin import Area, area_router, form, same_site, sign_in_page, signed_in
 from .webhooks import add_webhook_routes, endpoint_rows
 
 AREA = Area("/merchant", "merchant", "pp_merchant_session")
@@ -130,8 +130,7 @@ def portal(request: Request, ctx: ContextDep, lang: Lang = None,
            until: Text = "") -> Response:
     who = signed_in(ctx, request, AREA)
     if who is None or who.party is None:
-        return render(request, "signin.html", lang, lang_cookie, error=bool(failed),
-                       action="/merchant/login", title="merchant_login")
+        return sign_in_page(request, AREA, lang, lang_cookie, bool(failed))
     merchant = who.party
     with ctx.read.lock:
         summary = ctx.read.merchants.get(merchant)

@@ -268,3 +268,14 @@ def area_guard(area: Area) -> Callable[[Request, Context], Awaitable[None]]:
             _lookup, ctx, request.cookies.get(area.cookie), area)
 
     return guard
+
+
+def sign_in_page(request: Request, area: Area, lang: str | None, lang_cookie: str | None,
+                 failed: bool = False) -> Response:
+    """The area's sign-in page (``<area>_login`` its title, its form posting to
+    ``<area>/login``), where a page or a file of the area was asked for without a session;
+    ``failed`` says the last sign-in was refused."""
+    from .pages import render  # pages' templates; pages does not import this module
+
+    return render(request, "signin.html", lang, lang_cookie, error=failed,
+                  action=f"{area.path}/login", title=f"{area.path.strip('/')}_login")

@@ -30,7 +30,7 @@ from ..service.sequencer import IdemKey, request_digest
 from ..times import display_time
 from .pages import Lang, LangCookie, render
 from .pseudonyms import Pseudonyms
-from .signin import Area, area_router, form, same_site, signed_in
+from .signin import Area, area_router, form, same_site, sign_in_page, signed_in
 
 AREA = Area("/wallet", "member", "pp_wallet_session")
 router = area_router(AREA)
@@ -41,8 +41,7 @@ def wallet(request: Request, ctx: ContextDep, lang: Lang = None,
            lang_cookie: LangCookie = None, failed: int = 0) -> Response:
     who = signed_in(ctx, request, AREA)
     if who is None or who.party is None:
-        return render(request, "signin.html", lang, lang_cookie, error=bool(failed),
-                       action="/wallet/login", title="wallet_login")
+        return sign_in_page(request, AREA, lang, lang_cookie, bool(failed))
     head, view, orders = ctx.read.member_and_orders(who.party)
     holding: dict[str, Any] | None = None
     cashable: dict[str, Any] | None = None
@@ -76,8 +75,7 @@ def my_pol_proof(period: str, request: Request, ctx: ContextDep, lang: Lang = No
     check (`profitpool pol verify`, or the Disclosures page in the browser)."""
     who = signed_in(ctx, request, AREA)
     if who is None or who.party is None:
-        return render(request, "signin.html", lang, lang_cookie, error=False,
-                       action="/wallet/login", title="wallet_login")
+        return sign_in_page(request, AREA, lang, lang_cookie)
     proof = member_proof(ctx.store, period, who.party)
     if proof is None:
         return render(request, "missing.html", lang, lang_cookie, status=404)
@@ -92,8 +90,7 @@ def my_export(request: Request, ctx: ContextDep, lang: Lang = None,
     `profitpool verify-member` checks offline (docs/privacy-export.md)."""
     who = signed_in(ctx, request, AREA)
     if who is None or who.party is None:
-        return render(request, "signin.html", lang, lang_cookie, error=False,
-                       action="/wallet/login", title="wallet_login")
+        return sign_in_page(request, AREA, lang, lang_cookie)
     return Response(export_file(ctx, who.party), media_type="application/json",
                     headers=export_headers(who.party))
 
@@ -192,17 +189,11 @@ def yuan(text: object) -> str:
     return "¥" + group_thousands(str(text))
 
 
-def minute(iso: str | None) -> str:
-    """A time of the log (ISO 8601, any offset) to the minute in Asia/Shanghai:
-    "2026-03-10 10:00" (times.display_time)."""
-    return display_time(iso)
-
-
 def percent(decimal: str) -> str:
     """A ratio given as a decimal string, as a percentage: "0.0360" -> "3.6%"."""
     return format_percent(Fraction(decimal))
 
 
-HELPERS: dict[str, Any] = {"fill": fill, "yuan": yuan, "minute": minute,
+HELPERS: dict[str, Any] = {"fill": fill, "yuan": yuan, "minute": display_time,
                            "grouped": group_thousands, "percent": percent}
 """What the wallet's templates use to show figures."""

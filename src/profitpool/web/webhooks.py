@@ -21,10 +21,9 @@ from ..service.auth import Principal
 from ..service.deps import Context, ContextDep
 from ..times import format_time
 from .pages import Lang, LangCookie, render
-from .signin import Area, form, same_site, signed_in
+from .signin import Area, form, same_site, sign_in_page, signed_in
 
 SHOWN_DELIVERIES = 100
-SIGNIN_TITLES = {"/console": "console_login", "/merchant": "merchant_login"}
 
 
 def endpoint_rows(ctx: Context, owner: str | None) -> list[dict[str, Any]]:
@@ -98,8 +97,7 @@ def add_webhook_routes(router: APIRouter, area: Area,
                     lang_cookie: LangCookie = None) -> Response:
         who = signed_in(ctx, request, area)
         if who is None:
-            return render(request, "signin.html", lang, lang_cookie, error=False,
-                          action=f"{area.path}/login", title=SIGNIN_TITLES[area.path])
+            return sign_in_page(request, area, lang, lang_cookie)
         store = EndpointStore(ctx.store.engine)
         scope = None if who.role == "admin" else owner_of(who, {})
         try:
