@@ -66,3 +66,20 @@ arrivals_factor = 0.0
 
 def small(text: str = SMALL) -> Scenario:
     return parse_scenario(text, "small.toml", "small")
+
+
+MOVES = SMALL.replace("[rules]\n", "[rules]\ntransfers_enabled = true\n").replace(
+    "bank_run = { month = 4, share_of_members = 0.5 }", """\
+bank_run = { month = 4, share_of_members = 0.5 }
+transfer_probability = 0.3
+transfer_share = 0.25
+withdraw_after_fall = { drop = 0.001, probability = 0.5 }
+buy_more_after_rise = { rise = 0.001, factor = 2 }
+pledge = { probability = 0.3, share = 0.5, loan_share = 0.6, months = 1, seize_probability = 0.5 }
+""")
+"""SMALL with every behaviour that moves points: transfers, pledges (released and seized),
+withdrawals after a fall and more orders after a rise."""
+
+
+def moves(text: str = MOVES) -> Scenario:
+    return parse_scenario(text, "moves.toml", "moves")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from simhelpers import SMALL, small
+from simhelpers import SMALL, moves, small
 
 from profitpool.batch import apply_lines
 from profitpool.chain.canonical import command_json
@@ -24,8 +25,8 @@ def _recorded(scenario, variant: str, seed: int):
     return result, commands
 
 
-def test_each_simulated_month_equals_apply_on_the_same_commands() -> None:
-    scenario = small()
+@pytest.mark.parametrize("scenario", [small(), moves()], ids=["small", "moves"])
+def test_each_simulated_month_equals_apply_on_the_same_commands(scenario) -> None:
     for variant in ("origin", "vendor"):
         result, commands = _recorded(scenario, variant, 7)
         lines = [orjson.dumps(command_json(command)) for command in commands]
@@ -44,6 +45,7 @@ def test_each_simulated_month_equals_apply_on_the_same_commands() -> None:
         assert result.final["pool_fen"] == replayed.ledger.pool
         assert result.final["exits"] == replayed.ledger.exits
         assert result.final["paid_members_fen"] == replayed.ledger.paid_members
+        assert result.final["paid_lenders_fen"] == replayed.ledger.paid_lenders
         # the whole state, byte for byte, through the JSON lines and straight through
         direct, _ = _recorded(scenario, variant, 7)
         assert direct == result

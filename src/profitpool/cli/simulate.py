@@ -22,8 +22,10 @@ from ..errors import ProfitpoolError
               help="Runs per point (seeds SEED, SEED+1, ...).")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the first run.")
 @click.option("--sweep", "sweeps", multiple=True, metavar="KEY=V1,V2,...",
-              help="Run every value of a rule (docs/rules.md section 3) or a scenario key "
-                   "(e.g. behaviour.withdraw_probability); repeat for a grid.")
+              help="Run every value of a rule (docs/rules.md section 3), a scenario key "
+                   "(e.g. behaviour.withdraw_probability), margin_factor or "
+                   "order_value_factor (every merchant's), or merchants.ID.margin or "
+                   "merchants.ID.order_value (a fixed figure); repeat for a grid.")
 @click.option("--zip", "zips", multiple=True, metavar="KEY=V1,V2,...",
               help="Like --sweep, but zipped keys move together: two --zip options of "
                    "two values each give two points (the pairs), not four.")

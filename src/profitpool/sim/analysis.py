@@ -18,7 +18,7 @@ from typing import Any
 
 from .cohorts import CohortOutcome, FundingSplit, cohort_outcomes, funding_split
 from .counts import Counts, count_events
-from .results import RunResult, Simulation, point_label
+from .results import MOVE_COLUMNS, RunResult, Simulation, point_label
 from .stats import median, percentile_int, share
 
 QUANTILES: tuple[int, ...] = (5, 25, 50, 75, 95)
@@ -241,6 +241,9 @@ class PointAnalysis:
     counts: Counts = field(default_factory=Counts)
     """Events inside the months (refusals by cause, emptied pools, orders minting no
     points) and who was paid beyond their own money, member by member (counts.py)."""
+    moves: dict[str, int] = field(default_factory=dict)
+    """Transfers, pledges, releases and seizures, accepted and refused, and what seizures
+    paid: each column of results.MOVE_COLUMNS added over all runs (absent: not recorded)."""
 
     @property
     def exit_share(self) -> Fraction | None:
@@ -412,6 +415,8 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
         exits_contributed_fen=total("exit_contributed_fen"),
         injected_fen=total("injected_fen"), amount_fen=total("amount_fen"),
         counts=count_events(runs, months, sim.bank_run_month),
+        moves={name: total(name) for name in MOVE_COLUMNS
+               if all(name in run.monthly for run in runs)},
     )
 
 

@@ -1,11 +1,13 @@
 """One simulated run: a scenario's members buying, withdrawing and paying, month by month,
 through the real engine.
 
-Nothing here computes a price or a payout: every order, withdrawal, payment and
-burn is a command given to :func:`profitpool.engine.execute`, and the figures
+Nothing here computes a price or a payout: every order, withdrawal, payment,
+transfer, pledge, release, seizure and burn is a command given to
+:func:`profitpool.engine.execute`, and the figures
 are read off the effects the engine returns and off its ledger. What this
 module adds is the randomness (who arrives, who buys, where, for how much, who
-withdraws) and the bookkeeping a report needs (cohorts, who funded whom, lots'
+withdraws, gives or pledges points, how members respond to the price) and the
+bookkeeping a report needs (cohorts, who funded whom, lots'
 time to exit).
 
 Random draws (order values, margins, times, choices) are floats from numpy's
@@ -37,7 +39,12 @@ from ..engine.commands import (
     CreateCampaign,
     Pay,
     PlaceOrder,
+    Pledge,
+    RegisterLender,
     RegisterMerchant,
+    Release,
+    Seize,
+    Transfer,
     Withdraw,
 )
 from ..engine.effects import (
@@ -46,20 +53,32 @@ from ..engine.effects import (
     OrderPlaced,
     OrderSettled,
     PaidAtMerchant,
+    Pledged,
+    PledgeSeized,
     PointsMinted,
+    Transferred,
     Withdrawn,
 )
-from ..engine.state import Ledger
+from ..engine.state import ACTIVE, Ledger
 from ..errors import Rejected
 from ..gcpause import paused_gc
-from ..money import INDEX_SCALE, SHARE_SCALE, parse_decimal, points_for_shares, price_micro
+from ..money import (
+    INDEX_SCALE,
+    SHARE_SCALE,
+    parse_decimal,
+    points_for_shares,
+    price_micro,
+    shares_for_points,
+)
 from ..rules import parse_rule_changes
 from ..times import month_start
 from .funding import NOT_JOINED, FundingBook
 from .results import MONTHLY_COLUMNS, Cohort, RunResult
-from .scenario import Distribution, Scenario
+from .scenario import LENDER_ID, Distribution, Scenario
 
 _BANK_RUN_DAYS = 3
+_ORDER, _WITHDRAW, _PAY, _TRANSFER, _PLEDGE, _END_PLEDGE = range(6)
+"""Kinds of a month's events; at the same moment they run in this order."""
 _new = tuple.__new__
 
 
@@ -140,8 +159,17 @@ class _Run:
         self.funding = FundingBook()
         self.left_over = 0
         """What the pool held when the last points left, until a lot is minted again."""
-        share = Fraction(repr(scenario.pay_share))
-        self.pay_share = (share.numerator, share.denominator)
+        self.pay_share = _ratio(scenario.pay_share)
+        self.transfer_share = _ratio(scenario.transfer_share)
+        pledge = scenario.pledge
+        self.pledge_share = _ratio(pledge.share if pledge else 1.0)
+        self.loan_share = _ratio(pledge.loan_share if pledge else 1.0)
+        self.moves: tuple[list[int], list[int], list[int], list[str], list[bool]] = (
+            [], [], [], [], [])
+        """The month's transfers (givers, receivers), pledgers, and pledges ending (ids, and
+        whether each is seized), by event position (:meth:`_move`)."""
+        self.pledges_due: dict[int, list[str]] = {}
+        """Month -> the pledges the run made that end then, in the order they were made."""
 
     # engine calls ---------------------------------------------------------------
 
@@ -243,6 +271,21 @@ class _Run:
                     row["paid_merchants_fen"] += effect.paid
                 if not effect.total_shares_after:
                     self._emptied(effect.pool_after)
+            elif kind is Transferred or kind is Pledged:
+                self._fragments(effect.parts)
+                if kind is Transferred:
+                    receiver = index_of[effect.receiver]
+                    if self.reference_value[receiver] == 0.0 and self.ledger.total_shares:
+                        self.reference_value[receiver] = (
+                            self.ledger.pool / self.ledger.total_shares)
+            elif kind is PledgeSeized:
+                member = index_of[effect.member]
+                # the lender's part paid the member's loan: the member got it as cash
+                self.received_cash[member] += effect.paid
+                self.month_received[cohort[member]] += effect.paid
+                row["paid_seizures_fen"] += effect.paid
+                if not effect.total_shares_after:
+                    self._emptied(effect.pool_after)
             elif kind is LotExited:
                 member = index_of[effect.member]
                 numerator, denominator = self.lot_trigger[effect.lot]
@@ -253,7 +296,8 @@ class _Run:
                 whole = self.lot_promised[effect.lot]
                 if whole:
                     row["exit_contributed_fen"] += self.lot_injection[effect.lot] * part // whole
-                self.received_cash[member] += effect.to_member
+                # a pledged lot pays the member's loan first: cash the member got
+                self.received_cash[member] += effect.to_member + effect.to_lender
                 self.month_received[cohort[member]] += effect.paid
                 self.exit_months[self.month - minted_month] += 1
                 self.cohort_exits[cohort[member]] += 1
@@ -261,6 +305,19 @@ class _Run:
                 row["paid_exits_fen"] += effect.paid
                 if not effect.total_shares_after:
                     self._emptied(effect.pool_after)
+
+    def _fragments(self, parts: tuple[Any, ...]) -> None:
+        """Lots split off by a transfer or a pledge: each new lot keeps its origin's records
+        (month, trigger, and the whole origin's promise and injection, for pro rata)."""
+        for part in parts:
+            if part.new_lot is None or part.new_lot == part.lot:
+                continue
+            if part.new_lot != len(self.lot_trigger):  # pragma: no cover - never seen
+                raise ValueError(f"lot {part.new_lot} split off out of order")
+            self.lot_trigger.append(self.lot_trigger[part.lot])
+            self.lot_month.append(self.lot_month[part.lot])
+            self.lot_promised.append(self.lot_promised[part.lot])
+            self.lot_injection.append(self.lot_injection[part.lot])
 
     def _emptied(self, pool_fen: int) -> None:
         """The last points just left: count it and keep what the pool still holds."""
@@ -279,6 +336,8 @@ class _Run:
         for merchant in scenario.merchants:
             self._must(_new(RegisterMerchant, (merchant.id, merchant.name, merchant.industry,
                                                at)))
+        if scenario.pledge is not None:  # the bank members pledge their points to
+            self._must(_new(RegisterLender, (LENDER_ID, "银行", at)))
         for campaign in scenario.campaigns:
             first = month_start(*month_of(scenario.start, campaign.start_month))
             after = month_start(*month_of(scenario.start, campaign.end_month + 1))
@@ -329,6 +388,10 @@ class _Run:
             self.add_member(f"u{member}", number - 1)
         new_members = np.arange(first_new, first_new + arrivals, dtype=np.int64)
         rate = scenario.orders_per_member_month * scenario.purchase_factor(number)
+        if scenario.buy_more_after_rise is not None:
+            rise, factor = scenario.buy_more_after_rise
+            if self._price_change(number) >= rise:
+                rate *= factor
         counts = rng.poisson(rate, len(active))
         # an arrival is a member's first order: every new member buys at least once
         new_counts = np.maximum(1, rng.poisson(rate, arrivals))
@@ -378,19 +441,61 @@ class _Run:
         payers = np.flatnonzero(rng.random(members_now) < scenario.pay_probability)
         pay_times = rng.integers(start, end, len(payers))
         pay_merchants = rng.integers(0, len(merchants), len(payers))
+        # the behaviours added later draw after the ones above (and only when the scenario
+        # has them), so a scenario without them draws exactly what it drew before
+        if scenario.withdraw_after_fall is not None:
+            drop, probability = scenario.withdraw_after_fall
+            chosen = rng.random(members_now) < probability
+            if -self._price_change(number) >= drop:
+                chosen[withdrawers] = False  # those already withdrawing this month
+                falling = np.flatnonzero(chosen)
+                withdrawers = np.concatenate([withdrawers, falling])
+                withdraw_times = np.concatenate([withdraw_times,
+                                                 rng.integers(start, end, len(falling))])
+        givers = receivers = give_times = np.zeros(0, np.int64)
+        if scenario.transfer_probability and members_now > 1:
+            givers = np.flatnonzero(rng.random(members_now) < scenario.transfer_probability)
+            give_times = rng.integers(start, end, len(givers))
+            # anyone else known at the month's start: skip the giver's own position
+            receivers = rng.integers(0, members_now - 1, len(givers))
+            receivers += receivers >= givers
+        pledgers = pledge_times = ending_times = np.zeros(0, np.int64)
+        ending: list[str] = []
+        seized: list[bool] = []
+        if scenario.pledge is not None:
+            pledgers = np.flatnonzero(rng.random(members_now) < scenario.pledge.probability)
+            pledge_times = rng.integers(start, end, len(pledgers))
+            ending = self.pledges_due.pop(number, [])
+            seized = (rng.random(len(ending)) < scenario.pledge.seize_probability).tolist()
+            ending_times = rng.integers(start, end, len(ending))
 
         events = np.concatenate([
-            np.stack([order_times, np.zeros(orders, np.int64), np.arange(orders)]),
-            np.stack([withdraw_times, np.ones(len(withdrawers), np.int64),
+            np.stack([order_times, np.full(orders, _ORDER, np.int64), np.arange(orders)]),
+            np.stack([withdraw_times, np.full(len(withdrawers), _WITHDRAW, np.int64),
                       np.arange(len(withdrawers))]),
-            np.stack([pay_times, np.full(len(payers), 2, np.int64), np.arange(len(payers))]),
+            np.stack([pay_times, np.full(len(payers), _PAY, np.int64), np.arange(len(payers))]),
+            np.stack([give_times, np.full(len(givers), _TRANSFER, np.int64),
+                      np.arange(len(givers))]),
+            np.stack([pledge_times, np.full(len(pledgers), _PLEDGE, np.int64),
+                      np.arange(len(pledgers))]),
+            np.stack([ending_times, np.full(len(ending), _END_PLEDGE, np.int64),
+                      np.arange(len(ending))]),
         ], axis=1)
         events = events[:, np.lexsort((events[2], events[1], events[0]))]
+        self.moves = (givers.tolist(), receivers.tolist(), pledgers.tolist(), ending, seized)
         refused = self._play(events.T.tolist(), buyers.tolist(), at_merchant.tolist(),
                              amount_fen.tolist(), profit_fen.tolist(), campaign_of.tolist(),
                              withdrawers.tolist(), payers.tolist(), pay_merchants.tolist())
         self._book_orders(buyers, amount_fen, profit_fen, refused)
         self.close_month()
+
+    def _price_change(self, number: int) -> float:
+        """How much the displayed price moved over the month before ``number``: its end over
+        the end of the month before it, minus 1 (0 without two month ends with a price)."""
+        prices = self.monthly["price_micro"]
+        if number < 3 or not prices[number - 3] or not prices[number - 2]:
+            return 0.0
+        return prices[number - 2] / prices[number - 3] - 1
 
     def _book_orders(self, buyers: np.ndarray, amount_fen: np.ndarray, profit_fen: np.ndarray,
                      refused: list[int]) -> None:
@@ -423,9 +528,10 @@ class _Run:
         members = ledger.members
         share_numerator, share_denominator = self.pay_share
         execute_one = self.execute
+        no_pledges = self.scenario.pledge is None
         for at, kind, position in events:
             serial += 1
-            if kind == 0:
+            if kind == _ORDER:
                 campaign = campaign_of[position]
                 command = _new(PlaceOrder, (
                     f"o{serial}", merchant_ids[at_merchant[position]],
@@ -434,7 +540,7 @@ class _Run:
                 if not execute_one(command):
                     refused.append(position)
                 continue
-            if kind == 1:
+            if kind == _WITHDRAW:
                 member_id = member_ids[withdrawers[position]]
                 holder = members.get(member_id)
                 if holder is None or holder.shares == 0:
@@ -446,17 +552,82 @@ class _Run:
                         row["withdrawals_refused_other"] += 1
                     self._refusal(holder, at)
                 continue
+            if kind != _PAY:
+                self._move(kind, position, serial, at)
+                continue
             member_id = member_ids[payers[position]]
             holder = members.get(member_id)
             if holder is None or holder.shares == 0:
                 continue
-            points = (points_for_shares(holder.shares, ledger.index) * share_numerator
+            free = holder.shares if no_pledges else _unpledged(holder)
+            points = (points_for_shares(free, ledger.index) * share_numerator
                       // share_denominator)
             if points:
                 execute_one(_new(Pay, (f"p{serial}", member_id,
                                        merchant_ids[pay_merchants[position]], points, at)))
         self.serial = serial
         return refused
+
+    def _move(self, kind: int, position: int, serial: int, at: int) -> None:
+        """A transfer, a pledge, or a pledge's end (release or seizure), as commands.
+
+        A member with no unpledged points to give or pledge, a receiver who has not joined
+        yet, a pledge already closed (its lots all exited) or a loan below 1 fen: no command.
+        """
+        ledger, row = self.ledger, self.row
+        givers, receivers, pledgers, ending, seized = self.moves
+        if kind == _END_PLEDGE:
+            pledge_id = ending[position]
+            record = ledger.pledges[pledge_id]
+            if record.status != ACTIVE:
+                return
+            if seized[position]:
+                lots = [(lot.lot_id, lot.shares) for lot in record.lots if lot.shares]
+                if self.execute(_new(Seize, (pledge_id, at))):
+                    row["seizures"] += 1
+                    for lot, shares in lots:  # the seized lots' promises are gone
+                        numerator, denominator = self.lot_trigger[lot]
+                        self.promised -= shares * numerator // (denominator * SHARE_SCALE)
+                else:
+                    row["seizures_refused"] += 1
+            elif self.execute(_new(Release, (pledge_id, at))):
+                row["releases"] += 1
+            else:
+                row["releases_refused"] += 1
+            return
+        member_id = self.member_ids[givers[position] if kind == _TRANSFER
+                                    else pledgers[position]]
+        holder = ledger.members.get(member_id)
+        free = 0 if holder is None else _unpledged(holder)
+        if not free:
+            return
+        if kind == _TRANSFER:
+            receiver = self.member_ids[receivers[position]]
+            numerator, denominator = self.transfer_share
+            points = points_for_shares(free, ledger.index) * numerator // denominator
+            if not points or receiver not in ledger.members:
+                return
+            accepted = self.execute(_new(Transfer, (f"t{serial}", member_id, receiver,
+                                                    points, at)))
+            row["transfers" if accepted else "transfers_refused"] += 1
+            return
+        numerator, denominator = self.pledge_share
+        points = points_for_shares(free, ledger.index) * numerator // denominator
+        # the loan: loan_share of what the pledged points are worth now, rounded down
+        value = shares_for_points(points, ledger.index) * ledger.pool // ledger.total_shares
+        loan_numerator, loan_denominator = self.loan_share
+        loan = value * loan_numerator // loan_denominator
+        if not points or not loan:
+            return
+        pledge_id = f"g{serial}"
+        if self.execute(_new(Pledge, (pledge_id, member_id, LENDER_ID, points, loan, at))):
+            row["pledges"] += 1
+            assert self.scenario.pledge is not None
+            due = self.month + self.scenario.pledge.months
+            if due <= self.scenario.months:
+                self.pledges_due.setdefault(due, []).append(pledge_id)
+        else:
+            row["pledges_refused"] += 1
 
     def _refusal(self, holder: Any, at: int) -> None:
         """Count a refused withdrawal under its cause (RunResult.withdraw_refusals).
@@ -572,6 +743,19 @@ class _Run:
             withdraw_refusals=self.withdraw_refusals,
             member_funding=self.funding.result(self.joined),
         )
+
+
+def _ratio(share: float) -> tuple[int, int]:
+    """A share written in the scenario (a float) as the exact decimal it was written as."""
+    exact = Fraction(repr(share))
+    return exact.numerator, exact.denominator
+
+
+def _unpledged(holder: Any) -> int:
+    """The shares of a member's lots that are not pledged."""
+    if holder.shares == 0:
+        return 0
+    return sum(lot.shares for lot in holder.lots if lot.shares and lot.pledge is None)
 
 
 def nearest_trigger(queue: list[Any]) -> tuple[int, int] | None:

@@ -260,7 +260,8 @@ def _refusals(charts: list[Chart], analyses: list[PointAnalysis],
     if not any(chart.kind == "refusals" for chart in charts):
         return []
     return [heading("被拒绝的提现", "Refused withdrawals", "refusals"),
-            charts_of(charts, "refusals", analyses, verdicts, ("withdrawals", "locked"))]
+            charts_of(charts, "refusals", analyses, verdicts,
+                      ("withdrawals", "transfers", "pledges", "locked"))]
 
 
 def page(sim: Simulation, analyses: list[PointAnalysis], verdicts: list[Verdict],

@@ -52,8 +52,22 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "pool_emptied",         # times the last points left during the month (no shares left)
     "pool_left_fen",        # what the pool still held at those moments, summed
     "pool_taken_fen",       # what the first lot minted after such a moment took over, summed
+    "transfers",            # accepted transfers of points between members
+    "transfers_refused",    # refused transfers (e.g. transfers_disabled)
+    "pledges",              # accepted pledges of points to the run's lender
+    "pledges_refused",      # refused pledges
+    "releases",             # pledges the lender released
+    "releases_refused",     # refused releases
+    "seizures",             # pledges the lender seized
+    "seizures_refused",     # refused seizures
+    "paid_seizures_fen",    # paid by seizures (lender and member together)
 )
 """The columns of :attr:`RunResult.monthly`, in order."""
+
+MOVE_COLUMNS: tuple[str, ...] = (
+    "transfers", "transfers_refused", "pledges", "pledges_refused", "releases",
+    "releases_refused", "seizures", "seizures_refused", "paid_seizures_fen")
+"""The monthly columns of points that change hands or get locked (the report adds them up)."""
 
 
 @dataclass

@@ -4,7 +4,9 @@ A scenario says how many months to run, how members arrive, how often they
 buy and where, what margins and order values the merchants have, which
 campaigns run, the rules (docs/rules.md section 3, the same names and values as a
 ``rules`` command, checked by the engine's own validation), how members behave
-(withdrawing, paying with points, a bank run) and which shocks hit it. The
+(withdrawing, paying with points, a bank run, responding to the price, giving and
+pledging points) and which shocks hit it. Sweeps (:func:`with_override`) may also
+scale every merchant's margins or order values, or fix one merchant's. The
 format is documented in docs/simulator.md; the bundled scenarios live beside
 this module.
 
@@ -88,6 +90,26 @@ class Shock:
 
 
 @dataclass(frozen=True)
+class PledgeBehaviour:
+    """``[behaviour.pledge]``: members pledging points to the run's lender."""
+
+    probability: float
+    """Each month, each member holding unpledged points pledges with this probability."""
+    share: float
+    """The share of their unpledged points they pledge."""
+    loan_share: float
+    """The loan, as a share of the pledged points' value when pledged (fen, rounded down)."""
+    months: int
+    """The pledge ends this many months after the month it was made in."""
+    seize_probability: float
+    """At its end the lender seizes it with this probability, and releases it otherwise."""
+
+
+LENDER_ID = "sim-lender"
+"""The id of the lender a run registers when members pledge (merchants may not use it)."""
+
+
+@dataclass(frozen=True)
 class Variant:
     name: str
     rules: dict[str, Any]
@@ -138,6 +160,18 @@ class Scenario:
     """The description in English; ``description`` is the Chinese one when both are given."""
     rule_changes_scheduled: tuple[RuleChange, ...] = ()
     """``[[rule_changes]]``: rules commands issued mid-run, in month order, in every variant."""
+    withdraw_after_fall: tuple[float, float] | None = None
+    """(drop, probability): after a month whose end price fell by at least ``drop`` from the
+    month before's, each member holding points tries to withdraw with ``probability``."""
+    buy_more_after_rise: tuple[float, float] | None = None
+    """(rise, factor): after a month whose end price rose by at least ``rise``, orders per
+    buying member are multiplied by ``factor``."""
+    transfer_probability: float = 0.0
+    """Each month, each member holding unpledged points gives some to another member."""
+    transfer_share: float = 0.5
+    """The share of their unpledged points they give."""
+    pledge: PledgeBehaviour | None = None
+    """``[behaviour.pledge]``, or None: nobody pledges."""
 
     def purchase_factor(self, month: int) -> float:
         """Orders per buying member in ``month`` are multiplied by this (shocks)."""
@@ -270,6 +304,13 @@ def with_override(scenario: Scenario, key: str, value: Any) -> Scenario:
         ScenarioError: unknown key or a value the checks refuse.
     """
     raw = copy.deepcopy(scenario.raw)
+    if key in MERCHANT_FACTORS or (key.startswith("merchants.") and key.count(".") == 2):
+        _override_merchants(scenario, raw, key, value)
+        try:
+            return check_scenario(raw, scenario.file, scenario.name, scenario.source)
+        except ScenarioError as error:  # name the swept key, and what it broke
+            raise ScenarioError(scenario.file, key, f"{value!r} makes {error.key} invalid: "
+                                f"{error.reason}") from None
     if key in RULE_NAMES:
         raw.setdefault("rules", {})[key] = value
         for variant in raw.get("variants", []):
@@ -288,6 +329,45 @@ def with_override(scenario: Scenario, key: str, value: Any) -> Scenario:
     return check_scenario(raw, scenario.file, scenario.name, scenario.source)
 
 
+MERCHANT_FACTORS = {"margin_factor": "margin", "order_value_factor": "order_value"}
+"""Sweep keys that multiply one distribution of every merchant: key -> the merchant's key."""
+_SCALED = {"value", "low", "high", "mode", "median", "max"}
+"""A distribution's parameters a factor multiplies (not ``sigma``: a lognormal's spread is
+already relative to its median)."""
+
+
+def _override_merchants(scenario: Scenario, raw: dict[str, Any], key: str, value: Any) -> None:
+    """Apply ``margin_factor``, ``order_value_factor`` or ``merchants.<id>.<margin|order_value>``
+    to the raw TOML (checked again by the caller)."""
+    if type(value) not in (int, float) or not math.isfinite(value) or value <= 0:
+        raise ScenarioError(scenario.file, key, f"must be a number above 0, not {value!r}")
+    merchants = raw.get("merchants")
+    if not isinstance(merchants, list):  # pragma: no cover - a checked scenario has them
+        raise ScenarioError(scenario.file, key, "the scenario has no [[merchants]]")
+    if key in MERCHANT_FACTORS:
+        field = MERCHANT_FACTORS[key]
+        for entry in merchants:
+            dist = entry.get(field)
+            if type(dist) in (int, float):
+                entry[field] = dist * value
+            elif isinstance(dist, dict):
+                entry[field] = {name: parameter * value if name in _SCALED
+                                and type(parameter) in (int, float) else parameter
+                                for name, parameter in dist.items()}
+        return
+    _, merchant_id, field = key.split(".")
+    if field not in ("margin", "order_value"):
+        raise ScenarioError(scenario.file, key, "a merchant's swept key is margin or "
+                                                "order_value")
+    for entry in merchants:
+        if entry.get("id") == merchant_id:
+            entry[field] = value  # a number: a fixed distribution
+            return
+    known = ", ".join(str(entry.get("id")) for entry in merchants)
+    raise ScenarioError(scenario.file, key, f"no merchant {merchant_id!r} (the scenario has: "
+                                            f"{known})")
+
+
 # checking -------------------------------------------------------------------
 
 _TOP = ("name", "title", "description", "title_en", "description_en", "months", "start",
@@ -298,8 +378,13 @@ _ALLOWED_AT: dict[str, tuple[str, ...]] = {
     "arrivals": ("pattern", "start", "monthly_change", "level", "peak_month", "per_month"),
     "purchases": ("orders_per_member_month", "monthly_churn"),
     "behaviour": ("withdraw_probability", "withdraw_gain_threshold", "pay_probability",
-                  "pay_share", "bank_run"),
+                  "pay_share", "bank_run", "withdraw_after_fall", "buy_more_after_rise",
+                  "transfer_probability", "transfer_share", "pledge"),
     "behaviour.bank_run": ("month", "share_of_members"),
+    "behaviour.withdraw_after_fall": ("drop", "probability"),
+    "behaviour.buy_more_after_rise": ("rise", "factor"),
+    "behaviour.pledge": ("probability", "share", "loan_share", "months",
+                         "seize_probability"),
 }
 _MERCHANT_KEYS = ("id", "name", "industry", "weight", "margin", "order_value")
 _CAMPAIGN_KEYS = ("id", "merchant", "multiplier", "start_month", "end_month", "share_of_orders")
@@ -562,6 +647,32 @@ def check_scenario(raw: dict[str, Any], file: str, name: str, source: str = "") 
         bank_run_month = check.integer(run, "month", "behaviour.bank_run", low=1, high=months)
         bank_run_share = check.number(run, "share_of_members", "behaviour.bank_run", high=1)
 
+    after_fall = None
+    if "withdraw_after_fall" in behaviour:
+        where = "behaviour.withdraw_after_fall"
+        fall = check.keys(behaviour["withdraw_after_fall"], where, _ALLOWED_AT[where])
+        after_fall = (check.number(fall, "drop", where, high=1, low_open=True),
+                      check.number(fall, "probability", where, high=1))
+    after_rise = None
+    if "buy_more_after_rise" in behaviour:
+        where = "behaviour.buy_more_after_rise"
+        rise = check.keys(behaviour["buy_more_after_rise"], where, _ALLOWED_AT[where])
+        after_rise = (check.number(rise, "rise", where, high=1_000, low_open=True),
+                      check.number(rise, "factor", where, high=100))
+    pledge = None
+    if "pledge" in behaviour:
+        where = "behaviour.pledge"
+        table = check.keys(behaviour["pledge"], where, _ALLOWED_AT[where])
+        pledge = PledgeBehaviour(
+            check.number(table, "probability", where, high=1),
+            check.number(table, "share", where, default=0.5, high=1, low_open=True),
+            check.number(table, "loan_share", where, default=0.5, high=1, low_open=True),
+            check.integer(table, "months", where, default=3, low=1, high=MAX_MONTHS),
+            check.number(table, "seize_probability", where, default=0.0, high=1))
+        if any(merchant.id == LENDER_ID for merchant in merchants):
+            raise check.fail(where, f"the run registers a lender {LENDER_ID!r}, and merchants "
+                                    "and lenders share one namespace: rename that merchant")
+
     shocks: list[Shock] = []
     for position, entry in enumerate(raw.get("shocks", [])):
         where = f"shocks[{position}]"
@@ -592,4 +703,10 @@ def check_scenario(raw: dict[str, Any], file: str, name: str, source: str = "") 
         title_en=check.text(raw, "title_en", "", default=""),
         description_en=check.text(raw, "description_en", "", default=""),
         rule_changes_scheduled=tuple(scheduled),
+        withdraw_after_fall=after_fall, buy_more_after_rise=after_rise,
+        transfer_probability=check.number(behaviour, "transfer_probability", "behaviour",
+                                          default=0.0, high=1),
+        transfer_share=check.number(behaviour, "transfer_share", "behaviour", default=0.5,
+                                    high=1, low_open=True),
+        pledge=pledge,
     )

@@ -574,6 +574,39 @@ def _withdrawals(a: PointAnalysis) -> Verdict | None:
         + gates_en, figures)
 
 
+def _moves(a: PointAnalysis) -> list[Verdict]:
+    """Transfers and pledges, one short line each, when the runs sent any."""
+    m = a.moves
+    found: list[Verdict] = []
+    given, refused = m.get("transfers", 0), m.get("transfers_refused", 0)
+    if given + refused:
+        off = not a.rules.get("transfers_enabled", False)
+        found.append(Verdict(
+            "transfers", a.label,
+            f"会员之间转赠积分 {given:,} 次获准，{refused:,} 次被拒绝（全部模拟合计"
+            + ("；规则未允许转赠" if off else "") + "）。",
+            f"Members gave points to other members {given:,} times; {refused:,} transfers "
+            "were refused (all runs" + ("; the rules do not allow transfers" if off else "")
+            + ").", {"transfers": given, "transfers_refused": refused}))
+    figures = {name: m.get(name, 0) for name in ("pledges", "pledges_refused", "releases",
+                                                 "releases_refused", "seizures",
+                                                 "seizures_refused", "paid_seizures_fen")}
+    if figures["pledges"] + figures["pledges_refused"]:
+        refused = (figures["pledges_refused"] + figures["releases_refused"]
+                   + figures["seizures_refused"])
+        found.append(Verdict(
+            "pledges", a.label,
+            f"会员向贷款机构质押积分 {figures['pledges']:,} 次获准；贷款机构解除质押 "
+            f"{figures['releases']:,} 次，处置质押 {figures['seizures']:,} 次，处置共支付 "
+            f"{cny(figures['paid_seizures_fen'])} 元；被拒绝的质押、解除和处置共 {refused:,} 次"
+            "（全部模拟合计）。",
+            f"Members pledged points to the lender {figures['pledges']:,} times; the lender "
+            f"released {figures['releases']:,} pledges and seized {figures['seizures']:,}, "
+            f"which paid {cny(figures['paid_seizures_fen'])} CNY; {refused:,} pledges, releases "
+            "and seizures were refused (all runs).", figures))
+    return found
+
+
 def _locked(a: PointAnalysis) -> Verdict | None:
     """With a gain gate: the share of attempts refused month by month, and why."""
     gain = a.rules.get("withdraw_min_gain")
@@ -721,7 +754,7 @@ def _invariants(a: PointAnalysis) -> Verdict:
 
 RULES: tuple[Callable[[PointAnalysis], Verdict | list[Verdict] | None], ...] = (
     _price_fell, _drawdown, _multiple, _exits, _trend, _cohorts, _funded, _solvency,
-    _collapse, _bank_run, _withdrawals, _remainder, _invariants,
+    _collapse, _bank_run, _withdrawals, _moves, _remainder, _invariants,
     _under_water, _exit_in_yuan, _at_price,
     _locked, _emptied, _zero_points,
 )
