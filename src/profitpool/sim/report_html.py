@@ -133,7 +133,7 @@ def _overview(sim: Simulation, analyses: list[PointAnalysis]) -> str:
     months = "、".join(dict.fromkeys(str(a.months) for a in analyses)) or str(sim.months)
     rows = [("情景", "Scenario", sim.scenario), ("开始月份", "First month", sim.start),
             ("月数", "Months", months), ("每个变体的模拟次数", "Runs per point", runs),
-            ("扫描的规则", "Swept rules", ", ".join(sim.swept) or "—"),
+            ("扫描的规则与参数", "Swept rules and settings", ", ".join(sim.swept) or "—"),
             ("新消费停止或减少", "New consumption stops or falls",
              str(sim.collapse_month) if sim.collapse_month is not None else "—"),
             ("挤兑月", "Bank-run month",
