@@ -252,3 +252,19 @@ def test_the_cli_verifies_in_segments(segmented: Log) -> None:
     assert result.exit_code == 0, result.output
     assert "verified in 2 segments on 2 processes" in result.output
     assert "OK: 14 blocks, 700 entries" in result.output
+
+
+def test_a_public_copy_carries_the_data_only_snapshots_and_verifies_in_segments(
+    segmented: Log, tmp_path: Path
+) -> None:
+    from profitpool.store.public import export_public
+
+    with segmented.engine().begin() as connection:  # an older version's pickle: left out
+        connection.execute(snapshots.insert().values(height=12, tree_size=600,
+                                                     signature=b"", data=b"\x80\x05K\x01."))
+    out = tmp_path / "public.db"
+    summary = export_public(segmented.engine(), out)
+    assert summary.rows["snapshots"] == 2
+    copy = verify_segments(f"sqlite:///{out}", jobs=3)
+    assert copy.ok and "verified in 3 segments on 3 processes" in copy.notes
+    assert outcome(copy) == outcome(verify_log(segmented.store()))

@@ -49,10 +49,10 @@ from ..chain.note import Signer, Verifier
 from ..engine import Ledger, commands, state
 from ..errors import ProfitpoolError
 from ..rules import Rules
-from ..store.repository import StoredSnapshot
+from ..store.repository import DATA_SNAPSHOT_PREFIX, StoredSnapshot
 from .keys import sign_snapshot, verify_snapshot
 
-MAGIC: Final = b"profitpool state v1\n"
+MAGIC: Final = DATA_SNAPSHOT_PREFIX
 """The first bytes of every snapshot of this format (the rest is zlib)."""
 
 _SMALL: Final = 1 << 63

@@ -43,6 +43,10 @@ from .schema import (
     tiles,
 )
 
+DATA_SNAPSHOT_PREFIX = b"profitpool state v1\n"
+"""The first bytes of a snapshot in the data-only format (log/snapshot.py); a public copy
+carries only such snapshots (store/public.py)."""
+
 SNAPSHOTS_KEPT = 8
 """Snapshots a log keeps: the newest two for restarts, the rest spread over the log."""
 
