@@ -6,8 +6,9 @@ this script from rotting in CI). It prints, asserting nothing about speed, on on
 generated realistic file (profitpool.workload) written into a SQLite log in
 blocks of 1,000 entries with a snapshot every quarter of the file (untimed):
 
-1. ``json.loads`` (the standard library's, C) of every stored entry: the
-   reference per entry, measured in this run;
+1. ``json.loads`` (the standard library's, C) of every stored entry (its
+   command and effects): the reference per entry, measured in this run; and,
+   for comparison, of every input command line (shorter: no effects);
 2. ``verify_log`` in this process: seconds, µs per entry and the ratio to
    ``json.loads`` (target: within 8x);
 3. ``verify_segments`` with ``--jobs`` processes (default 2), the log cut at
@@ -52,15 +53,16 @@ TARGET_RATIO = 8
 TARGET_SPEEDUP = 1.7
 
 
-def build(directory: Path, lines: int, seed: int) -> str:
+def build(directory: Path, lines: int, seed: int) -> tuple[str, list[bytes]]:
     commands, members = realistic(lines, seed)
+    command_lines = [orjson.dumps(command) for command in commands]
     url = f"sqlite:///{directory / 'log.db'}"
     key = directory / "log.key"
     subprocess.run([sys.executable, "-m", "profitpool", "init", "--db", url, "--key", str(key)],
                    check=True, capture_output=True)
     writer = open_writer(url, key, block_size=min(BLOCK_SIZE, max(1, lines // 8)),
                          snapshot_every=max(1, lines // 4))
-    apply_lines((orjson.dumps(command) for command in commands), writer.ledger, writer.submit)
+    apply_lines(command_lines, writer.ledger, writer.submit)
     writer.close()
     with open_store(url) as store:
         places = store.snapshot_places()
@@ -68,12 +70,16 @@ def build(directory: Path, lines: int, seed: int) -> str:
           + ", ".join(f"{size:,}" for _, size in places) + " entries (built untimed)")
     del writer, commands
     gc.collect()
-    return url
+    return url, command_lines
 
 
 def bench_json(url: str) -> tuple[float, int]:
     with open_store(url) as store:
         data = [item for _, item in store.iter_entries()]
+    return time_loads(data), len(data)
+
+
+def time_loads(data: list[bytes]) -> float:
     loads = json.loads
     start = perf_counter()
     for item in data:
@@ -117,11 +123,13 @@ def main() -> None:
           f"x{os.cpu_count()}; load average {load} (other work running makes ratios of one "
           "run the figures to quote)")
     with tempfile.TemporaryDirectory(prefix="profitpool-bench-verify-") as name:
-        url = build(Path(name), lines, args.seed)
+        url, command_lines = build(Path(name), lines, args.seed)
         parse, count = bench_json(url)
         per_json = parse / count * 1e6
-        print(f"[1] json.loads of each of the {count:,} stored entries: {parse:.2f} s = "
-              f"{per_json:.2f} us per entry")
+        per_line = time_loads(command_lines) / len(command_lines) * 1e6
+        print(f"[1] json.loads of each of the {count:,} stored entries (command and effects): "
+              f"{parse:.2f} s = {per_json:.2f} us per entry; of each input command line: "
+              f"{per_line:.2f} us")
         with open_store(url) as store, GcWatch() as collector:
             start = perf_counter()
             one = verify_log(store)
@@ -131,7 +139,8 @@ def main() -> None:
         verdict = "ok" if one.ok else f"DIVERGENCE {one.divergence}"
         print(f"[2] verify, 1 process: {sequential:.2f} s = {per_entry:.1f} us per entry = "
               f"{ratio:.1f}x json.loads   [target within {TARGET_RATIO}x: "
-              f"{'met' if ratio <= TARGET_RATIO else 'NOT met'}] ({verdict}; {collector})")
+              f"{'met' if ratio <= TARGET_RATIO else 'NOT met'}] ({verdict}; {collector}); "
+              f"{per_entry / per_line:.1f}x json.loads of the command line")
         gc.collect()
         start = perf_counter()
         many = verify_segments(url, jobs=args.jobs)

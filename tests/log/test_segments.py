@@ -179,6 +179,7 @@ def test_an_untouched_log_verifies_the_same_every_way(segmented: Log, cluster: s
     assert reports[0].ok and reports[0].entries == 700
     assert {outcome(report) for report in reports} == {outcome(reports[0])}
     assert "verified in 3 segments on 3 processes" in reports[3].notes
+    assert not any("set aside" in note for report in reports for note in report.notes)
     assert "verified in 2 segments on the Dask cluster at " + cluster in reports[4].notes[0]
 
 

@@ -9,21 +9,20 @@ pickle. Reading one builds only the engine's own state classes, from an
 allow-list, and sets their fields; no byte of a snapshot can name a function,
 a module or a class outside that list.
 
-The format: ``profitpool state v1\\n`` then zlib of the canonical JSON of a
-tree in which a JSON string, ``null``, ``true``, ``false`` or an integer below
-2^63 stands for itself and every other value is an array whose first item says
-what it is:
-
-* ``["I", "123…"]`` an integer of 2^63 or more (shares, the index);
-* ``["L", …]`` a list, ``["T", …]`` a tuple, ``["D", k1, v1, k2, v2, …]`` a
-  dict (keys and values in the dict's order);
-* ``["O", class, slot 1, slot 2, …]`` the first time a state object (a
-  :class:`~profitpool.engine.state.Ledger`, ``Member``, ``Lot``,
-  ``OrderRecord``, …) is met, every slot in the class's order; ``["R", n]``
-  each later time: the n-th object written (from 0), so a lot held by its
-  member, the exit queue and a pledge is one lot again when read;
-* ``["N", class, field 1, …]`` a value: a command (NamedTuple), an exit
-  ``Trigger`` or the ``Rules``.
+The format: ``profitpool state v1\n`` then zlib of the canonical JSON (orjson)
+of one array, the ledger's fields in the order of :data:`SHAPES`, laid out by
+the engine's access paths: its numbers; each dict as a flat list of keys and
+rows in the dict's order (members with their lot numbers, orders, pledges with
+their lot numbers, payouts, merchants, lenders, campaigns, the commands kept
+for idempotent retries, ...); the pending heap and the exit queue as rows that
+name their order by id and their lot by number; and last every lot, numbered
+in the order first met (a member's lots, then the exit queue, then pledges),
+naming its member and pledge by id. So one lot held by its member, the exit
+queue and a pledge is one lot again when read. A command is written as
+``[class name, field, ...]``; an integer of 2^63 or more (shares, the index,
+exit triggers) as its decimal string. :data:`SHAPES` lists every field of every
+state class: a class that gains one fails :func:`encode_state` until the format
+writes it, so a snapshot always holds the whole state.
 
 The encoding is a function of the state (slots, lists and dicts in their
 order), so two ledgers that encode to the same bytes are the same ledger, and
