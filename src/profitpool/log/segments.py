@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import NamedTuple
 
 from ..chain.digest import Holdings
@@ -95,6 +95,9 @@ class SegmentResult(NamedTuple):
     next_stored: int | None
     """For the last segment: the first stored entry after the last block."""
     seconds: float
+    """Wall time of the segment, in its process."""
+    cpu_seconds: float
+    """CPU time of its process (the benchmark's figure on a machine with other work)."""
 
 
 def tip_fingerprint(tip: Tip) -> bytes:
@@ -116,7 +119,7 @@ def run_segment(url: str, key: str, segment: Segment) -> SegmentResult:
         whatever the sequential verify would raise on the segment's blocks, when the
         segment starts at genesis (from a snapshot, any failure is a ``start_problem``).
     """
-    began = perf_counter()
+    began = perf_counter(), process_time()
     with paused_gc(), open_store(url) as store:
         verifier = Verifier.parse(key)
         report = Report()
@@ -166,7 +169,7 @@ def _snapshot_start(store: LogStore, verifier: Verifier,
 
 
 def _replay(store: LogStore, segment: Segment, start: Start, tip: Tip, run: BlockRun,
-            verifier: Verifier, origin: str, began: float, start_state: bytes,
+            verifier: Verifier, origin: str, began: tuple[float, float], start_state: bytes,
             start_tip: bytes) -> SegmentResult:
     replay = Replay(start, store.iter_entries(start.tree_size))
     found = run.blocks(store.iter_blocks(after=segment.after, through=segment.through),
@@ -177,14 +180,14 @@ def _replay(store: LogStore, segment: Segment, start: Start, tip: Tip, run: Bloc
         end_tip = tip_fingerprint(tip)
     next_stored = replay.next_stored() if found is None and segment.through is None else None
     return SegmentResult(segment, found, None, start_state, start_tip, end_state, end_tip, run,
-                         next_stored, perf_counter() - began)
+                         next_stored, perf_counter() - began[0], process_time() - began[1])
 
 
-def _result(segment: Segment, began: float, run: BlockRun, divergence: Divergence | None,
-            problem: str | None = None, start_state: bytes = b"",
-            start_tip: bytes = b"") -> SegmentResult:
+def _result(segment: Segment, began: tuple[float, float], run: BlockRun,
+            divergence: Divergence | None, problem: str | None = None,
+            start_state: bytes = b"", start_tip: bytes = b"") -> SegmentResult:
     return SegmentResult(segment, divergence, problem, start_state, start_tip, b"", b"", run,
-                         None, perf_counter() - began)
+                         None, perf_counter() - began[0], process_time() - began[1])
 
 
 # Planning ----------------------------------------------------------------------------
@@ -311,6 +314,7 @@ def verify_segments(url: str, trusted: Verifier | None = None,
     where = (f"on the Dask cluster at {cluster}" if cluster
              else f"on {min(jobs, len(segments))} processes")
     report.notes.append(f"verified in {len(segments)} segments {where}")
+    report.segment_cpu = [result.cpu_seconds for result in results]
     found, last = _join(url, verifier.key_string(), results, report)
     if found is not None:
         report.divergence = found

@@ -77,6 +77,9 @@ class Report:
     key: str = ""
     origin: str = ""
     notes: list[str] = field(default_factory=list)
+    segment_cpu: list[float] = field(default_factory=list)
+    """With ``--jobs``/``--cluster``: the CPU seconds of each segment's process, in log
+    order (what the benchmark reports; empty in one process)."""
 
     @property
     def ok(self) -> bool:
