@@ -66,7 +66,7 @@ def build(directory: Path, lines: int, seed: int) -> tuple[str, list[bytes]]:
     subprocess.run([sys.executable, "-m", "profitpool", "init", "--db", url, "--key", str(key)],
                    check=True, capture_output=True)
     writer = open_writer(url, key, block_size=min(BLOCK_SIZE, max(1, lines // 8)),
-                         snapshot_every=max(1, lines // 4))
+                         snapshot_every=max(1, lines // 4), fork_snapshots=False)
     apply_lines(command_lines, writer.ledger, writer.submit)
     writer.close()
     with open_store(url) as store:
