@@ -272,6 +272,18 @@ class TileWriter:
         """The current tree root."""
         return Frontier(self._size, self._edge).root()
 
+    def edge_tiles(self) -> list[bytes]:
+        """The unfinished tile of each level, as :meth:`restore` reads them: with the size,
+        they are all a tree continues from (its right edge is computed from them)."""
+        tiles = []
+        level = 0
+        while self._size >> (TILE_HEIGHT * level):
+            width = (self._size >> (TILE_HEIGHT * level)) % TILE_WIDTH
+            tile = self._open_tiles[level] if level < len(self._open_tiles) else b""
+            tiles.append(bytes(tile[:width * HASH_BYTES]))
+            level += 1
+        return tiles
+
     def append(self, leaf_hash: bytes) -> None:
         """Add one leaf hash to the tree and its tiles.
 

@@ -50,7 +50,7 @@ def from_genesis(meta: Mapping[str, str]) -> Start:
 
 
 def from_snapshot(stored: StoredSnapshot, verifier: Verifier) -> Start:
-    """The ledger of a signed snapshot, verified before it is unpickled.
+    """The ledger of a signed snapshot (data only), verified before it is read.
 
     Raises:
         SnapshotError: not signed with the log's key; UnreadableSnapshot: signed

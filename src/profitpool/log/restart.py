@@ -14,8 +14,8 @@ structure before anything is appended (a writer never extends a log that
 3. every stored tile must be the tile those entries give (verify.py's
    :func:`~profitpool.log.verify.check_tiles`), and no entry is stored
    beyond the last block;
-4. the newest signed snapshot (verified before it is unpickled) must name a
-   block boundary and hold the state that block's signed state digest names;
+4. the newest signed snapshot (data only; its signature verified before it is
+   read) must name a block boundary and hold the state that block's signed state digest names;
    the entries after it are replayed with the engine (replay.py);
 5. the rebuilt ledger's state digest equals the last block's.
 

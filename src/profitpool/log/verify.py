@@ -77,6 +77,9 @@ class Report:
     key: str = ""
     origin: str = ""
     notes: list[str] = field(default_factory=list)
+    segment_cpu: list[float] = field(default_factory=list)
+    """With ``--jobs``/``--cluster``: the CPU seconds of each segment's process, in log
+    order (what the benchmark reports; empty in one process)."""
 
     @property
     def ok(self) -> bool:
@@ -331,39 +334,67 @@ def verify_log(
 
 def _run(store: LogStore, trusted: Verifier | None, checkpoints: Sequence[str],
          report: Report) -> Divergence | None:
-    opened = _open(store, trusted, report)
+    opened = open_log(store, trusted, report)
     if isinstance(opened, Divergence):
         return opened
     verifier, start = opened
     replay = Replay(start, store.iter_entries())
-    tip = Tip()
-    tile_hashes: dict[tuple[int, int], bytes] = {}
-    roots: dict[int, bytes] = {}
-    for block in store.iter_blocks():
-        placed = Placed(block, tip.after(), verifier, report.origin)
-        found = first_divergence(LINK_CHECKS, placed)
-        if found is not None:
-            return found
-        replayed = _replay_block(replay, tip, placed)
-        found = first_divergence(BLOCK_CHECKS, replayed)
-        if found is not None:
-            return found
-        assert replayed.sealed is not None  # check_replay passed
-        for key, tile in replayed.sealed.tiles.items():
-            tile_hashes[key] = hashlib.sha256(tile).digest()
-        header = block.header
-        report.blocks += 1
-        report.entries = header.tree_size
-        report.root = header.root
-        report.state_digest = header.state_digest
-        roots[header.tree_size] = header.root
-    end = LogEnd(store, replay.next_stored(), tile_hashes, roots, report.entries, verifier,
-                 report.origin, checkpoints)
+    run = BlockRun()
+    found = run.blocks(store.iter_blocks(), replay, Tip(), verifier, report.origin)
+    if found is not None:
+        return found
+    run.into(report)
+    end = LogEnd(store, replay.next_stored(), run.tile_hashes, run.roots, report.entries,
+                 verifier, report.origin, checkpoints)
     return first_divergence(LOG_CHECKS, end)
 
 
-def _open(store: LogStore, trusted: Verifier | None,
-          report: Report) -> tuple[Verifier, Start] | Divergence:
+@dataclass
+class BlockRun:
+    """Blocks replayed in order from some start, and what they gave: the part of
+    :func:`verify_log` that a segment of ``verify --jobs`` runs too (segments.py). Plain
+    data: it travels back from the process that ran the segment."""
+
+    blocks_seen: int = 0
+    entries: int = 0
+    root: bytes = b""
+    state_digest: bytes = b""
+    tile_hashes: dict[tuple[int, int], bytes] = field(default_factory=dict)
+    roots: dict[int, bytes] = field(default_factory=dict)
+
+    def blocks(self, blocks: Iterable[StoredBlock], replay: Replay, tip: Tip,
+               verifier: Verifier, origin: str) -> Divergence | None:
+        """Check each block in turn, replayed onto ``tip``; the first divergence."""
+        for block in blocks:
+            placed = Placed(block, tip.after(), verifier, origin)
+            found = first_divergence(LINK_CHECKS, placed)
+            if found is not None:
+                return found
+            replayed = _replay_block(replay, tip, placed)
+            found = first_divergence(BLOCK_CHECKS, replayed)
+            if found is not None:
+                return found
+            assert replayed.sealed is not None  # check_replay passed
+            for key, tile in replayed.sealed.tiles.items():
+                self.tile_hashes[key] = hashlib.sha256(tile).digest()
+            header = block.header
+            self.blocks_seen += 1
+            self.entries = header.tree_size
+            self.root = header.root
+            self.state_digest = header.state_digest
+            self.roots[header.tree_size] = header.root
+        return None
+
+    def into(self, report: Report) -> None:
+        """Count these blocks in ``report``, the newest one's figures as the log's."""
+        report.blocks += self.blocks_seen
+        if self.blocks_seen:
+            report.entries, report.root = self.entries, self.root
+            report.state_digest = self.state_digest
+
+
+def open_log(store: LogStore, trusted: Verifier | None,
+             report: Report) -> tuple[Verifier, Start] | Divergence:
     """The key to verify with and the log's genesis, from its meta table."""
     meta = store.meta()
     try:

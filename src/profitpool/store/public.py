@@ -11,8 +11,9 @@ read in one snapshot of the source (one read transaction), so a copy made while
 the service writes is a log as it stood at one moment: whole blocks, tiles as
 they were, nothing stored beyond them.
 
-Two tables are copied in part (:data:`ONLY`). ``log_meta``: the keys of
-:data:`PUBLIC_META` only, the log's origin, public key, format and genesis
+Three tables are copied in part (:data:`ONLY`). ``snapshots``: only those in the
+data-only format (a pickle written by an older version is left out; nobody reads it).
+``log_meta``: the keys of :data:`PUBLIC_META` only, the log's origin, public key, format and genesis
 rules, and where it is anchored (the program's secrets are not in ``log_meta``
 since schema 0007, ``program_secrets``; the events process's status and stream
 cursor are the operator's own). ``entry_parties``: the program-wide rows only
@@ -29,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ProfitpoolError
 from .database import StoreError, connect, describe_error, migrate
+from .repository import DATA_SNAPSHOT_PREFIX
 from .schema import (
     anchors,
     blocks,
@@ -42,14 +44,18 @@ from .schema import (
     entries,
     entry_parties,
     log_meta,
+    snapshots,
     tiles,
 )
 
 PUBLIC_TABLES: Final[tuple[Table, ...]] = (
-    log_meta, entries, blocks, tiles, anchors, cosignatures, disclosures, entry_parties)
-"""What a public copy holds (two of them in part: :data:`ONLY`). ``disclosures`` are the
+    log_meta, entries, blocks, tiles, anchors, cosignatures, disclosures, entry_parties,
+    snapshots)
+"""What a public copy holds (three of them in part: :data:`ONLY`). ``disclosures`` are the
 monthly reports, served to anyone at ``GET /v1/disclosures/{period}``, whose hashes the
-log records."""
+log records. ``snapshots``: those in the data-only format, the ledger at a block's end,
+which anyone can compute by replaying the entries before it; they let an auditor run
+``verify --jobs``, which checks each one at its seam and never trusts it."""
 
 PUBLIC_META: Final = ("origin", "verifier_key", "format", "genesis_rules",
                       "anchor_chain_id", "anchor_contract", "anchor_from_block")
@@ -60,6 +66,8 @@ PROGRAM_PARTIES: Final = ("rules", "burns", "disclosures")
 ONLY: Final[dict[str, ColumnElement[bool]]] = {
     "log_meta": log_meta.c.key.in_(PUBLIC_META),
     "entry_parties": entry_parties.c.party.in_(PROGRAM_PARTIES),
+    "snapshots": func.substr(snapshots.c.data, 1, len(DATA_SNAPSHOT_PREFIX))
+    == DATA_SNAPSHOT_PREFIX,
 }
 """The rows a copy keeps of the tables it copies in part."""
 
@@ -81,8 +89,6 @@ LEFT_OUT: Final[dict[str, str]] = {
     "pol_tiles": "every leaf of each month's proof of liabilities: both parts of every "
                  "holding, far more than one member's proof shows "
                  "(docs/proof-of-liabilities.md); the report holds the root and total",
-    "snapshots": "not needed to verify (verify replays from genesis); a ledger pickle "
-                 "holds every member id and holding in one object",
     "block_stats": "figures per block for the charts, derivable by replay",
     "custody_accounts": "the operator's custody account number and bank",
     "payout_runs": "each payout run's pain.001 file (accounts and holders), sealed",

@@ -43,6 +43,27 @@ from .schema import (
     tiles,
 )
 
+DATA_SNAPSHOT_PREFIX = b"profitpool state v1\n"
+"""The first bytes of a snapshot in the data-only format (log/snapshot.py); a public copy
+carries only such snapshots (store/public.py)."""
+
+SNAPSHOTS_KEPT = 8
+"""Snapshots a log keeps: the newest two for restarts, the rest spread over the log."""
+
+
+def thinned(places: list[tuple[int, int]], keep: int) -> list[int]:
+    """The heights to drop so that at most ``keep`` of ``places`` ((height, tree size),
+    oldest first) are left: never the newest two; each time the older one whose
+    neighbours are closest together (ties: the oldest)."""
+    places = list(places)
+    drop = []
+    while len(places) > max(keep, 2):
+        gaps = [(places[index + 1][1] - (places[index - 1][1] if index else 0), index)
+                for index in range(len(places) - 2)]
+        _, index = min(gaps)
+        drop.append(places.pop(index)[0])
+    return drop
+
 
 @dataclass(frozen=True, slots=True)
 class StoredBlock:
@@ -195,15 +216,35 @@ class LogStore:
         if extras.links:
             self.members.insert_links(connection, extras.links)
 
-    def put_snapshot(self, snapshot: StoredSnapshot, keep: int = 2) -> None:
-        """Store a snapshot and drop all but the newest ``keep``."""
+    def put_snapshot(self, snapshot: StoredSnapshot, keep: int = SNAPSHOTS_KEPT) -> None:
+        """Store a snapshot and keep at most ``keep``, spread over the log: the newest two,
+        and, of the older ones, those whose removal would leave the widest gap (each one
+        starts a segment of ``verify --jobs``)."""
         with self.engine.begin() as connection:
             connection.execute(snapshots.insert(), [{
                 "height": snapshot.height, "tree_size": snapshot.tree_size,
                 "signature": snapshot.signature, "data": snapshot.data,
             }])
-            newest = select(snapshots.c.height).order_by(snapshots.c.height.desc()).limit(keep)
-            connection.execute(delete(snapshots).where(snapshots.c.height.not_in(newest)))
+            places = [tuple(row) for row in connection.execute(
+                select(snapshots.c.height, snapshots.c.tree_size).order_by(snapshots.c.height))]
+            drop = thinned(places, keep)
+            if drop:
+                connection.execute(delete(snapshots).where(snapshots.c.height.in_(drop)))
+
+    def snapshot_places(self) -> list[tuple[int, int]]:
+        """(height, tree size) of every stored snapshot, oldest first."""
+        with self.engine.connect() as connection:
+            return [(row.height, row.tree_size) for row in connection.execute(
+                select(snapshots.c.height, snapshots.c.tree_size).order_by(snapshots.c.height))]
+
+    def snapshot(self, height: int) -> StoredSnapshot | None:
+        """The snapshot stored at block ``height``."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(snapshots).where(snapshots.c.height == height)).first()
+        if row is None:
+            return None
+        return StoredSnapshot(row.height, row.tree_size, bytes(row.signature), bytes(row.data))
 
     # reading --------------------------------------------------------------
     def party_entries(self, party: str, before: int | None, limit: int) -> list[int]:
@@ -273,15 +314,15 @@ class LogStore:
                                      .order_by(blocks.c.height).limit(1)).first()
         return None if row is None else _stored_block(row)
 
-    def iter_blocks(self, batch: int = 1000) -> Iterator[StoredBlock]:
-        """Every block in height order."""
-        after = 0
+    def iter_blocks(self, batch: int = 1000, after: int = 0,
+                    through: int | None = None) -> Iterator[StoredBlock]:
+        """Every block in height order (those above ``after``, up to ``through``)."""
         while True:
+            query = select(blocks).where(blocks.c.height > after)
+            if through is not None:
+                query = query.where(blocks.c.height <= through)
             with self.engine.connect() as connection:
-                rows = connection.execute(
-                    select(blocks).where(blocks.c.height > after)
-                    .order_by(blocks.c.height).limit(batch)
-                ).all()
+                rows = connection.execute(query.order_by(blocks.c.height).limit(batch)).all()
             for row in rows:
                 yield _stored_block(row)
             if len(rows) < batch:
