@@ -44,11 +44,11 @@ from .keys import OperatorKeyError, load_key, sign_block
 from .restart import LogError as LogError
 from .restart import restore
 from .seal import PendingBlock, seal
+from .sizes import DEFAULT_BLOCK_SIZE as DEFAULT_BLOCK_SIZE
+from .sizes import DEFAULT_SNAPSHOT_EVERY as DEFAULT_SNAPSHOT_EVERY
 
 log = logging.getLogger("profitpool.log")
 
-DEFAULT_BLOCK_SIZE = 1000
-DEFAULT_SNAPSHOT_EVERY = 250_000
 CLOSE_SNAPSHOT_AFTER = 10_000
 
 class LinkListener(Protocol):
