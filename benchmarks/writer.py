@@ -16,6 +16,9 @@ nothing about speed, on one generated realistic file (profitpool.workload):
    log made by ``profitpool init`` (untimed), and its ratio to 2;
 5. ``profitpool --help``, as a subprocess (the start-up every command pays).
 
+``--profile`` runs ``apply --db`` in process under cProfile instead and prints
+where each line's time goes (docs/performance.md publishes that table).
+
 Targets (issue "Performance and scale"): 3 within 8x of 1, 4 within 8x of 2,
 5 under 0.25 s. Each timed figure is the best of ``--repeat`` runs (default
 3), so other work on the machine disturbs the ratios less. Generating the file
@@ -36,9 +39,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 
 from common import cpu_model
 from log import bench_limit, sqlite_backend
+from profitpool.batch import apply_lines
+from profitpool.bootstrap import linked_submit, open_directory, open_writer, prefetched
+from profitpool.members.directory import OPERATOR
 from profitpool.store.database import connect
 from profitpool.workload import realistic, write_lines
 
@@ -74,12 +81,82 @@ def loads_lines(path: Path) -> float:
     return perf_counter() - start
 
 
+PROFILED = [
+    # (label, file the function is in, function): cumulative times, nested rows indented
+    ("parse the JSON line (jsontext.loads)", "profitpool/jsontext.py", "loads"),
+    ("member ids to pseudonyms (prefetch, map)", "profitpool/members/directory.py",
+     "prefetch_lines"),
+    ("", "profitpool/members/directory.py", "map_command"),
+    ("engine: parse_command", "profitpool/engine/commands.py", "parse_command"),
+    ("engine: execute", "profitpool/engine/transition.py", "execute"),
+    ("entry bytes (canonical encoding)", "profitpool/chain/canonical.py", "entry_bytes"),
+    ("touched members (for the digest)", "profitpool/chain/digest.py", "touched_members"),
+    ("seal: leaf hashes, tree, digest", "profitpool/log/seal.py", "seal"),
+    ("  of which re-hashing holdings", "profitpool/chain/digest.py", "update"),
+    ("sign header and checkpoint", "profitpool/log/keys.py", "sign_block"),
+    ("", "profitpool/chain/note.py", "sign_checkpoint"),
+    ("entry_parties rows (who each entry concerns)", "profitpool/engine/effects.py", "parties"),
+    ("outbox rows (events.domain.block_events)", "profitpool/events/domain.py", "block_events"),
+    ("store the block (one transaction)", "profitpool/store/repository.py", "append_block"),
+    ("  of which the events (outbox) insert", "profitpool/store/outbox.py", "insert"),
+    ("  of which COMMIT (fsync)", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
+    ("pseudonyms back to ids for the output", "profitpool/members/directory.py", "member_ids"),
+    ("close: wait for the closing snapshot", "profitpool/log/writer.py", "close"),
+]
+
+
+def profile(path: Path, directory: Path, lines: int) -> None:
+    """``apply --db`` in process under cProfile: where each line's time goes."""
+    import cProfile
+    import pstats
+
+    backend = sqlite_backend(directory)
+    url = backend.fresh("profile")
+    key = directory / "profile.key"
+    profitpool("init", "--db", url, "--key", str(key))
+
+    def run() -> None:
+        writer = open_writer(url, key)
+        names = open_directory(writer, key)
+        with open(path, "rb") as file:
+            apply_lines(prefetched(file, names), writer.ledger, linked_submit(writer, names))
+        writer.commit()
+        names.member_ids(writer.ledger.members, OPERATOR)
+        writer.close()
+
+    profiler = cProfile.Profile()
+    start = perf_counter()
+    profiler.runcall(run)
+    wall = perf_counter() - start
+    stats: Any = pstats.Stats(profiler).stats
+    cumulative: dict[tuple[str, str], float] = {}
+    for (file, _, function), (_, _, _, cum, _) in stats.items():
+        for _, suffix, name in PROFILED:
+            if function == name and file.endswith(suffix):
+                cumulative[suffix, name] = cumulative.get((suffix, name), 0.0) + cum
+    print(f"apply --db in process under cProfile: {wall:.2f} s for {lines:,} lines "
+          f"(cProfile slows Python code about 2x, C code not: read the shares)")
+    print(f"  {'':<46} {'us/line':>8} {'share':>6}")
+    label, total = "", 0.0
+    for row, suffix, name in PROFILED:
+        if row and label:
+            print(f"  {label:<46} {1e6 * total / lines:8.1f} {100 * total / wall:5.1f}%")
+            total = 0.0
+        label = row or label
+        total += cumulative.get((suffix, name), 0.0)
+    print(f"  {label:<46} {1e6 * total / lines:8.1f} {100 * total / wall:5.1f}%")
+    print(f"  {'all of it':<46} {1e6 * wall / lines:8.1f} 100.0%")
+    backend.drop(url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     parser.add_argument("--lines", type=int, help="lines in the generated file")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the best)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--profile", action="store_true",
+                        help="profile apply --db in process instead (cProfile)")
     args = parser.parse_args()
     lines = args.lines or (SMOKE if args.smoke else FULL)["lines"]
     repeat = 1 if args.smoke else max(1, args.repeat)
@@ -95,6 +172,9 @@ def main() -> None:
         del commands
         print(f"file: {lines:,} lines, {path.stat().st_size / 2**20:.1f} MB, {members:,} "
               f"members; each figure the best of {repeat}")
+        if args.profile:
+            profile(path, directory, lines)
+            return
         backend = sqlite_backend(directory)
 
         parse = best(repeat, lambda: loads_lines(path))

@@ -146,7 +146,9 @@ def _apply_to_log(lines: Iterator[bytes], db: str, key_path: Path, data_key: Pat
         writer.discard()  # only whole blocks: the pending entries are not kept
         raise
     try:
-        writer.commit()  # the last block, with its links, before they are read back
+        # The last block, with its links, before they are read back; the closing snapshot
+        # is taken in a child process meanwhile (close waits for it).
+        writer.leave_snapshot()
         names = directory.member_ids(writer.ledger.members, OPERATOR)
     finally:
         writer.close()
