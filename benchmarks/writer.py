@@ -14,7 +14,11 @@ nothing about speed, on one generated realistic file (profitpool.workload):
    output and exit included), and its ratio to 1;
 4. ``profitpool apply FILE --db sqlite:///… --json``, as a subprocess, into a
    log made by ``profitpool init`` (untimed), and its ratio to 2;
-5. ``profitpool --help``, as a subprocess (the start-up every command pays).
+5. ``profitpool --help``, as a subprocess (the start-up every command pays);
+6. the storage limit of the log's own bytes: the entries 4 wrote (each command
+   with its effects, canonical JSON: several times the size of its input line)
+   stored as 2 stores the input lines. What 4 costs beyond 6 is the writer's
+   own work; 6 over 2 is what the entry format costs the database.
 
 ``--profile`` runs ``apply --db`` in process under cProfile instead and prints
 where each line's time goes (docs/performance.md publishes that table).
@@ -42,7 +46,7 @@ from time import perf_counter
 from typing import Any
 
 from common import cpu_model
-from log import bench_limit, sqlite_backend
+from log import bench_limit, sqlite_backend, sqlite_path
 from profitpool.batch import apply_lines
 from profitpool.bootstrap import linked_submit, open_directory, open_writer, prefetched
 from profitpool.members.directory import OPERATOR
@@ -192,17 +196,36 @@ def main() -> None:
         memory = best(repeat, lambda: profitpool("apply", str(path), "--json"))
         key = directory / "operator.key"
 
+        stored = directory / "entries.jsonl"
+
         def to_log() -> float:
             url = backend.fresh("log")
             profitpool("init", "--db", url, "--key", str(key))
             try:
-                return profitpool("apply", str(path), "--db", url, "--key", str(key), "--json")
+                seconds = profitpool("apply", str(path), "--db", url, "--key", str(key),
+                                     "--json")
+                with sqlite3.connect(sqlite_path(url)) as log, open(stored, "wb") as out:
+                    for (data,) in log.execute("SELECT data FROM entries ORDER BY idx"):
+                        out.write(bytes(data) + b"\n")  # canonical JSON holds no newline
+                return seconds
             finally:
                 backend.drop(url)
                 for made in directory.glob("operator*.key"):
                     made.unlink()
 
         logged = best(repeat, to_log)
+
+        def entries_limit() -> float:
+            url = backend.fresh("entries-limit")
+            engine = connect(url, create=True)
+            try:
+                return bench_limit(engine, stored).seconds
+            finally:
+                engine.dispose()
+                backend.drop(url)
+
+        own_bytes = best(repeat, entries_limit)
+        entry_size = stored.stat().st_size / lines
         helped = best(max(3, repeat), lambda: profitpool("--help"))
 
     def row(label: str, seconds: float, note: str = "") -> None:
@@ -220,6 +243,10 @@ def main() -> None:
         f"{'met' if log_ratio <= TARGET_RATIO else 'NOT met'}")
     print(f"  {'[5] profitpool --help':<44} {helped:7.3f} s  target < {TARGET_HELP_S} s: "
           f"{'met' if helped < TARGET_HELP_S else 'NOT met'}")
+    row("[6] storage limit of the log's own entries", own_bytes,
+        f"the entries apply --db wrote (command + effects, {entry_size:,.0f} bytes a line "
+        f"on average), stored as [2]: {own_bytes / storage:.1f}x [2]; [4] is "
+        f"{logged / own_bytes:.1f}x it")
     print(f"total {perf_counter() - total:.0f} s")
 
 
