@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 from profitpool.batch import apply_lines, write_json
@@ -225,14 +226,53 @@ def test_every_command_has_help() -> None:
     assert sub.exit_code == 0 and "--json" in sub.output and "standard input" in sub.output
 
 
+HEAVY = ("sqlalchemy", "alembic", "psycopg", "cryptography", "pydantic", "fastapi", "starlette",
+         "uvicorn", "httpx", "numpy", "matplotlib", "web3", "jinja2", "reportlab", "rich",
+         "nats")
+
+
+def modules_loaded_by(code: str) -> list[str]:
+    """The heavy top-level packages (and profitpool.cli's command modules) in sys.modules
+    after ``code`` runs in a fresh interpreter."""
+    probe = (f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in sys.modules "
+             f"if m.split('.')[0] in {HEAVY} or m.startswith('profitpool.cli.'))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
+
+
 def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> None:
-    """`profitpool --help` starts fast: the service, the simulator and anchoring load lazily."""
-    heavy = ("pydantic", "fastapi", "starlette", "uvicorn", "httpx", "numpy", "matplotlib",
-             "web3", "jinja2", "reportlab")
-    code = (f"import sys, profitpool.cli; print(sorted(m for m in sys.modules if m in {heavy}))")
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout
-    assert output.strip() == "[]"
+    """`profitpool --help` starts fast: no command module is imported to list the commands,
+    so no database, web, numeric or chain library is (a structural check, not a timed one)."""
+    assert modules_loaded_by("import profitpool.cli") == []
+    shown = ("import profitpool.cli\ntry:\n    profitpool.cli.main(['--help'])\n"
+             "except SystemExit:\n    pass")
+    assert modules_loaded_by(shown) == []
+    assert modules_loaded_by("import profitpool.cli.apply") != []  # the probe can see them
+
+
+def test_apply_in_memory_loads_no_database_library() -> None:
+    """`profitpool apply FILE` without --db needs neither SQLAlchemy nor alembic."""
+    code = (f"import profitpool.cli\ntry:\n    profitpool.cli.main(['apply', "
+            f"{str(EXAMPLES / 'worked.jsonl')!r}, '--json'])\nexcept SystemExit:\n    pass")
+    loaded = modules_loaded_by(code)
+    assert "profitpool.cli.apply" in loaded
+    assert not [name for name in loaded if name.split(".")[0] in ("sqlalchemy", "alembic")]
+
+
+def test_the_listed_help_of_each_command_is_its_own() -> None:
+    """profitpool --help lists each command with the first sentence of its own help,
+    kept in cli.COMMANDS so that listing imports none of them."""
+    from profitpool.cli import COMMANDS
+
+    context = click.Context(main)
+    for name, (_, _, text) in COMMANDS.items():
+        command = main.get_command(context, name)
+        assert command is not None and command.name == name
+        assert command.get_short_help_str(10**6) == text, name
+    listed = CliRunner().invoke(main, ["--help"]).output
+    assert all(f"  {name} " in listed for name in COMMANDS)
 
 
 def test_python_dash_m_profitpool_runs_the_command() -> None:

@@ -25,6 +25,7 @@ from profitpool.chain.note import Verifier, open_checkpoint
 from profitpool.cli import main
 from profitpool.engine import dump_state, parse_command
 from profitpool.errors import Rejected
+from profitpool.log import writer as writer_module
 from profitpool.log.genesis import genesis_meta
 from profitpool.log.keys import load_key, sign_snapshot
 from profitpool.log.verify import verify_log
@@ -387,3 +388,35 @@ def test_a_writer_does_not_wait_for_a_snapshot_still_being_taken(log: Log) -> No
         assert log.store().latest_snapshot().tree_size == writer.tiles.size
     finally:
         writer.close()
+
+
+def test_the_closing_snapshot_starts_before_close_and_close_waits_for_it(
+        log: Log, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``leave_snapshot`` commits what is pending and starts the snapshot ``close`` would
+    leave, in a child, so ``apply --db`` reads its members' ids meanwhile; ``close`` waits
+    for it and takes no second one. Through the command, the log ends with a snapshot of
+    its every entry, and its output names members as the file did."""
+    monkeypatch.setattr(writer_module, "CLOSE_SNAPSHOT_AFTER", 5)
+    log.init()
+    writer = LogWriter.open(log.url, log.key, fork_snapshots=True)
+    for command in lines_of(40, seed=5):
+        with contextlib.suppress(Rejected):
+            writer.submit(orjson.loads(command))
+    assert writer.pending and writer.height == 0
+    writer.leave_snapshot()
+    assert not writer.pending and writer.height == 1
+    assert writer._snapshot_child is not None  # being taken while the caller goes on
+    assert writer.snapshot_size == writer.tiles.size
+    writer.close()
+    assert writer._snapshot_child is None and writer.snapshot_failures == 0
+    stored = log.store().latest_snapshot()
+    assert stored is not None and stored.tree_size == writer.tiles.size
+
+    other = log.sibling("other")
+    other.init()
+    memory = CliRunner().invoke(main, ["apply", str(WORKED), "--json"])
+    applied = other.cli("apply", str(WORKED), "--json")
+    assert applied.exit_code == 0, applied.output
+    assert json.loads(applied.stdout) == json.loads(memory.stdout)
+    stored = other.store().latest_snapshot()
+    assert stored is not None and stored.tree_size == other.store().entry_count() > 5

@@ -5,18 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ..batch import BatchResult, apply_lines, write_json
-from ..bootstrap import linked_submit, open_directory, open_writer, prefetched
-from ..chain.block import BlockHeader
 from ..engine import view
-from ..log.writer import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY
-from ..members.directory import OPERATOR
+from ..log.sizes import DEFAULT_BLOCK_SIZE, DEFAULT_SNAPSHOT_EVERY
 from ..texts import BURN_NOTE
 from .common import (
     KEEP_UNTIL_EXIT,
@@ -26,6 +21,14 @@ from .common import (
     db_option,
     key_option,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..chain.block import BlockHeader
+
+# Without --db nothing here imports a database library or rich (with --json): the log's
+# writer, the member directory and the table printer load where they are used.
 
 REJECTED_STATUS: Final = 3
 """The exit status of ``apply --strict`` when a line was rejected."""
@@ -128,6 +131,9 @@ def _apply_to_log(lines: Iterator[bytes], db: str, key_path: Path, data_key: Pat
                   ) -> tuple[BatchResult, dict[str, str]]:
     """Apply ``lines`` through the log's writer, members mapped to pseudonyms (only whole
     blocks are kept); the result, and each pseudonym's id as the operator knows it."""
+    from ..bootstrap import linked_submit, open_directory, open_writer, prefetched
+    from ..members.directory import OPERATOR
+
     on_commit = _report_block if progress else None
     writer = open_writer(db, key_path, block_size=block_size,
                             snapshot_every=snapshot_every, on_commit=on_commit)
@@ -140,7 +146,9 @@ def _apply_to_log(lines: Iterator[bytes], db: str, key_path: Path, data_key: Pat
         writer.discard()  # only whole blocks: the pending entries are not kept
         raise
     try:
-        writer.commit()  # the last block, with its links, before they are read back
+        # The last block, with its links, before they are read back; the closing snapshot
+        # is taken in a child process meanwhile (close waits for it).
+        writer.leave_snapshot()
         names = directory.member_ids(writer.ledger.members, OPERATOR)
     finally:
         writer.close()
@@ -159,6 +167,9 @@ def _report_block(header: BlockHeader) -> None:
 
 
 def _print_summary(result: BatchResult, limit: int, names: dict[str, str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     ledger = result.ledger
     console = Console()
     head = view.head(ledger)
@@ -212,6 +223,8 @@ def _print_summary(result: BatchResult, limit: int, names: dict[str, str]) -> No
 def _print_rows(
     console: Console, title: str, columns: tuple[str, ...], rows: object, count: int, limit: int
 ) -> None:
+    from rich.table import Table
+
     table = Table(title=title)
     table.add_column(columns[0])
     for column in columns[1:]:

@@ -6,16 +6,17 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import orjson
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ProfitpoolError
-from ..log.keys import default_key_path
-from ..store.database import default_url, describe_error
-from ..store.repository import open_store
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from ..store.repository import LogStore
 
 __all__ = ["KEEP_UNTIL_EXIT", "clean_errors", "count", "data_key_option", "db_option",
            "key_option", "open_directory_at", "open_store", "print_json"]
@@ -35,9 +36,39 @@ def clean_errors(function: _F) -> _F:
             return function(*args, **kwargs)
         except ProfitpoolError as error:
             raise click.ClickException(str(error)) from None
-        except SQLAlchemyError as error:
+        except Exception as error:
+            # Only a command that imported SQLAlchemy can raise its errors (the database
+            # libraries load with the commands that need them: ``profitpool --help`` fast).
+            database = sys.modules.get("sqlalchemy.exc")
+            if database is None or not isinstance(error, database.SQLAlchemyError):
+                raise
+            from ..store.database import describe_error
+
             raise click.ClickException(f"database error: {describe_error(error)}") from None
     return wrapper  # type: ignore[return-value]
+
+
+def default_url() -> str:
+    """``$PROFITPOOL_DB`` or ``sqlite:///profitpool.db`` (store/database.py), imported only
+    when a command runs."""
+    from ..store.database import default_url as url
+
+    return url()
+
+
+def default_key_path() -> Path:
+    """``$PROFITPOOL_KEY`` or ``./profitpool.key`` (log/keys.py), imported only when a
+    command runs."""
+    from ..log.keys import default_key_path as path
+
+    return path()
+
+
+def open_store(url: str) -> AbstractContextManager[LogStore]:
+    """store.repository.open_store, imported only when a command runs."""
+    from ..store.repository import open_store as opened
+
+    return opened(url)
 
 
 def db_option(default: Callable[[], str] | None = default_url) -> Callable[[_F], _F]:

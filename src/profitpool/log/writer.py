@@ -44,11 +44,11 @@ from .keys import OperatorKeyError, load_key, sign_block
 from .restart import LogError as LogError
 from .restart import restore
 from .seal import PendingBlock, seal
+from .sizes import DEFAULT_BLOCK_SIZE as DEFAULT_BLOCK_SIZE
+from .sizes import DEFAULT_SNAPSHOT_EVERY as DEFAULT_SNAPSHOT_EVERY
 
 log = logging.getLogger("profitpool.log")
 
-DEFAULT_BLOCK_SIZE = 1000
-DEFAULT_SNAPSHOT_EVERY = 250_000
 CLOSE_SNAPSHOT_AFTER = 10_000
 
 class LinkListener(Protocol):
@@ -328,6 +328,19 @@ class LogWriter:
             if os.waitstatus_to_exitcode(status) != 0:
                 self.snapshot_failures += 1
 
+    def leave_snapshot(self) -> None:
+        """Start the snapshot :meth:`close` leaves (if the next restart would otherwise replay
+        ``CLOSE_SNAPSHOT_AFTER`` entries or more), the pending entries committed first.
+        Where it is taken in a forked child, the caller may go on working until
+        :meth:`close`, which waits for it (``apply --db`` reads its members' ids meanwhile).
+
+        Raises:
+            StoreError: the pending block failed to store.
+        """
+        self.commit()
+        if self.tiles.size - self.snapshot_size >= min(CLOSE_SNAPSHOT_AFTER, self.snapshot_every):
+            self.take_snapshot(wait=True)
+
     def discard(self) -> None:
         """Close without committing what is pending (after an error)."""
         self.pending.clear()
@@ -347,9 +360,7 @@ class LogWriter:
         try:
             if self.broken is None:
                 self.commit()
-                if self.tiles.size - self.snapshot_size >= min(CLOSE_SNAPSHOT_AFTER,
-                                                               self.snapshot_every):
-                    self.take_snapshot(wait=True)
+                self.leave_snapshot()
         finally:
             self._reap_snapshot()
             self.store.engine.dispose()
