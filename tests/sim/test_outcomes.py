@@ -30,7 +30,7 @@ from profitpool.sim.verdicts import verdicts
 
 def members(*rows: tuple[int, int, int]) -> MemberOutcomes:
     """(arrival month, contributed fen, got back fen) per member."""
-    return MemberOutcomes(array("q", [r[0] for r in rows]), array("q", [r[1] for r in rows]),
+    return MemberOutcomes(array("H", [r[0] for r in rows]), array("q", [r[1] for r in rows]),
                           array("q", [r[2] for r in rows]))
 
 
@@ -154,9 +154,13 @@ def test_a_median_across_runs_comes_with_its_interval_or_asks_for_more_runs() ->
     # 20 runs spread from 0% to 19%: median 9.5%, interval 5.0%-14.0%, wider than 20% of it
     wide = said(verdicts(drawdown_runs([10_000 * i for i in range(20)])), "drawdown")
     assert "95% interval of the median: price 5.0%–14.0%" in wide.en
-    assert "More runs are needed: fewer than 20 runs, or an interval wider than 20.0% of its " \
-           "median." in wide.en
-    assert "需要更多次模拟" in wide.zh
+    assert "The interval of price is wider than 20.0% of its median: more runs are needed." \
+        in wide.en
+    assert "积分价格的区间宽于其中位数的 20.0%，需要更多次模拟。" in wide.zh
+    # 19 runs, however narrow: fewer than 20
+    nineteen = said(verdicts(drawdown_runs([50_000] * 19)), "drawdown")
+    assert "Fewer than 20 runs: more runs are needed." in nineteen.en
+    assert "模拟少于 20 次，需要更多次模拟。" in nineteen.zh
     assert wide.figures["intervals"]["price_drawdown_ppm"] == {
         "runs": 20, "median": 95_000.0, "low": 50_000.0, "high": 140_000.0, "p5": 9_500.0,
         "p95": 180_500.0, "more_runs": True}

@@ -66,7 +66,8 @@ def member_outcomes(runs: Sequence[RunResult]) -> MemberOutcomeFigures:
     recorded = [run.members for run in runs if run.members is not None]
     if not recorded:
         return MemberOutcomeFigures()
-    arrival = np.concatenate([np.frombuffer(m.arrival, dtype=np.int64) for m in recorded])
+    arrival = np.concatenate([np.frombuffer(m.arrival, dtype=np.uint16).astype(np.int64)
+                              for m in recorded])
     put_in = np.concatenate([np.frombuffer(m.contributed_fen, dtype=np.int64)
                              for m in recorded])
     back = np.concatenate([np.frombuffer(m.back_fen, dtype=np.int64) for m in recorded])

@@ -119,8 +119,8 @@ class MemberOutcomes:
     """Each member's outcome at the run's end, one entry per member who joined, by
     arrival (compact integer arrays; docs/simulator.md, "Per-member outcomes")."""
 
-    arrival: array[int] = field(default_factory=lambda: array("q"))
-    """The month the member joined (1 = the first)."""
+    arrival: array[int] = field(default_factory=lambda: array("H"))
+    """The month the member joined (1 = the first; at most 600, so 2 bytes each)."""
     contributed_fen: array[int] = field(default_factory=lambda: array("q"))
     """What their own settled orders put into the pool (their profit shares)."""
     back_fen: array[int] = field(default_factory=lambda: array("q"))

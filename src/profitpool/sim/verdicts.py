@@ -114,11 +114,14 @@ def precision(shown: list[Shown]) -> tuple[str, str, dict[str, Any]]:
     parts_en = ", ".join(f"{en} {low}–{high}" for _, en, low, high in ranged)
     zh = f"中位数的 95% 区间：{parts_zh}。"
     en = f" 95% interval of the median: {parts_en}."
-    if any(item[3].more_runs for item in present):
-        zh += (f"需要更多次模拟：模拟少于 {MIN_RUNS} 次，或有区间宽于其中位数的 "
-               f"{pct(WIDE)}。")
-        en += (f" More runs are needed: fewer than {MIN_RUNS} runs, or an interval wider than "
-               f"{pct(WIDE)} of its median.")
+    if runs < MIN_RUNS:
+        zh += f"模拟少于 {MIN_RUNS} 次，需要更多次模拟。"
+        en += f" Fewer than {MIN_RUNS} runs: more runs are needed."
+    elif wide := [(zh, en) for _, zh, en, s, _ in present if s.more_runs]:
+        zh += (f"{'、'.join(name for name, _ in wide)}的区间宽于其中位数的 {pct(WIDE)}，"
+               "需要更多次模拟。")
+        en += (f" The interval of {', '.join(name for _, name in wide)} is wider than "
+               f"{pct(WIDE)} of its median: more runs are needed.")
     return zh, en, {"intervals": figures}
 
 
