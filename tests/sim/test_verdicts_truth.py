@@ -146,7 +146,7 @@ def test_the_run_counts_each_command_that_moved_the_price() -> None:
     for command in steps:
         assert state.execute(command)
     row = state.row
-    assert (row["price_falls"], row["price_restarts"]) == (1, 1)
+    assert (row["price_falls"], row["pool_emptied"]) == (1, 1)   # one figure: pool_emptied
     assert row["price_moves"] == 3    # the fall, the rise, u0's withdrawal; 0 is no price
 
 
@@ -210,12 +210,12 @@ def test_a_restart_after_every_point_left_is_named_not_counted_as_a_fall() -> No
     assert months_fell([100, 200, 1, 2], 1, [0, 0, 1, 0]) == (2, 0)
     assert max_drawdown_ppm([100, 200, 1, 2], [0, 0, 1, 0]) == 0
     restarted = run_of("vendor", AT_PRICE, price_micro=[100, 200, 1, 2, 3, 4],
-                       value_micro=[100, 200, 1, 2, 3, 4], price_restarts=[0, 0, 1, 0, 0, 0],
+                       value_micro=[100, 200, 1, 2, 3, 4], pool_emptied=[0, 0, 1, 0, 0, 0],
                        pool_fen=[10, 20, 30, 40, 50, 60])
     drawdown = said(verdicts(simulation(restarted)), "drawdown")
     assert drawdown.en.startswith("Largest fall from a peak (median across runs): price 0.0%")
     assert "every point was gone 1 time in 1 of 1 runs" in drawdown.en
-    assert "不算作跌幅" in drawdown.zh and drawdown.figures["restarts"] == 1
+    assert "不算作跌幅" in drawdown.zh and drawdown.figures["pool_emptied"] == 1
 
 
 # item 7: solvency stated honestly --------------------------------------------------------

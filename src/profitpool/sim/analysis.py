@@ -18,8 +18,10 @@ from typing import Any
 
 from .cohorts import CohortOutcome, FundingSplit, cohort_outcomes, funding_split
 from .counts import Counts, count_events
+from .funding import later_share
+from .outcomes import MemberOutcomeFigures, TimeToExit, member_outcomes, time_to_exit
 from .results import MOVE_COLUMNS, RunResult, Simulation, point_label
-from .stats import median, percentile_int, share
+from .stats import Spread, median, percentile_int, share, spread
 
 QUANTILES: tuple[int, ...] = (5, 25, 50, 75, 95)
 """The percentile bands drawn and reported: p5, p25, p50 (median), p75, p95."""
@@ -53,8 +55,8 @@ def months_fell(prices: Sequence[int], first: int = 1,
 
     A month counts only when it and the month before both have a price (> 0):
     a price of 0 means no points are left, not a price of zero. A month in which
-    every point was gone and the price started again (``restarts[i] > 0``) is no
-    rise or fall either: the report names restarts apart.
+    every point was gone (``restarts[i] > 0``: the ``pool_emptied`` column), so that
+    the price started again, is no rise or fall either: the report names it apart.
     """
     rose = fell = 0
     for index in range(max(1, first), len(prices)):
@@ -67,12 +69,26 @@ def months_fell(prices: Sequence[int], first: int = 1,
     return rose, fell
 
 
+def since_restart(values: Sequence[int],
+                  emptied: Sequence[int]) -> tuple[Fraction, int, int] | None:
+    """The change since the last time every point was gone: (last / first - 1, the month
+    it was gone in (1-based), months between), from the first month end with a value > 0
+    from that month on to the last month end; None when the pool never emptied, or no
+    point is held at the end."""
+    gone = [index for index, times in enumerate(emptied) if times]
+    if not gone or not values or values[-1] <= 0:
+        return None
+    first = next(index for index in range(gone[-1], len(values)) if values[index] > 0)
+    last = len(values) - 1
+    return Fraction(values[last], values[first]) - 1, gone[-1] + 1, last - first
+
+
 def max_drawdown_ppm(values: Sequence[int], restarts: Sequence[int] = ()) -> int:
     """The largest peak-to-trough fall, in parts per million of the peak (months of 0 skipped).
 
-    ``restarts[i] > 0`` means every point was gone during month i and the price
-    started again (docs/rules.md section 2): the peak before it is forgotten, so
-    a restart at 1.00 is not counted as a fall (the report names it apart).
+    ``restarts[i] > 0`` (the ``pool_emptied`` column) means every point was gone during
+    month i and the price starts again (docs/rules.md section 2): the peak before it is
+    forgotten, so a restart at 1.00 is not counted as a fall (the report names it apart).
     """
     peak = worst = 0
     for index, value in enumerate(values):
@@ -141,6 +157,8 @@ class RunFigures:
     lots_exited: int
     exit_share: Fraction | None
     later_share: Fraction | None
+    """What members received paid with later members' money, over all they received
+    (member by member: :func:`~profitpool.sim.funding.later_share`)."""
     price_trend: float | None
     value_trend: float | None
     final_value_micro: int
@@ -157,12 +175,18 @@ class RunFigures:
     price_moves: int = 0
     """Accepted commands that changed the displayed price (moves to or from 0 aside)."""
     price_falls: int = 0
-    restarts: int = 0
-    """Times every point was gone and the price started again."""
+    pool_emptied: int = 0
+    """Times every point was gone (the price then starts again with the next lot)."""
+    since_restart: tuple[Fraction, int, int] | None = None
+    """(:func:`since_restart`) of the price: the change since the pool last emptied."""
     pool_fall: Fraction = Fraction(0)
     """How far the last month end's pool is below the highest month end's."""
     closest_exit: tuple[Fraction, int, int] | None = None
     """(:func:`closest_exit`): how near the nearest lot came to its exit price."""
+    final_pool_fen: int = 0
+    """The last month end's pool, holdings' value and advertised exit values."""
+    final_holdings_fen: int = 0
+    final_promised_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -181,6 +205,9 @@ class AfterShock:
     pool_before: int
     pool_end: int
     """Medians of the month before ``month`` and of the last month."""
+    spreads: dict[str, Spread] = field(default_factory=dict)
+    """"rose", "fell", "price_end", "value_end", "pool_end": each median's
+    :class:`~profitpool.sim.stats.Spread` across runs."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +265,10 @@ class PointAnalysis:
     injected_fen: int = 0
     amount_fen: int = 0
     """Money spent and put into the pool over all runs (for the price new orders pull to)."""
+    outcomes: MemberOutcomeFigures = field(default_factory=MemberOutcomeFigures)
+    """Every member of every run, pooled: under water, returns by arrival month (outcomes.py)."""
+    time_to_exit: TimeToExit = field(default_factory=TimeToExit)
+    """Months from mint to exit, every lot, never-exited lots counted as never."""
     counts: Counts = field(default_factory=Counts)
     """Events inside the months (refusals by cause, emptied pools, orders minting no
     points) and who was paid beyond their own money, member by member (counts.py)."""
@@ -270,8 +301,7 @@ def run_figures(run: RunResult) -> RunFigures:
               if promised > 0]
     final_cover = (share(monthly["pool_fen"][-1], monthly["promised_fen"][-1])
                    if monthly["promised_fen"] else None)
-    split = funding_split(run.cohorts)
-    restarts = monthly["price_restarts"]
+    restarts = monthly["pool_emptied"]
     price_change, value_change = cumulative_change(prices), cumulative_change(values)
     return RunFigures(
         run=run.run, seed=run.seed,
@@ -279,7 +309,7 @@ def run_figures(run: RunResult) -> RunFigures:
         price_drawdown_ppm=max_drawdown_ppm(prices, restarts),
         value_drawdown_ppm=max_drawdown_ppm(values, restarts),
         lots_minted=minted, lots_exited=exited, exit_share=share(exited, minted),
-        later_share=share(split.later_fen, split.total_fen),
+        later_share=later_share(run.member_funding),
         price_trend=monthly_trend(prices), value_trend=monthly_trend(values),
         final_value_micro=values[-1] if values else 0,
         short_months=sum(1 for pool, held in zip(monthly["pool_fen"],
@@ -292,8 +322,12 @@ def run_figures(run: RunResult) -> RunFigures:
         value_change=value_change[0] if value_change else None,
         change_months=price_change[1] if price_change else 0,
         price_moves=sum(monthly["price_moves"]), price_falls=sum(monthly["price_falls"]),
-        restarts=sum(restarts), pool_fall=fall_from_peak(monthly["pool_fen"]),
+        pool_emptied=sum(restarts), since_restart=since_restart(prices, restarts),
+        pool_fall=fall_from_peak(monthly["pool_fen"]),
         closest_exit=closest_exit(prices, monthly["exit_price_micro"]),
+        final_pool_fen=monthly["pool_fen"][-1] if prices else 0,
+        final_holdings_fen=monthly["holdings_value_fen"][-1] if prices else 0,
+        final_promised_fen=monthly["promised_fen"][-1] if prices else 0,
     )
 
 
@@ -344,12 +378,18 @@ def after_shock(runs: Sequence[RunResult], month: int, months: int) -> AfterShoc
 
     rose, fell = median(m[0] for m in moves), median(m[1] for m in moves)
     assert rose is not None and fell is not None
+    last = months - 1
+    spreads = {"rose": spread(m[0] for m in moves), "fell": spread(m[1] for m in moves),
+               **{f"{name}_end": spread(run.monthly[column][last] for run in runs)
+                  for name, column in (("price", "price_micro"), ("value", "value_micro"),
+                                       ("pool", "pool_fen"))}}
     return AfterShock(
         month=month, rose_median=rose, fell_median=fell,
         runs_fell=sum(1 for move in moves if move[1] > 0),
         price_before=at("price_micro", first - 1), price_end=at("price_micro", months - 1),
         value_before=at("value_micro", first - 1), value_end=at("value_micro", months - 1),
         pool_before=at("pool_fen", first - 1), pool_end=at("pool_fen", months - 1),
+        spreads=spreads,
     )
 
 
@@ -417,6 +457,9 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
         counts=count_events(runs, months, sim.bank_run_month),
         moves={name: total(name) for name in MOVE_COLUMNS
                if all(name in run.monthly for run in runs)},
+        outcomes=member_outcomes(runs),
+        time_to_exit=time_to_exit(histogram,
+                                  sum(sum(run.monthly["lots_minted"]) for run in runs)),
     )
 
 

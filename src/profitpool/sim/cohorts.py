@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .results import Cohort, RunResult
-from .stats import median, percentile_int, share
+from .stats import Spread, median, percentile_int, share, spread
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,9 @@ class CohortOutcome:
     lots_exited: int
     funding: FundingSplit
     """Summed over runs."""
+    return_spread: Spread | None = None
+    """The return's median with its interval and p5/p95 across runs (stats.spread)."""
+    cash_spread: Spread | None = None
 
 
 def total_return(cohort: Cohort) -> Fraction:
@@ -134,6 +137,9 @@ def cohort_outcomes(runs: Sequence[RunResult]) -> list[CohortOutcome]:
             lots_minted=sum(cohort.lots_minted for cohort in group),
             lots_exited=sum(cohort.lots_exited for cohort in group),
             funding=funding_split(group),
+            return_spread=spread(total_return(cohort) for cohort in group),
+            cash_spread=spread(Fraction(cohort.received_cash_fen, cohort.spent_fen)
+                               for cohort in group),
         ))
     return outcomes
 

@@ -91,6 +91,21 @@ class FundingBook:
             from_earlier_fen=sum(self.earlier))
 
 
+def under_water(back_fen: int, contributed_fen: int) -> bool:
+    """The one definition of a member *under water* at the end of a run: what they got back
+    (cash and goods received, plus their holding's value at the final price, floored) is
+    less than what their own settled orders put into the pool. The verdicts, the red lines
+    and the cohorts all count with this function."""
+    return back_fen < contributed_fen
+
+
+def later_share(funding: MemberFunding) -> Fraction | None:
+    """The one figure "funded by later members": the part of everything members received
+    that was paid with the money of members who joined after the receiver (member by
+    member, :class:`FundingBook`), over everything received; None when nothing was."""
+    return share(funding.from_later_fen, funding.received_fen)
+
+
 def add_funding(parts: Sequence[MemberFunding]) -> MemberFunding:
     """Several runs' :class:`MemberFunding`, added up."""
     return MemberFunding(**{name: sum(getattr(part, name) for part in parts) for name in (
@@ -104,12 +119,12 @@ def funded_statement(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
     sentence in Chinese, in English, its figures). The verdict ``funded_later`` and the red
     line ``later_funded`` both say it."""
     m, f = a.counts.funding, a.funding
-    later_share = share(m.from_later_fen, m.received_fen)
+    later_part = later_share(m)
     figures = {"members": m.members, "gainers": m.gainers,
                "runs_with_gainers": a.counts.runs_with_gainers,
                "contributed_fen": m.contributed_fen, "received_fen": m.received_fen,
                "beyond_own_fen": m.beyond_own_fen, "from_later_fen": m.from_later_fen,
-               "from_earlier_fen": m.from_earlier_fen, "later_share": ratio(later_share),
+               "from_earlier_fen": m.from_earlier_fen, "later_share": ratio(later_part),
                "beyond_own_share": ratio(share(m.beyond_own_fen, m.received_fen)),
                "later_of_beyond_share": ratio(share(m.from_later_fen, m.beyond_own_fen)),
                "cohort_mix_later_share": ratio(f.later_share)}
@@ -129,14 +144,14 @@ def funded_statement(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
         f"{m.gainers:,} 位会员（占会员的 {gainers}）拿回的钱超过了其本人订单注入收益池的金额，"
         f"超出部分共 {cny(beyond)} 元，占会员全部领取额（{cny(m.received_fen)} 元）的 "
         f"{pct_size(Fraction(beyond, m.received_fen))}。这部分只能来自其他会员的注入："
-        f"其中 {cny(later)} 元（全部领取额的 {pct_size(later_share or 0)}）来自在他们之后加入、"
+        f"其中 {cny(later)} 元（全部领取额的 {pct_size(later_part or 0)}）来自在他们之后加入、"
         f"注入尚未拿回的会员，{cny(earlier)} 元来自在他们之前加入的会员"
         "（全部模拟合计；按会员逐月计算，与按哪个月份分组无关，定义见 docs/simulator.md）。",
         f"{m.gainers:,} members ({gainers} of members) got back more than their own orders "
         f"put into the pool: {cny(beyond)} CNY beyond their own, "
         f"{pct_size(Fraction(beyond, m.received_fen))} of everything members received "
         f"({cny(m.received_fen)} CNY). That part can only come from other members' "
-        f"contributions: {cny(later)} CNY ({pct_size(later_share or 0)} of everything "
+        f"contributions: {cny(later)} CNY ({pct_size(later_part or 0)} of everything "
         "received) from "
         f"members who joined after them and had not yet got their contributions back, and "
         f"{cny(earlier)} CNY from members who joined before them (all runs; member by member "

@@ -72,8 +72,8 @@ from ..money import (
 )
 from ..rules import parse_rule_changes
 from ..times import month_start
-from .funding import NOT_JOINED, FundingBook
-from .results import MONTHLY_COLUMNS, Cohort, RunResult
+from .funding import NOT_JOINED, FundingBook, under_water
+from .results import MONTHLY_COLUMNS, Cohort, MemberOutcomes, RunResult
 from .scenario import LENDER_ID, Distribution, Scenario
 
 _BANK_RUN_DAYS = 3
@@ -136,7 +136,6 @@ class _Run:
         self.last_injection = 0
         self.last_price = 0
         """The displayed price after the last accepted command (0 with no points)."""
-        self.price_seen = False
         self.exit_months = [0] * (scenario.months + 1)
         months = scenario.months
         self.mix = [0] * months
@@ -189,8 +188,9 @@ class _Run:
     def price_moved(self) -> None:
         """Count a change of the displayed price made by the command just accepted.
 
-        A move to or from a price of 0 (no points left) is not a rise or a fall:
-        a move from 0 is the price restarting (docs/rules.md section 2).
+        A move to or from a price of 0 (no points left) is not a rise or a fall: a move
+        from 0 is the price restarting (docs/rules.md section 2), counted where the last
+        points left (``pool_emptied``, :meth:`_emptied`).
         """
         ledger = self.ledger
         now = price_micro(ledger.pool, ledger.total_shares, ledger.index)
@@ -202,9 +202,6 @@ class _Run:
             row["price_moves"] += 1
             if now < before:
                 row["price_falls"] += 1
-        elif now and self.price_seen:
-            row["price_restarts"] += 1
-        self.price_seen = self.price_seen or now > 0
         self.last_price = now
 
     def account(self, effects: list[Any]) -> None:
@@ -707,6 +704,7 @@ class _Run:
         cohorts = [Cohort(month=month + 1, funded_by=self.funded[month])
                    for month in range(months)]
         pool, total = ledger.pool, ledger.total_shares
+        outcomes = MemberOutcomes()
         for number, member_id in enumerate(self.member_ids):
             holder = ledger.members.get(member_id)
             if holder is None:
@@ -721,9 +719,11 @@ class _Run:
             cohort.holding_value_fen += value
             received = self.received_cash[number] + self.received_goods[number]
             cohort.received_beyond_own_fen += max(0, received - self.contributed[number])
+            outcomes.add(self.cohort[number] + 1, self.contributed[number], value + received)
             if holder.shares:
                 cohort.holders += 1
-                cohort.holders_under_water += value + received < self.contributed[number]
+                cohort.holders_under_water += under_water(value + received,
+                                                          self.contributed[number])
         for month, cohort in enumerate(cohorts):
             cohort.lots_minted = self.cohort_lots[month]
             cohort.lots_exited = self.cohort_exits[month]
@@ -742,6 +742,7 @@ class _Run:
             invariants_ok=self.invariants_ok,
             withdraw_refusals=self.withdraw_refusals,
             member_funding=self.funding.result(self.joined),
+            members=outcomes,
         )
 
 

@@ -339,6 +339,42 @@ def _cohort_charts(analyses: list[PointAnalysis]) -> list[Chart]:
     return [chart(index, a) for index, a in enumerate(analyses)]
 
 
+def _outcome_charts(analyses: list[PointAnalysis]) -> list[Chart]:
+    """Per point with per-member outcomes: each arrival month's members (all runs) as a band
+    of (got back ÷ put in): p5-p95, p25-p75 and the median, beside the 100% line."""
+    shown = [a for a in analyses if a.outcomes.bands]
+    tops = y_limits([[band.ppm[95] / 10_000 for band in a.outcomes.bands] + [100.0]
+                     for a in shown])
+
+    def chart(index: int, a: PointAnalysis) -> Chart:
+        def draw(figure: Figure) -> None:
+            ax = figure.add_subplot()
+            bands = a.outcomes.bands
+            x = [band.month for band in bands]
+
+            def line(q: int) -> list[float]:
+                return [band.ppm[q] / 10_000 for band in bands]
+
+            colour = COLOURS["band"]
+            ax.fill_between(x, line(5), line(95), color=colour, alpha=0.18, linewidth=0,
+                            step="mid", label=tr("5%–95% 分位", "p5-p95"))
+            ax.fill_between(x, line(25), line(75), color=colour, alpha=0.35, linewidth=0,
+                            step="mid", label=tr("25%–75% 分位", "p25-p75"))
+            ax.plot(x, line(50), color=COLOURS["median"], linewidth=1.6, drawstyle="steps-mid",
+                    label=tr("中位数", "median"))
+            ax.axhline(100, color="#333333", linewidth=0.8, linestyle="--",
+                       label=tr("拿回 = 注入", "got back = put in"))
+            ax.set_ylim(0, tops[index])
+            _whole(ax)
+            ax.set_xlabel(tr("加入月份", "month of arrival"))
+            ax.set_ylabel(tr("拿回 ÷ 本人注入（%）", "got back ÷ own contribution (%)"))
+            _below(ax)
+            ax.set_title(ascii_text(a.label), fontsize=9)
+        return _render("outcomes", f"outcomes-{index + 1:02d}-{slug(a.label)}", a.label, draw)
+
+    return [chart(index, a) for index, a in enumerate(shown)]
+
+
 def _funding_charts(analyses: list[PointAnalysis]) -> list[Chart]:
     def chart(index: int, a: PointAnalysis) -> Chart:
         def draw(figure: Figure) -> None:
@@ -425,8 +461,8 @@ def _sensitivity_chart(key: str, rows: list[SensitivityRow], index: int) -> Char
     titles = {"final_value_micro": (("上线积分的最终价值（元）",
                                      "final value of a launch point (CNY)"), 1_000_000.0),
               "exit_share": (("出局批次占比（%）", "share of lots exited (%)"), 0.01),
-              "later_share": (("来自更晚加入者的支付占比（%）",
-                               "payouts funded by later cohorts (%)"), 0.01),
+              "later_share": (("由更晚加入者出资的领取额占比（%）",
+                               "received, paid by later members (%)"), 0.01),
               "months_price_fell": (("价格下跌的月数", "months the price fell"), 1.0)}
     values = list(dict.fromkeys(row.value for row in rows))
     variants = list(dict.fromkeys(row.variant for row in rows))
@@ -460,6 +496,7 @@ def render_charts(analyses: list[PointAnalysis],
               *_band_charts(analyses, "value_micro", "value",
                             ("元/上线时的一个积分", "CNY per launch point"), COLOURS["value"]),
               *_flow_charts(analyses), *_exit_charts(analyses), *_cohort_charts(analyses),
+              *_outcome_charts(analyses),
               *_funding_charts(analyses), *_solvency_charts(analyses), *_risk_charts(analyses)]
     charts += [_sensitivity_chart(key, rows, index)
                for index, (key, rows) in enumerate(sweeps.items()) if rows]

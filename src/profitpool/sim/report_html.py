@@ -32,6 +32,10 @@ BANDS_NOTE = ("浅色带：5%–95% 分位；深色带：25%–75% 分位；线�
               "Light band: p5–p95; dark band: p25–p75; line: median (across runs). Panels side "
               "by side share their y range unless their values differ more than fivefold.")
 
+OUTCOMES_TITLE = ("每位会员拿回的 ÷ 其本人注入收益池的金额，按加入月份（全部模拟的会员）",
+                  "What each member got back ÷ what their own orders put into the pool, by "
+                  "month joined (members of all runs)")
+
 READINGS: dict[str, tuple[str, str]] = {
     "origin": ("origin（原文读法）：按这些规则所出自的那篇营销文章（不在本项目中，见项目文档 "
                "docs/rules.md 的引言）来读——每 100 元消费得 21 积分，积分价值达到消费金额的 3 倍时"
@@ -179,7 +183,8 @@ def _cohort_table(a: PointAnalysis) -> str:
             ("会员数（中位数）", "Members (median)"), ("消费（中位数，元）", "Spent (median, CNY)"),
             ("拿回（中位数）", "Got back (median)"),
             ("其中现金（中位数）", "Cash (median)"), ("铸造批次", "Lots minted"),
-            ("出局批次", "Lots exited"), ("来自后加入者", "Funded by later members")]
+            ("出局批次", "Lots exited"),
+            ("池中资金构成：来自更晚加入月份", "Pool mix: later cohorts' money")]
     rows = [[str(c.month), str(c.runs), f"{c.members_median:,}", cny(c.spent_median_fen),
              pct(c.return_median), pct(c.cash_median), f"{c.lots_minted:,}",
              f"{c.lots_exited:,}", pct(c.funding.later_share)] for c in a.cohorts]
@@ -197,7 +202,7 @@ def _sensitivity(charts: list[Chart], sweeps: dict[str, list[SensitivityRow]]) -
         return ""
     head = [("变体", "Variant"), ("取值", "Value"), ("模拟次数", "Runs"),
             ("最终每积分价值", "Final value per launch point"), ("出局批次占比", "Lots exited"),
-            ("来自后加入者的支付占比", "Payouts funded by later cohorts"),
+            ("由更晚加入者出资的领取额占比", "Received, paid by later members"),
             ("价格下跌月数", "Months the price fell")]
     parts = [heading("敏感性", "Sensitivity", "sensitivity"),
              text("每个取值下各次模拟的中位数（其他扫描规则取各点的值）。",
@@ -287,9 +292,12 @@ def page(sim: Simulation, analyses: list[PointAnalysis], verdicts: list[Verdict]
         heading("收益池、流通积分与支付", "Pool, points and payouts", "flows"),
         charts_of(charts, "flows", analyses),
         heading("强制出局", "Forced exits", "exits"),
-        charts_of(charts, "exits", analyses, verdicts, ("multiple", "exits")),
+        charts_of(charts, "exits", analyses, verdicts, ("multiple", "exits", "time_to_exit")),
         heading("按加入月份的回报", "Returns by month joined", "cohorts"),
         charts_of(charts, "cohorts", analyses, verdicts, ("cohort",)),
+        f"<h3>{text(*OUTCOMES_TITLE)}</h3>",
+        charts_of(charts, "outcomes", analyses, verdicts,
+                  ("members_under_water", "member_returns")),
         heading("谁的钱付给了谁", "Who funded whom", "funding"),
         charts_of(charts, "funding", analyses, verdicts, ("funded",)),
         *_refusals(charts, analyses, verdicts),

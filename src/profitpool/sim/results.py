@@ -11,6 +11,7 @@ launch, before any burn, is worth now) in millionths of a CNY. All integers.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,14 +43,14 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "promised_fen",         # sum over live lots of their advertised exit value
     "price_moves",          # accepted commands that changed the displayed price (both > 0)
     "price_falls",          # of those, the ones after which it was lower
-    "price_restarts",       # times the price restarted after every point was gone
     "exit_price_micro",     # month end: the displayed price at which the nearest live lot
                             # would exit (0 with no live lot)
     "exit_promised_fen",    # advertised exit values of the lots forced out this month
     "exit_contributed_fen", # what the orders behind those lots put into the pool (pro rata)
     "orders_settled",       # orders that settled (put their profit share in) this month
     "orders_zero_points",   # of them, orders that minted no points (a lot too small to hold one)
-    "pool_emptied",         # times the last points left during the month (no shares left)
+    "pool_emptied",         # times the last points left during the month (no shares left):
+                            # the price shows 0 and starts again with the next lot minted
     "pool_left_fen",        # what the pool still held at those moments, summed
     "pool_taken_fen",       # what the first lot minted after such a moment took over, summed
     "transfers",            # accepted transfers of points between members
@@ -128,6 +129,25 @@ class MemberFunding:
 
 
 @dataclass
+class MemberOutcomes:
+    """Each member's outcome at the run's end, one entry per member who joined, by
+    arrival (compact integer arrays; docs/simulator.md, "Per-member outcomes")."""
+
+    arrival: array[int] = field(default_factory=lambda: array("H"))
+    """The month the member joined (1 = the first; at most 600, so 2 bytes each)."""
+    contributed_fen: array[int] = field(default_factory=lambda: array("q"))
+    """What their own settled orders put into the pool (their profit shares)."""
+    back_fen: array[int] = field(default_factory=lambda: array("q"))
+    """Cash and goods received, plus their holding's value at the final price (floored)."""
+
+    def add(self, arrival: int, contributed_fen: int, back_fen: int) -> None:
+        """One more member."""
+        self.arrival.append(arrival)
+        self.contributed_fen.append(contributed_fen)
+        self.back_fen.append(back_fen)
+
+
+@dataclass
 class RunResult:
     """One run: a scenario point (rules and parameters) under one seed."""
 
@@ -155,6 +175,8 @@ class RunResult:
     eligible) is split by the gate that kept the member's oldest lot:
     ``insufficient_points/below_gain``, ``.../too_young``, ``.../pledged``."""
     member_funding: MemberFunding = field(default_factory=MemberFunding)
+    members: MemberOutcomes | None = None
+    """Per-member outcomes at the end (None for runs built by hand without them)."""
 
 
 @dataclass

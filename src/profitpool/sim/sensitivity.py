@@ -5,7 +5,9 @@ the other swept keys have in those points) and, separately, by variant: the
 origin rules and a vendor's rules answer differently, and mixing their runs
 would hide that. Each group gives the median across its runs of four
 outcomes: the final value of a launch point, the share of lots that exited,
-the share of payouts funded by later cohorts, and the months the price fell.
+the share of what members received that was paid with later members' money
+(member by member, :func:`~profitpool.sim.funding.later_share`, the figure the
+verdict ``funded_later`` states), and the months the price fell.
 """
 
 from __future__ import annotations

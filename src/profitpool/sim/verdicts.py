@@ -35,9 +35,10 @@ from .display import (
     signed_pct,
 )
 from .funding import funded_statement
+from .outcomes import NEVER
 from .redlines import DISCLAIMER, RedLine, multiple_phrase, red_lines, red_lines_for
 from .results import Simulation
-from .stats import median, share
+from .stats import MIN_RUNS, WIDE, Spread, median, share, spread
 
 __all__ = ["DISCLAIMER", "RedLine", "Verdict", "red_lines", "red_lines_for", "verdicts",
            "verdicts_for"]
@@ -62,6 +63,71 @@ class Verdict:
 LARGE_FALL = Fraction(1, 2)
 """A fall from a peak (price, value per point or pool) this large leads any statement that
 could read as good news: a monthly rise is never the headline beside a drained pool."""
+
+
+Shown = tuple[str, str, str, Spread, Callable[[Fraction], str]]
+"""(key, name in Chinese, in English, the figure's :class:`Spread`, how to write it)."""
+
+
+def _as_pct(value: Fraction) -> str:
+    return pct(value)
+
+
+def _as_signed(value: Fraction) -> str:
+    return signed_pct(value)
+
+
+def _as_number(value: Fraction) -> str:
+    return number(value)
+
+
+def _as_price(value: Fraction) -> str:
+    return price(int(value))
+
+
+def _as_cny(value: Fraction) -> str:
+    return cny(int(value))
+
+
+def _as_ppm(value: Fraction) -> str:
+    return pct(value / 1_000_000)
+
+
+def precision(shown: list[Shown]) -> tuple[str, str, dict[str, Any]]:
+    """How sure the medians across runs of one statement are (docs/simulator.md, "How sure"):
+    each one's 95% interval (order statistics, stats.median_interval), and a note when more
+    runs are needed (stats.needs_more_runs). (Chinese, English, figures for summary.json.)"""
+    figures = {key: {"runs": s.runs, "median": ratio(s.median), "low": ratio(s.low),
+                     "high": ratio(s.high), "p5": ratio(s.p5), "p95": ratio(s.p95),
+                     "more_runs": s.more_runs} for key, _, _, s, _ in shown}
+    present = [item for item in shown if item[3].median is not None]
+    if not present:
+        return "", "", {}
+    runs = max(item[3].runs for item in present)
+    ranged = [(zh, en, write(s.low), write(s.high)) for _, zh, en, s, write in present
+              if s.low is not None and s.high is not None]
+    if not ranged:
+        return (f"只有 {runs} 次模拟，给不出中位数的 95% 区间（至少需要 6 次），需要更多次模拟。",
+                f" With {count(runs, 'run')}, no 95% interval of the median can be given "
+                "(6 runs at least): more runs are needed.", {"intervals": figures})
+    parts_zh = "，".join(f"{zh} {low}–{high}" for zh, _, low, high in ranged)
+    parts_en = ", ".join(f"{en} {low}–{high}" for _, en, low, high in ranged)
+    zh = f"中位数的 95% 区间：{parts_zh}。"
+    en = f" 95% interval of the median: {parts_en}."
+    if runs < MIN_RUNS:
+        zh += f"模拟少于 {MIN_RUNS} 次，需要更多次模拟。"
+        en += f" Fewer than {MIN_RUNS} runs: more runs are needed."
+    elif wide := [(zh, en) for _, zh, en, s, _ in present if s.more_runs]:
+        zh += (f"{'、'.join(name for name, _ in wide)}的区间宽于其中位数的 {pct(WIDE)}，"
+               "需要更多次模拟。")
+        en += (f" The interval of {', '.join(name for _, name in wide)} is wider than "
+               f"{pct(WIDE)} of its median: more runs are needed.")
+    return zh, en, {"intervals": figures}
+
+
+def run_spread(a: PointAnalysis, name: str) -> Spread:
+    """:class:`Spread` across runs of one :class:`RunFigures` field (None values skipped)."""
+    return spread(getattr(run, name) for run in a.per_run)
 
 
 def moves_text(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
@@ -93,7 +159,7 @@ def trouble(a: PointAnalysis) -> tuple[str, str] | None:
     after every point was gone, or a fall of half or more; None when there was none."""
     pool_fall = median(run.pool_fall for run in a.per_run)
     worst = max(max(run.price_drawdown_ppm, run.value_drawdown_ppm) for run in a.per_run)
-    restarted = sum(1 for run in a.per_run if run.restarts)
+    restarted = sum(1 for run in a.per_run if run.pool_emptied)
     zh: list[str] = []
     en: list[str] = []
     if pool_fall is not None and pool_fall >= LARGE_FALL:
@@ -138,13 +204,16 @@ def _price_fell(a: PointAnalysis) -> Verdict:
                         f"{count(a.months, 'month')}.") + " This is what the runs show, not a "
                        "promise." + moves_en, figures)
     share = pct(Fraction(k, n))
+    sure_zh, sure_en, sure = precision([("months_price_fell", "下跌月数", "months of falling price",
+                                         run_spread(a, "months_price_fell"), _as_number)])
+    figures.update(sure)
     return Verdict("price_fell", a.label,
                    f"在 {share} 的模拟中（{n} 次中的 {k} 次），积分价格至少有一个月下跌；"
                    f"下跌月数的中位数为 {number(fell)} 个月（共 {a.months} 个月，按月末计）。"
-                   + moves_zh,
+                   + sure_zh + moves_zh,
                    f"In {share} of runs ({k} of {n}) the price fell in at least one month; "
                    f"the median run had {count(fell, 'month')} of falling price "
-                   f"(of {a.months}, month ends)." + moves_en, figures)
+                   f"(of {a.months}, month ends)." + sure_en + moves_en, figures)
 
 
 def _drawdown(a: PointAnalysis) -> Verdict:
@@ -154,8 +223,8 @@ def _drawdown(a: PointAnalysis) -> Verdict:
     assert mid_p is not None and mid_v is not None
     p, v = pct(mid_p / 1_000_000), pct(mid_v / 1_000_000)
     worst_p, worst_v = pct(Fraction(max(prices), 1_000_000)), pct(Fraction(max(values), 1_000_000))
-    restarts = sum(run.restarts for run in a.per_run)
-    runs_restarted = sum(1 for run in a.per_run if run.restarts)
+    restarts = sum(run.pool_emptied for run in a.per_run)
+    runs_restarted = sum(1 for run in a.per_run if run.pool_emptied)
     restart_zh = restart_en = ""
     if restarts:
         restart_zh = (f"另外，{runs_restarted} 次模拟中积分共 {restarts} 次全部退出：收益池里已没有"
@@ -166,16 +235,20 @@ def _drawdown(a: PointAnalysis) -> Verdict:
                       "started again with the next lot minted (docs/rules.md section 2). Such a "
                       "restart is named here, not counted as a fall; falls are measured from "
                       "each restart on.")
+    sure_zh, sure_en, sure = precision([
+        ("price_drawdown_ppm", "积分价格", "price", run_spread(a, "price_drawdown_ppm"), _as_ppm),
+        ("value_drawdown_ppm", "每积分价值", "value per point",
+         run_spread(a, "value_drawdown_ppm"), _as_ppm)])
     return Verdict("drawdown", a.label,
                    f"从高点算起的最大跌幅（{MEDIAN_ZH}）：积分价格 {p}（最坏一次 {worst_p}），"
-                   f"每积分价值 {v}（最坏一次 {worst_v}）。" + restart_zh,
+                   f"每积分价值 {v}（最坏一次 {worst_v}）。" + sure_zh + restart_zh,
                    f"Largest fall from a peak ({MEDIAN_EN}): price {p} (worst run {worst_p}), "
-                   f"value per point {v} (worst run {worst_v})." + restart_en,
+                   f"value per point {v} (worst run {worst_v})." + sure_en + restart_en,
                    {"price_drawdown_ppm_median": ratio(mid_p),
                     "price_drawdown_ppm_max": max(prices),
                     "value_drawdown_ppm_median": ratio(mid_v),
                     "value_drawdown_ppm_max": max(values),
-                    "restarts": restarts, "runs_restarted": runs_restarted})
+                    "pool_emptied": restarts, "runs_pool_emptied": runs_restarted, **sure})
 
 
 def _multiple(a: PointAnalysis) -> Verdict:
@@ -282,26 +355,72 @@ def _trend(a: PointAnalysis) -> Verdict | None:
     lead_en = lead_en + " " if lead_en else ""
     figures["headline_fall"] = bool(lead_zh)
     months = number(span)
+    shown: list[Shown] = [
+        ("price_change", "价格累计变化", "price change", run_spread(a, "price_change"),
+         _as_signed),
+        ("value_change", "每积分价值累计变化", "value change", run_spread(a, "value_change"),
+         _as_signed)]
+    if lead_zh and any(run.pool_fall for run in a.per_run):
+        shown.append(("pool_fall", "收益池比最高月末少", "pool below its highest month end",
+                      run_spread(a, "pool_fall"), _as_pct))
+    sure_zh, sure_en, sure = precision(shown)
+    again_zh, again_en, again = restart_text(a)
+    figures.update(sure)
+    figures.update(again)
     if p > 0 and v < 0 and a.burns > 0:
         return Verdict("burn", a.label,
                        lead_zh + f"积分价格在 {months} 个月内累计上涨 {pct_size(cp)}（平均每月 "
                        f"{pct_size(p)}），这只是销毁的结果；每积分价值（按未销毁计）累计下跌 "
-                       f"{pct_size(cv)}（平均每月 {pct_size(v)}；{COMPOUND_ZH}；{MEDIAN_ZH}）。",
+                       f"{pct_size(cv)}（平均每月 {pct_size(v)}；{COMPOUND_ZH}；{MEDIAN_ZH}）。"
+                       + sure_zh + again_zh,
                        lead_en + f"The price rose {pct_size(cp)} in {count(span, 'month')} "
                        f"({pct_size(p)}/month), only through burns; the value of a point fell "
-                       f"{pct_size(cv)} ({pct_size(v)}/month; {COMPOUND_EN}; {MEDIAN_EN}).",
-                       figures)
+                       f"{pct_size(cv)} ({pct_size(v)}/month; {COMPOUND_EN}; {MEDIAN_EN})."
+                       + sure_en + again_en, figures)
     burns_zh = "两者之差来自销毁。" if a.burns > 0 else ""
     burns_en = " The difference between them is the burns." if a.burns > 0 else ""
     return Verdict("trend", a.label,
                    lead_zh + f"积分价格在 {months} 个月内累计变化 {signed_pct(cp)}（平均每月 "
                    f"{signed_pct(p)}），每积分价值（按未销毁计）累计变化 {signed_pct(cv)}"
                    "（平均每月 "
-                   f"{signed_pct(v)}；{COMPOUND_ZH}；{MEDIAN_ZH}）。" + burns_zh,
+                   f"{signed_pct(v)}；{COMPOUND_ZH}；{MEDIAN_ZH}）。" + burns_zh + sure_zh
+                   + again_zh,
                    lead_en + f"The price changed {signed_pct(cp)} in {count(span, 'month')} "
                    f"({signed_pct(p)}/month on average) and the value of a point "
                    f"{signed_pct(cv)} ({signed_pct(v)}/month; {COMPOUND_EN}; {MEDIAN_EN})."
-                   + burns_en, figures)
+                   + burns_en + sure_en + again_en, figures)
+
+
+def restart_text(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
+    """The price's change since the pool last emptied and the price started again, beside
+    the change over the whole run: in the runs where every point was gone at some moment
+    and points are held at the end (:func:`~profitpool.sim.analysis.since_restart`)."""
+    got = [run.since_restart for run in a.per_run if run.since_restart is not None]
+    if not got:
+        return "", "", {}
+    change = spread(item[0] for item in got)
+    span = median(item[2] for item in got)
+    months_zh, months_en = months_text(sorted({item[1] for item in got}))
+    assert change.median is not None and span is not None
+    start_zh = start_en = ""
+    initial = rate(a.rules.get("initial_price", "1"))
+    if a.rules.get("mint_mode") == "at_price" and initial is not None:
+        start = price(int(initial * 1_000_000))
+        start_zh = f"；按价发放，从头开始后的第一批积分按初始价格 {start} 元/积分铸造"
+        start_en = (f"; minting at price, the first lot after it is minted at the initial "
+                    f"price, {start} CNY/point")
+    sure_zh, sure_en, sure = precision([("since_restart", "自最后一次从头开始", "since the restart",
+                                         change, _as_signed)])
+    runs = len(got)
+    return (f"在积分曾全部退出、价格从头开始的 {runs} 次模拟中（最后一次发生在{months_zh}"
+            f"{start_zh}），自那以后价格累计变化 {signed_pct(change.median)}（从那以后第一个有"
+            f"价格的月末到最后一个月末，{number(span)} 个月；{MEDIAN_ZH}）。" + sure_zh,
+            f" In the {count(runs, 'run')} in which every point was gone at some moment and the "
+            f"price started again (the last time in {months_en}{start_en}), the price changed "
+            f"{signed_pct(change.median)} since then (from the first month end with a price "
+            f"after it to the last, {count(span, 'month')}; {MEDIAN_EN})." + sure_en,
+            {"since_restart": {"runs": runs, "change": ratio(change.median),
+                               "months": ratio(span), **sure}})
 
 
 def _under_water(a: PointAnalysis) -> Verdict | None:
@@ -321,6 +440,91 @@ def _under_water(a: PointAnalysis) -> Verdict | None:
         "points are worth plus the cash and goods they received is less than what their own "
         "orders put into the pool.",
         {"holders": a.holders, "under_water": a.holders_under_water, "share": ratio(part)})
+
+
+def _members_under_water(a: PointAnalysis) -> Verdict | None:
+    """Every member, holding or not, under water at the end (outcomes.py; one definition:
+    :func:`~profitpool.sim.funding.under_water`)."""
+    o = a.outcomes
+    if o.members == 0:
+        return None
+    part = Fraction(o.under_water, o.members)
+    none_zh = none_en = ""
+    if o.no_contribution:
+        none_zh = (f"其中 {o.no_contribution:,} 人的订单没有向收益池注入任何金额（不会亏损，"
+                   "也不计入按加入月份的回报分布）。")
+        none_en = (f" {o.no_contribution:,} of them put nothing into the pool (they cannot be "
+                   "under water and are left out of the returns by month joined).")
+    return Verdict(
+        "members_under_water", a.label,
+        f"全部会员中（包括已不再持有积分的），有 {pct(part)}（{o.under_water:,} / "
+        f"{o.members:,} 人，{o.runs} 次模拟合计）期末处于亏损：所持积分按期末价格的价值，"
+        "加上已领取的现金和用积分抵现的商品，少于其本人订单注入收益池的金额。" + none_zh,
+        f"Of all members, holding points or not, {pct(part)} ({o.under_water:,} of "
+        f"{o.members:,}, {all_runs(o.runs)}) ended under water: their points at the final "
+        "price plus the cash and goods they received is less than what their own orders put "
+        "into the pool." + none_en,
+        {"members": o.members, "under_water": o.under_water, "share": ratio(part),
+         "no_contribution": o.no_contribution, "runs": o.runs})
+
+
+def _member_returns(a: PointAnalysis) -> Verdict | None:
+    """Returns by month joined, member by member (pooled over runs): the first, middle and
+    last arrival months' p50, p25-p75 and p5-p95; the chart draws every month."""
+    bands = a.outcomes.bands
+    if not bands:
+        return None
+    picks = list({band.month: band for band in (
+        bands[0], bands[len(bands) // 2], bands[-1])}.values())
+    parts_zh, parts_en = [], []
+    for band in picks:
+        q = {k: pct(Fraction(v, 1_000_000)) for k, v in band.ppm.items()}
+        parts_zh.append(f"第 {band.month} 个月加入的 {band.members:,} 人：中位数 {q[50]}，"
+                        f"25%–75% 分位 {q[25]}–{q[75]}，5%–95% 分位 {q[5]}–{q[95]}")
+        parts_en.append(f"the {band.members:,} who joined in month {band.month}: median "
+                        f"{q[50]}, p25–p75 {q[25]}–{q[75]}, p5–p95 {q[5]}–{q[95]}")
+    return Verdict(
+        "member_returns", a.label,
+        "每位会员拿回的（现金、用积分抵现的商品和期末持有积分的价值）÷ 其本人订单注入收益池的"
+        f"金额，按加入月份（全部模拟的会员合在一起）：{'；'.join(parts_zh)}。"
+        "100% 表示正好拿回自己注入的金额；低于 100% 即处于亏损。",
+        "What each member got back (cash, goods paid with points, and their points at the "
+        "final price) over what their own orders put into the pool, by month joined (the "
+        f"members of all runs together): {'; '.join(parts_en)}. 100% is getting back exactly "
+        "what they put in; below it, under water.",
+        {"by_month": [{"month": band.month, "members": band.members,
+                       "under_water": band.under_water,
+                       **{f"p{k}": ratio(Fraction(v, 1_000_000)) for k, v in band.ppm.items()}}
+                      for band in bands]})
+
+
+def _waited(months: int | None) -> tuple[str, str]:
+    if months is None or months == NEVER:
+        return "为“未出局”", "never"
+    return f"为 {months} 个月", count(months, "month")
+
+
+def _time_to_exit(a: PointAnalysis) -> Verdict | None:
+    """Months from mint to exit over every lot, those that never exited counted as never."""
+    t = a.time_to_exit
+    if t.lots == 0:
+        return None
+    (median_zh, median_en), (p90_zh, p90_en) = _waited(t.median), _waited(t.p90)
+    never = Fraction(t.never, t.lots)
+    return Verdict(
+        "time_to_exit", a.label,
+        f"从铸造到出局的时间，按每一批积分算（全部模拟合计 {t.lots:,} 批；到第 {a.months} 个月末"
+        f"仍未出局的计为“未出局”）：中位数{median_zh}，90% 分位{p90_zh}；{pct(never)} 的批次"
+        f"（{t.never:,} 批）从未出局：仍在持有，或已先被提现或用于消费。越晚铸造的批次，"
+        "能等待的月数越少。",
+        f"Time from mint to exit, lot by lot ({t.lots:,} lots in all runs; a lot not exited by "
+        f"the end of month {a.months} counts as never): median {median_en}, p90 {p90_en}; "
+        f"{pct(never)} of lots ({t.never:,}) never exited: still held, or withdrawn or spent "
+        "first. Lots minted later had fewer months to wait.",
+        {"lots": t.lots, "exited": t.exited, "never": t.never, "never_share": ratio(never),
+         "median_months": None if t.median == NEVER else t.median,
+         "p90_months": None if t.p90 == NEVER else t.p90,
+         "median_never": t.median == NEVER, "p90_never": t.p90 == NEVER})
 
 
 def _exit_in_yuan(a: PointAnalysis) -> Verdict | None:
@@ -366,14 +570,19 @@ def _at_price(a: PointAnalysis) -> Verdict | None:
         return None
     kept = 1 - issued
     change = a.median_of("price_change")
-    figures = {"mint_value_rate": ratio(issued), "never_issued": ratio(kept),
-               "price_change": ratio(change)}
+    figures: dict[str, Any] = {"mint_value_rate": ratio(issued), "never_issued": ratio(kept),
+                               "price_change": ratio(change)}
     rose_zh = rose_en = ""
     if change is not None:
+        sure_zh, sure_en, sure = precision([("price_change", "价格累计变化", "price change",
+                                             run_spread(a, "price_change"), _as_signed)])
+        again_zh, again_en, again = restart_text(a)
+        figures.update(sure)
+        figures.update(again)
         rose_zh = (f"本模拟中价格累计变化 {signed_pct(change)}（{MEDIAN_ZH}），"
-                   "首先是这个设计的结果。")
+                   "首先是这个设计的结果。" + sure_zh + again_zh)
         rose_en = (f" Here the price changed {signed_pct(change)} in all ({MEDIAN_EN}), first of "
-                   "all because of this design.")
+                   "all because of this design." + sure_en + again_en)
     return Verdict(
         "at_price_mint", a.label,
         f"按价发放（at_price）：每笔订单只按其注入收益池金额的 {pct(issued)} 发放积分"
@@ -389,15 +598,20 @@ def _cohorts(a: PointAnalysis) -> list[Verdict]:
     found = []
     for c in representative(a.cohorts):
         total, cash = pct(c.return_median), pct(c.cash_median)
+        sure_zh, sure_en, sure = "", "", dict[str, Any]()
+        if c.return_spread is not None and c.cash_spread is not None:
+            sure_zh, sure_en, sure = precision([
+                ("return", "拿回", "got back", c.return_spread, _as_pct),
+                ("cash", "现金", "cash", c.cash_spread, _as_pct)])
         found.append(Verdict(
             f"cohort_{c.month}", a.label,
             f"第 {c.month} 个月加入的会员，拿回了其消费金额的 {total}（计入现金、用积分抵现的商品和"
-            f"仍持有积分的价值；其中现金 {cash}；{MEDIAN_ZH}）。",
+            f"仍持有积分的价值；其中现金 {cash}；{MEDIAN_ZH}）。" + sure_zh,
             f"Members who joined in month {c.month} got back {total} of what they spent, "
             f"counting cash, goods paid with points and what their points are still worth "
-            f"(cash {cash}; {MEDIAN_EN}).",
+            f"(cash {cash}; {MEDIAN_EN})." + sure_en,
             {"month": c.month, "runs": c.runs, "return": ratio(c.return_median),
-             "cash": ratio(c.cash_median), "spent_median_fen": c.spent_median_fen}))
+             "cash": ratio(c.cash_median), "spent_median_fen": c.spent_median_fen, **sure}))
     return found
 
 
@@ -419,6 +633,13 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
         cash_out = int(held * payout)
         figures.update({"pool_fen": pool, "holdings_value_fen": held, "promised_fen": promised,
                         "full_cash_out_at_least_fen": cash_out})
+        sure_zh, sure_en, sure = precision([
+            ("pool_fen", "收益池", "pool", run_spread(a, "final_pool_fen"), _as_cny),
+            ("promised_fen", "出局价值合计", "exit values", run_spread(a, "final_promised_fen"),
+             _as_cny),
+            ("holdings_value_fen", "持有价值", "holdings", run_spread(a, "final_holdings_fen"),
+             _as_cny)])
+        figures.update(sure)
         found = [Verdict("solvency", a.label,
                          f"每个月末，收益池都足以同时兑付所有持有积分的价值（全部 {a.runs} 次模拟、"
                          f"{a.months} 个月）。这是按构造成立的：持有积分的价值就是按收益池 ÷ 份额"
@@ -427,7 +648,7 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
                          f"会员被告知的出局价值合计 {cny(promised)} 元；全部会员一起提现，"
                          f"每笔按 {pct(payout)} 支付，至少可得 {cny(cash_out)} 元"
                          f"（持有价值 {cny(held)} 元的 {pct(payout)}；"
-                         "先提的人留下的部分会抬高后提者的价值）。",
+                         "先提的人留下的部分会抬高后提者的价值）。" + sure_zh,
                          f"The pool covered every holding at every month end "
                          f"({all_runs(a.runs)}, {count(a.months, 'month')}). This is true by "
                          "construction: a holding is valued at pool ÷ shares, so it says nothing "
@@ -438,7 +659,7 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
                          f"cashed out, each withdrawal paying {pct(payout)}, they would get at "
                          f"least {cny(cash_out)} CNY ({pct(payout)} of holdings worth "
                          f"{cny(held)} CNY; what early withdrawers leave behind raises the "
-                         "value of later ones).", figures)]
+                         "value of later ones)." + sure_en, figures)]
     else:
         found = [Verdict("solvency", a.label,
                          f"在 {k} 次模拟中共有 {j} 个月末，收益池少于所有持有积分的价值之和。",
@@ -449,14 +670,16 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
     lows = [run.promised_cover_min for run in a.per_run if run.promised_cover_min is not None]
     if final is not None and lows:
         only_zh, only_en = ("只有", "only ") if final < 1 else ("有", "")
+        cover_zh, cover_en, cover = precision([
+            ("cover_final", "比例", "share", run_spread(a, "promised_cover_final"), _as_pct)])
         found.append(Verdict(
             "promised", a.label,
             f"第 {a.months} 个月末，收益池{only_zh}在册积分批次宣传出局价值合计的 {pct(final)}"
-            f"（{MEDIAN_ZH}；所有月末中最低 {pct(min(lows))}）。",
+            f"（{MEDIAN_ZH}；所有月末中最低 {pct(min(lows))}）。" + cover_zh,
             f"At the end of month {a.months} the pool held {only_en}{pct(final)} of what the "
             f"live lots' advertised exit values add up to ({MEDIAN_EN}; lowest at any month "
-            f"end {pct(min(lows))}).",
-            {"cover_final_median": ratio(final), "cover_min": ratio(min(lows))}))
+            f"end {pct(min(lows))})." + cover_en,
+            {"cover_final_median": ratio(final), "cover_min": ratio(min(lows)), **cover}))
     return found
 
 
@@ -466,6 +689,13 @@ def _collapse(a: PointAnalysis) -> Verdict | None:
         return None
     share = pct(Fraction(s.runs_fell, a.runs))
     before = s.month - 1
+    names = {"rose": ("上涨月数", "months risen", _as_number),
+             "fell": ("下跌月数", "months fallen", _as_number),
+             "price_end": ("期末价格", "final price", _as_price),
+             "value_end": ("期末每积分价值", "final value per point", _as_price),
+             "pool_end": ("期末收益池（元）", "final pool (CNY)", _as_cny)}
+    sure_zh, sure_en, sure = precision([(key, names[key][0], names[key][1], found, names[key][2])
+                                        for key, found in s.spreads.items()])
     return Verdict(
         "collapse", a.label,
         f"第 {s.month} 个月起新消费停止或减少后：积分价格上涨 {number(s.rose_median)} 个月、"
@@ -473,7 +703,7 @@ def _collapse(a: PointAnalysis) -> Verdict | None:
         f"的模拟中价格此后至少下跌过一次。第 {before} 个月末到第 {a.months} 个月末（中位数）："
         f"价格 {price(s.price_before)} → {price(s.price_end)}，每积分价值 "
         f"{price(s.value_before)} → {price(s.value_end)}，收益池 {cny(s.pool_before)} 元 → "
-        f"{cny(s.pool_end)} 元。",
+        f"{cny(s.pool_end)} 元。" + sure_zh,
         f"From month {s.month}, when new consumption stops or falls: the price rose in "
         f"{count(s.rose_median, 'month')} and fell in {count(s.fell_median, 'month')} "
         f"({MEDIAN_EN}); "
@@ -481,8 +711,8 @@ def _collapse(a: PointAnalysis) -> Verdict | None:
         f"End of month {before} to end of month {a.months} (medians): price "
         f"{price(s.price_before)} → {price(s.price_end)}, value per point "
         f"{price(s.value_before)} → {price(s.value_end)}, pool {cny(s.pool_before)} → "
-        f"{cny(s.pool_end)} CNY.",
-        {"month": s.month, "rose_median": ratio(s.rose_median),
+        f"{cny(s.pool_end)} CNY." + sure_en,
+        {**sure, "month": s.month, "rose_median": ratio(s.rose_median),
          "fell_median": ratio(s.fell_median), "runs_fell": s.runs_fell,
          "price_before_micro": s.price_before, "price_end_micro": s.price_end,
          "value_before_micro": s.value_before, "value_end_micro": s.value_end,
@@ -755,7 +985,8 @@ def _invariants(a: PointAnalysis) -> Verdict:
 RULES: tuple[Callable[[PointAnalysis], Verdict | list[Verdict] | None], ...] = (
     _price_fell, _drawdown, _multiple, _exits, _trend, _cohorts, _funded, _solvency,
     _collapse, _bank_run, _withdrawals, _moves, _remainder, _invariants,
-    _under_water, _exit_in_yuan, _at_price,
+    _under_water, _members_under_water, _member_returns, _time_to_exit, _exit_in_yuan,
+    _at_price,
     _locked, _emptied, _zero_points,
 )
 
