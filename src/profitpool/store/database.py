@@ -78,12 +78,20 @@ def engine_url(url: str) -> str:
     raise StoreError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://…")
 
 
-def connect(url: str, *, create: bool = False) -> Engine:
+READS_APPLICATION: Final = "profitpool-reads"
+"""The ``application_name`` of a read-only engine's PostgreSQL sessions (``pg_stat_activity``
+tells them from the writer's)."""
+
+
+def connect(url: str, *, create: bool = False, read_only: bool = False) -> Engine:
     """An engine for ``url`` whose connection has been tried.
 
     A SQLite file is created only with ``create`` (by ``profitpool init``);
     every other command refuses a file that is not there rather than leave
-    an empty one behind.
+    an empty one behind. ``read_only`` (PostgreSQL: the service's reads on a replica,
+    ``serve --read-db``): every transaction is ``READ ONLY``, so nothing can be written
+    through it even if the URL names the primary, and its sessions are named
+    :data:`READS_APPLICATION` unless the URL names them.
 
     Raises:
         StoreError: unreachable, not a database, missing file, wrong URL.
@@ -95,7 +103,12 @@ def connect(url: str, *, create: bool = False) -> Engine:
             raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
         if not create and not path.exists():
             raise StoreError(f"there is no database at {path}: run `profitpool init` first")
-    engine = create_engine(target)
+    options: dict[str, Any] = {}
+    if read_only and target.startswith("postgresql"):
+        options["execution_options"] = {"postgresql_readonly": True}
+        if "application_name=" not in target:
+            options["connect_args"] = {"application_name": READS_APPLICATION}
+    engine = create_engine(target, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_settings)
     try:
