@@ -73,6 +73,8 @@ class Standby:
 
     primary: str
     port: int
+    cluster: tuple[int, str]
+    """(PostgreSQL's major version, the cluster's name), for pg_ctlcluster."""
 
     def url(self, primary_url: str) -> str:
         """The standby's URL of what ``primary_url`` names (the same database and schema)."""
@@ -177,7 +179,7 @@ def standby(request: pytest.FixtureRequest) -> Iterator[Standby]:
     # The standby answers its clients as the primary does (the same pg_hba rules).
     shutil.copyfile(hba_file, Path(f"/etc/postgresql/{major}/{name}/pg_hba.conf"))
     _must("pg_ctlcluster", "--skip-systemctl-redirect", str(major), name, "start")
-    made = Standby(primary, port)
+    made = Standby(primary, port, (major, name))
     try:
         wait_for(lambda: _answers(made), 60)
     except AssertionError:
@@ -402,3 +404,31 @@ def test_a_read_goes_to_the_primary_only_for_what_the_replica_lacks_and_the_writ
     assert last_held is not None
     assert at(height=last_held.header.height)[0] is reads.store
     assert at(height=last_held.header.height + 1)[0] is reads.primary
+
+
+def test_a_replica_that_does_not_answer_stops_only_the_reads_sent_to_it(
+        replicated: Service, standby: Standby) -> None:
+    service = replicated
+    merchant = service.merchant("m1")
+    _orders(service, merchant, 0, 2)
+    standby.caught_up()
+    client = service.client()
+    assert client.get("/v1/blocks").status_code == 200
+    major, name = standby.cluster
+    _must("pg_ctlcluster", "--skip-systemctl-redirect", str(major), name, "stop", "-m", "fast")
+    try:
+        down = client.get("/v1/blocks")
+        assert (down.status_code, down.json()["error"]) == (503, "unavailable")
+        assert "read replica" in down.json()["message"] and "retry-after" in down.headers
+        # The writer and what is read from memory go on; the writer's database is not
+        # taken for down.
+        _orders(service, merchant, 2, 1)
+        assert client.get("/v1/pool").status_code == 200
+        app: Any = service._server.server.config.app  # type: ignore[union-attr]
+        assert app.state.read_health.down and not app.state.health.down
+    finally:
+        _must("pg_ctlcluster", "--skip-systemctl-redirect", str(major), name, "start")
+    wait_for(lambda: _answers(standby), 60)
+    standby.caught_up()
+    assert wait_for(lambda: client.get("/v1/blocks").status_code == 200, 60)
+    assert not app.state.read_health.down

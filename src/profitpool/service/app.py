@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from .. import __version__
 from ..anchor.publisher import AnchorLoop
@@ -131,6 +131,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
     without it the log is opened when the app starts.
     """
     health = DatabaseHealth()
+    read_health = DatabaseHealth(name="the read replica (--read-db)")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -143,6 +144,8 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
             if settings.read_db is not None:
                 read_engine = connect(settings.read_db, read_only=True)
                 read_store = replica_store(read_engine, store)
+                # After an outage the pool connects afresh: the replica answers again.
+                event.listen(read_engine, "connect", lambda *_: read_health.recovered())
             read = ReadModel()
             directory = Directory(engine, DataKey.load(settings.data_key_path()))
             sequencer = Sequencer(
@@ -193,6 +196,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
                          lifespan=lifespan, default_response_class=Json,
                          docs_url=None, redoc_url=None)
     app.state.health = health
+    app.state.read_health = read_health
     install(app)
 
     @app.exception_handler(ReadError)

@@ -111,6 +111,8 @@ def connect(url: str, *, create: bool = False, read_only: bool = False) -> Engin
     engine = create_engine(target, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_settings)
+    if read_only:
+        event.listen(engine, "handle_error", _mark_read_only)
     try:
         with engine.connect() as connection:
             inspect(connection).get_table_names()
@@ -119,6 +121,16 @@ def connect(url: str, *, create: bool = False, read_only: bool = False) -> Engin
         kind = StoreUnavailable if is_unavailable(error) else StoreError
         raise kind(f"cannot open {_redacted(url)}: {describe_error(error)}") from None
     return engine
+
+
+def _mark_read_only(context: Any) -> None:
+    context.sqlalchemy_exception.profitpool_read_only = True
+
+
+def from_read_only(error: BaseException) -> bool:
+    """Whether a database error came from a ``read_only`` engine (a replica): its outage
+    is the replica's, not the log's database's."""
+    return bool(getattr(error, "profitpool_read_only", False))
 
 
 def driver_marker(engine: Engine) -> str:
