@@ -84,9 +84,9 @@ def _shown_status(status: dict[str, Any]) -> dict[str, Any]:
 @router.get("/public-copy")
 def public_copy(request: Request, ctx: ContextDep, lang: Lang = None,
                 lang_cookie: LangCookie = None) -> Response:
-    """A public copy of the log as it stands now (as the replica holds it, with
-    ``--read-db``: a block or two behind at most, as lagging), written to a temporary file
-    (removed once sent) and sent as a download named :data:`COPY_NAME`."""
+    """A public copy of the log as it stands now (with ``--read-db``, as the replica holds
+    it: it may lag the writer), written to a temporary file (removed once sent) and sent as
+    a download named :data:`COPY_NAME`."""
     who = signed_in(ctx, request, AREA)
     if who is None:
         return sign_in_page(request, AREA, lang, lang_cookie)
