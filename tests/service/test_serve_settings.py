@@ -45,6 +45,8 @@ LAYERS = [
            ("--key", "flag.key"), Path("flag.key")),
     Layers("data_key", None, "env-data.key", Path("env-data.key"),
            ("--data-key", "flag-data.key"), Path("flag-data.key")),
+    Layers("read_db", None, "postgresql://env.example/log", "postgresql://env.example/log",
+           ("--read-db", "postgresql://flag.example/log"), "postgresql://flag.example/log"),
     Layers("host", "127.0.0.1", "10.0.0.1", "10.0.0.1", ("--host", "10.0.0.2"), "10.0.0.2"),
     Layers("port", 8000, "8100", 8100, ("--port", "8200"), 8200),
     Layers("block_entries", 1000, "50", 50, ("--block-entries", "60"), 60),

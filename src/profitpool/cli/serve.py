@@ -89,6 +89,10 @@ def _hint(name: str) -> str:
 @db_option()
 @key_option()
 @data_key_option()
+@setting("--read-db", field="read_db", metavar="postgresql://…",
+         help="A PostgreSQL streaming replica of --db: histories, blocks, entries, proofs, "
+         "tiles and the pages are read there (read-only); writes, keys and sessions stay "
+         "on --db. Something newer than the replica holds is read from --db.")
 @setting("--host", field="host", show_default=True, help="Address to listen on.")
 @setting("--port", field="port", show_default=True, type=click.IntRange(0, 65535))
 @setting("--block-entries", field="block_entries", show_default=True,
@@ -184,6 +188,8 @@ def _serve(settings: Settings) -> None:
     from ..service.logs import configure_logging
     from ..web import create_app
 
+    if settings.read_db is not None:
+        _check_replica(settings.db, settings.read_db)
     writer = open_log(settings)
     host, port = settings.host, settings.port
     base = f"http://{host}:{port}"
@@ -193,6 +199,23 @@ def _serve(settings: Settings) -> None:
     configure_logging()
     uvicorn.run(create_app(settings, writer=writer), host=host, port=port, log_config=None,
                 access_log=False, loop="uvloop", http="httptools")
+
+
+def _check_replica(db: str, read_db: str) -> None:
+    """Refuse, in one line, a ``--read-db`` that is not a replica of ``db``'s log.
+
+    Raises:
+        StoreError: unreachable, not PostgreSQL, or another log.
+    """
+    from ..service.app import replica_store
+    from ..store.database import connect
+
+    with open_store(db) as store:
+        engine = connect(read_db, read_only=True)
+        try:
+            replica_store(engine, store)
+        finally:
+            engine.dispose()
 
 
 @click.command("demo")

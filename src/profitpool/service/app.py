@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import Engine, event
 
 from .. import __version__
 from ..anchor.publisher import AnchorLoop
@@ -22,11 +23,11 @@ from ..disclosure.job import DisclosureJob
 from ..events.schema import add_event_docs
 from ..events.worker import EventsWorker
 from ..log.datakey import DataKey
-from ..log.reader import LogReader, ReadError
+from ..log.reader import ReadError
 from ..log.writer import LogWriter
 from ..members.directory import Directory
 from ..store.apikeys import KeyStore
-from ..store.database import connect, require_schema
+from ..store.database import StoreError, connect, require_schema
 from ..store.repository import LogStore
 from ..witness.collector import CosignLoop, WitnessEndpoint
 from .auth import Authenticator, RateLimiter
@@ -38,6 +39,7 @@ from .health import DatabaseHealth
 from .logs import configure_logging
 from .lookups import Lookups
 from .readmodel import ReadModel
+from .reads import LogReads
 from .responses import Json
 from .routes import ROUTERS
 from .security import SecuredFastAPI
@@ -99,6 +101,27 @@ def open_log(settings: Settings, *, full: bool = True) -> LogWriter:
                        snapshot_every=settings.snapshot_every, full_check=full)
 
 
+def replica_store(engine: Engine, primary: LogStore) -> LogStore:
+    """The store of ``--read-db``, once it is known to be a replica of the log ``primary``
+    holds: both PostgreSQL, this profitpool's schema, the same origin and key.
+
+    Raises:
+        StoreError: with one sentence saying which.
+    """
+    if engine.dialect.name != "postgresql" or primary.engine.dialect.name != "postgresql":
+        raise StoreError("--read-db is a PostgreSQL streaming replica of --db: both must be "
+                         "postgresql://…")
+    require_schema(engine)
+    replica = LogStore(engine)
+    ours, theirs = primary.meta(), replica.meta()
+    for name in ("origin", "verifier_key"):
+        if ours.get(name) != theirs.get(name):
+            raise StoreError(f"--read-db holds another log than --db (its {name} is "
+                             f"{theirs.get(name)!r}, not {ours.get(name)!r}): it must be a "
+                             "replica of --db")
+    return replica
+
+
 def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
                writer: LogWriter | None = None) -> FastAPI:
     """The API for the log at ``settings.db``, signed with ``settings.key`` (no pages).
@@ -108,13 +131,21 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
     without it the log is opened when the app starts.
     """
     health = DatabaseHealth()
+    read_health = DatabaseHealth(name="the read replica (--read-db)")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = connect(settings.db)
+        read_engine = None
         try:
             require_schema(engine)
             store = LogStore(engine)
+            read_store = store
+            if settings.read_db is not None:
+                read_engine = connect(settings.read_db, read_only=True)
+                read_store = replica_store(read_engine, store)
+                # After an outage the pool connects afresh: the replica answers again.
+                event.listen(read_engine, "connect", lambda *_: read_health.recovered())
             read = ReadModel()
             directory = Directory(engine, DataKey.load(settings.data_key_path()))
             sequencer = Sequencer(
@@ -138,7 +169,8 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
             meta = store.meta()
             keys = KeyStore(engine)
             app.state.context = Context(
-                settings=settings, store=store, reader=LogReader(store), keys=keys,
+                settings=settings, store=store,
+                reads=LogReads(read_store, store, lambda: read.head), keys=keys,
                 auth=Authenticator(keys, RateLimiter(settings.rate, settings.burst), health),
                 sequencer=sequencer, read=read, directory=directory,
                 lookups=Lookups(directory), origin=meta["origin"],
@@ -155,6 +187,8 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
                 if events is not None:
                     events.stop()
         finally:
+            if read_engine is not None:
+                read_engine.dispose()
             engine.dispose()
 
     # Security headers on every answer, and /docs served from this server (no CDN).
@@ -162,6 +196,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
                          lifespan=lifespan, default_response_class=Json,
                          docs_url=None, redoc_url=None)
     app.state.health = health
+    app.state.read_health = read_health
     install(app)
 
     @app.exception_handler(ReadError)

@@ -16,7 +16,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..anchor.publisher import AnchorLoop
 from ..errors import CODES, ProfitpoolError, Rejected
 from ..events.worker import EventsWorker
-from ..log.reader import LogReader
 from ..members.directory import MEMBER_FIELDS, OPERATOR, Directory
 from ..members.pseudonyms import is_pseudonym
 from ..store.apikeys import KeyStore
@@ -29,6 +28,7 @@ from .errors import ServiceError, status_of
 from .health import RETRY_AFTER_S
 from .lookups import Lookups
 from .readmodel import ReadModel
+from .reads import LogReads
 from .responses import Json
 from .sequencer import IdemKey, Outcome, Sequencer, request_digest
 from .sequencer import Request as WriteRequest
@@ -41,7 +41,9 @@ log = logging.getLogger("profitpool.service")
 class Context:
     settings: Settings
     store: LogStore
-    reader: LogReader
+    """The writer's database: writes, and reads that must see them (keys, sessions, ...)."""
+    reads: LogReads
+    """The stored log as readers see it (a replica with ``--read-db``; reads.py)."""
     keys: KeyStore
     auth: Authenticator
     sequencer: Sequencer

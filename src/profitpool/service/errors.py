@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ..errors import CODES, ProfitpoolError, Rejected
-from ..store.database import StoreError, describe_error, is_unavailable
+from ..store.database import StoreError, describe_error, from_read_only, is_unavailable
 from .responses import Json
 
 log = logging.getLogger("profitpool.service")
@@ -108,10 +108,13 @@ def database_error(request: Request, error: BaseException) -> Json:
     from .health import RETRY_AFTER_S
 
     if is_unavailable(error):
-        health = getattr(request.app.state, "health", None)
+        # A replica's outage (--read-db) is noted apart: the writer's database is fine.
+        replica = from_read_only(error)
+        health = getattr(request.app.state, "read_health" if replica else "health", None)
         if health is not None:
             health.failed(error)
-        return error_response("unavailable", "the log's database is unavailable; retry later",
+        what = "the log's read replica" if replica else "the log's database"
+        return error_response("unavailable", f"{what} is unavailable; retry later",
                               retry_after=RETRY_AFTER_S)
     log.error("%s %s failed in the database: %s", request.method, request.url.path,
               describe_error(error) if isinstance(error, SQLAlchemyError) else error)

@@ -31,8 +31,11 @@ RETRY_AFTER_S: Final = 2
 class DatabaseHealth:
     """Up or down, with one log line per change (see the module docstring)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 name: str = "the log's database") -> None:
         self._clock = clock
+        self.name = name
+        """What the log lines call the database (the replica's health: ``--read-db``)."""
         self._lock = threading.Lock()
         self.down_since: float | None = None
         """When the database stopped answering (None: it answers)."""
@@ -50,14 +53,14 @@ class DatabaseHealth:
                 return
             self.down_since = self._clock()
             self.reason = _one_line(error)
-        log.error("the log's database is unavailable: %s", self.reason)
+        log.error("%s is unavailable: %s", self.name, self.reason)
 
     def recovered(self) -> None:
         """The database answered: log it if it was down."""
         with self._lock:
             since, self.down_since = self.down_since, None
         if since is not None:
-            log.warning("the log's database answers again, after %.1f s", self._clock() - since)
+            log.warning("%s answers again, after %.1f s", self.name, self._clock() - since)
 
     def probe(self, engine: Engine) -> bool:
         """Ask the database a trivial question; note the answer. True if it answered."""

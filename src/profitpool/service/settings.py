@@ -26,6 +26,11 @@ class Settings(BaseSettings):
 
     db: str = DEFAULT_URL
     """Database URL: sqlite:///FILE (default ./profitpool.db) or postgresql://…"""
+    read_db: str | None = Field(None, pattern=r"^postgres(ql)?(\+psycopg)?://")
+    """A PostgreSQL streaming replica of ``db`` (postgresql://…): the reads of the stored log
+    (histories, blocks, entries, proofs, tiles, the pages) go there, read-only; writes,
+    keys, sessions and links stay on ``db`` (service/reads.py: what a lagging replica
+    means). Unset: every read goes to ``db``."""
     key: Path = Path(DEFAULT_KEY_PATH)
     """The operator's signing key (created by init, or by serve on first start)."""
     data_key: Path | None = None

@@ -78,12 +78,20 @@ def engine_url(url: str) -> str:
     raise StoreError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://…")
 
 
-def connect(url: str, *, create: bool = False) -> Engine:
+READS_APPLICATION: Final = "profitpool-reads"
+"""The ``application_name`` of a read-only engine's PostgreSQL sessions (``pg_stat_activity``
+tells them from the writer's)."""
+
+
+def connect(url: str, *, create: bool = False, read_only: bool = False) -> Engine:
     """An engine for ``url`` whose connection has been tried.
 
     A SQLite file is created only with ``create`` (by ``profitpool init``);
     every other command refuses a file that is not there rather than leave
-    an empty one behind.
+    an empty one behind. ``read_only`` (PostgreSQL: the service's reads on a replica,
+    ``serve --read-db``): every transaction is ``READ ONLY``, so nothing can be written
+    through it even if the URL names the primary, and its sessions are named
+    :data:`READS_APPLICATION` unless the URL names them.
 
     Raises:
         StoreError: unreachable, not a database, missing file, wrong URL.
@@ -95,9 +103,16 @@ def connect(url: str, *, create: bool = False) -> Engine:
             raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
         if not create and not path.exists():
             raise StoreError(f"there is no database at {path}: run `profitpool init` first")
-    engine = create_engine(target)
+    options: dict[str, Any] = {}
+    if read_only and target.startswith("postgresql"):
+        options["execution_options"] = {"postgresql_readonly": True}
+        if "application_name=" not in target:
+            options["connect_args"] = {"application_name": READS_APPLICATION}
+    engine = create_engine(target, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_settings)
+    if read_only:
+        event.listen(engine, "handle_error", _mark_read_only)
     try:
         with engine.connect() as connection:
             inspect(connection).get_table_names()
@@ -106,6 +121,16 @@ def connect(url: str, *, create: bool = False) -> Engine:
         kind = StoreUnavailable if is_unavailable(error) else StoreError
         raise kind(f"cannot open {_redacted(url)}: {describe_error(error)}") from None
     return engine
+
+
+def _mark_read_only(context: Any) -> None:
+    context.sqlalchemy_exception.profitpool_read_only = True
+
+
+def from_read_only(error: BaseException) -> bool:
+    """Whether a database error came from a ``read_only`` engine (a replica): its outage
+    is the replica's, not the log's database's."""
+    return bool(getattr(error, "profitpool_read_only", False))
 
 
 def driver_marker(engine: Engine) -> str:

@@ -55,11 +55,11 @@ def audit(request: Request, ctx: ContextDep, lang: Lang = None,
         checkpoint = ctx.read.checkpoint
     anchored = anchors(ctx, limit=SHOWN_ANCHORS)
     witnessed = witnesses(ctx)
-    cosigned_size = AttestationStore(ctx.store.engine).latest_cosigned_size()
-    in_log = recorded_disclosures(ctx.store)
+    cosigned_size = AttestationStore(ctx.reads.store.engine).latest_cosigned_size()
+    in_log = recorded_disclosures(ctx.reads.store)
     months = [{"period": row.period, "sha256": row.sha256,
                "entry": (in_log.get(row.period) or {}).get("index")}
-              for row in stored_periods(ctx.store)]
+              for row in stored_periods(ctx.reads.store)]
     return render(request, "auditor.html", lang, lang_cookie, head=head,
                   checkpoint=checkpoint,
                   last_block=None if head.now is None else display_time(head.now),
@@ -84,14 +84,15 @@ def _shown_status(status: dict[str, Any]) -> dict[str, Any]:
 @router.get("/public-copy")
 def public_copy(request: Request, ctx: ContextDep, lang: Lang = None,
                 lang_cookie: LangCookie = None) -> Response:
-    """A public copy of the log as it stands now, written to a temporary file (removed once
-    sent) and sent as a download named :data:`COPY_NAME`."""
+    """A public copy of the log as it stands now (with ``--read-db``, as the replica holds
+    it: it may lag the writer), written to a temporary file (removed once sent) and sent as
+    a download named :data:`COPY_NAME`."""
     who = signed_in(ctx, request, AREA)
     if who is None:
         return sign_in_page(request, AREA, lang, lang_cookie)
     folder = Path(tempfile.mkdtemp(prefix="profitpool-public-"))
     try:
-        summary = export_public(ctx.store.engine, folder / COPY_NAME)
+        summary = export_public(ctx.reads.store.engine, folder / COPY_NAME)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -48,7 +48,7 @@ def health(ctx: Context, language: str) -> dict[str, Any]:
     figures = pool_health(ctx)
     t = translator(language)
     head_height = ctx.read.head.height
-    stats = ctx.store.stats(max(0, head_height - CHART_BLOCKS), CHART_BLOCKS)
+    stats = ctx.reads.store.stats(max(0, head_height - CHART_BLOCKS), CHART_BLOCKS)
     pool_chart = time_chart([Series(t("pool"), "#1e8449", [row.pool for row in stats])],
                             [row.time_us for row in stats], scale=100, decimals=2,
                             prefix="¥")
@@ -78,8 +78,8 @@ def console(request: Request, ctx: ContextDep, lang: Lang = None,
         merchants = [ctx.read.merchants[m] for m in sorted(ctx.read.merchants)]
         lenders = [ctx.read.lenders[x] for x in sorted(ctx.read.lenders)]
         campaigns = [ctx.read.campaigns[c] for c in sorted(ctx.read.campaigns)]
-    burns = [ctx.reader.entry_json(index)["entry"]
-             for index in ctx.store.party_entries("burns", None, 24)]
+    burns = [ctx.reads.reader.entry_json(index)["entry"]
+             for index in ctx.reads.store.party_entries("burns", None, 24)]
     language = choose(lang, lang_cookie)
     return render(request, "console.html", lang, lang_cookie,
                    health=health(ctx, language), rule_fields=rule_fields(rules, language),

@@ -66,8 +66,8 @@ def _history(ctx: Context, lender: str) -> list[dict[str, Any]]:
     index, time (to the minute, Asia/Shanghai), pledge, what happened and what it paid
     the lender (from the log's effects)."""
     rows = []
-    for index in ctx.store.party_entries(f"lender:{lender}", None, SHOWN_HISTORY):
-        entry = ctx.reader.entry_json(index)["entry"]
+    for index in ctx.reads.store.party_entries(f"lender:{lender}", None, SHOWN_HISTORY):
+        entry = ctx.reads.reader.entry_json(index)["entry"]
         for effect in entry["effects"]:
             kind = HISTORY_EFFECTS.get(effect.get("type", ""))
             pledge = effect.get("pledge")

@@ -114,12 +114,12 @@ def chart_history(ctx: Context, height: int) -> list[Any]:
     else that many heights spread evenly from the first block to ``height`` (the newest
     always among them), oldest first."""
     if height <= CHART_POINTS:
-        return ctx.store.stats(0, CHART_POINTS)
+        return ctx.reads.store.stats(0, CHART_POINTS)
     heights = sorted({1 + (height - 1) * step // (CHART_POINTS - 1)
                       for step in range(CHART_POINTS)})
     rows = []
     for wanted in heights:
-        rows.extend(ctx.store.stats(wanted - 1, 1))
+        rows.extend(ctx.reads.store.stats(wanted - 1, 1))
     return rows
 
 
@@ -144,10 +144,13 @@ def explorer(request: Request, ctx: ContextDep, lang: Lang = None,
         [Series(t("supply"), "#7d3c98",
                 [points_for_shares(int(row.total_shares), int(row.index)) for row in stats])],
         times, scale=10_000, decimals=4)
-    blocks = ctx.store.blocks_before(None, 10)
-    anchored = AttestationStore(ctx.store.engine).anchors(limit=1, newest_first=True)
-    size = head.tree_size
-    latest = [ctx.reader.entry_json(index) for index in range(size - 1, max(-1, size - 11), -1)]
+    blocks = ctx.reads.store.blocks_before(None, 10)
+    anchored = AttestationStore(ctx.reads.store.engine).anchors(limit=1, newest_first=True)
+    # The newest entries of the stored log as read (a replica may be a block or two behind
+    # the head above: service/reads.py).
+    size = blocks[0].header.tree_size if blocks else 0
+    latest = [ctx.reads.reader.entry_json(index)
+              for index in range(size - 1, max(-1, size - 11), -1)]
     # Money paid out of the pool is the program's until it reaches the party's account
     # (docs/rules.md section 10): custody must hold it beside the pool.
     owed = head.paid_members + head.paid_merchants + head.paid_lenders - head.in_flight \
@@ -168,17 +171,18 @@ def block_page(height: int, request: Request, ctx: ContextDep, lang: Lang = None
                start: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
     """A block's header and its entries, :data:`BLOCK_PAGE` at a time from the ``start``-th
     (``?start=``), with links to the blocks before and after it (none after the newest)."""
-    stored = ctx.store.block(height) if 0 < height < 2**63 else None
+    store, reader = ctx.reads.holding(height=height)
+    stored = store.block(height) if 0 < height < 2**63 else None
     if stored is None:
         return render(request, "missing.html", lang, lang_cookie, status=404)
     header = stored.header
     start = min(start, max(0, header.count - 1)) // BLOCK_PAGE * BLOCK_PAGE
     first = header.first_index + start
     stop = min(header.first_index + header.count, first + BLOCK_PAGE)
-    entries = [ctx.reader.entry_json(index) for index in range(first, stop)]
-    anchor = AttestationStore(ctx.store.engine).anchors_at([header.tree_size]).get(
+    entries = [reader.entry_json(index) for index in range(first, stop)]
+    anchor = AttestationStore(store.engine).anchors_at([header.tree_size]).get(
         header.tree_size)
-    newest = ctx.store.last_block()
+    newest = store.last_block()
     return render(request, "block.html", lang, lang_cookie, stored=stored, header=header,
                    signature=base64.b64encode(stored.signature).decode(), entries=entries,
                    format_time=format_time, explorer_time=explorer_time, anchor=anchor,
@@ -192,20 +196,21 @@ def entry_page(index: int, request: Request, ctx: ContextDep, lang: Lang = None,
                lang_cookie: LangCookie = None) -> Response:
     """An entry: what it did in words first, then as recorded (JSON), its block and
     neighbours, the members it names, and its proof, checked in the browser."""
-    last = ctx.store.last_block()
+    store, reader = ctx.reads.holding(tree_size=index + 1)
+    last = store.last_block()
     if last is None or not 0 <= index < last.header.tree_size:
         return render(request, "missing.html", lang, lang_cookie, status=404)
-    data = ctx.store.entry(index)
+    data = store.entry(index)
     assert data is not None
-    proof = ctx.reader.inclusion(index, last.header.tree_size)
-    entry = ctx.reader.entry_json(index)["entry"]
+    proof = reader.inclusion(index, last.header.tree_size)
+    entry = reader.entry_json(index)["entry"]
     language = choose(lang, lang_cookie)
     with ctx.read.lock:
         merchants, lenders = dict(ctx.read.merchants), dict(ctx.read.lenders)
     story = Teller(language, merchants, lenders).tell(entry)
     return render(request, "entry.html", lang, lang_cookie, index=index, entry=entry,
                    story=story, members=members_of(entry), explorer_time=explorer_time,
-                   block_height=ctx.store.height_covering(index + 1),
+                   block_height=store.height_covering(index + 1),
                    newest_index=last.header.tree_size - 1, proof=proof,
                    entry_base64=base64.b64encode(data).decode(), checkpoint=last.checkpoint,
                    verifier_key=ctx.verifier_key)
@@ -216,8 +221,8 @@ def rules_page(request: Request, ctx: ContextDep, lang: Lang = None,
                lang_cookie: LangCookie = None) -> Response:
     with ctx.read.lock:
         rules = dict(ctx.read.head.rules)
-    changes = [ctx.reader.entry_json(index)
-               for index in ctx.store.party_entries("rules", None, 100)]
+    changes = [ctx.reads.reader.entry_json(index)
+               for index in ctx.reads.store.party_entries("rules", None, 100)]
     return render(request, "rules.html", lang, lang_cookie, rules=rules, changes=changes)
 
 
@@ -229,8 +234,8 @@ def disclosures_page(request: Request, ctx: ContextDep, lang: Lang = None,
     from ..disclosure.publish import recorded_disclosures, stored_periods
 
     months = []
-    in_log = recorded_disclosures(ctx.store)
-    for row in stored_periods(ctx.store):
+    in_log = recorded_disclosures(ctx.reads.store)
+    for row in stored_periods(ctx.reads.store):
         recorded = in_log.get(row.period)
         months.append({"period": row.period, "sha256": row.sha256, "pol_root": row.pol_root,
                        "pol_total": format_fen(row.pol_total),
@@ -238,12 +243,12 @@ def disclosures_page(request: Request, ctx: ContextDep, lang: Lang = None,
                        "matches": recorded is not None
                        and recorded["report_sha256"] == row.sha256})
     custody = []
-    for index in ctx.store.party_entries("disclosures", None, 100):
-        entry = ctx.reader.entry_json(index)["entry"]
+    for index in ctx.reads.store.party_entries("disclosures", None, 100):
+        entry = ctx.reads.reader.entry_json(index)["entry"]
         for effect in entry["effects"]:
             if effect["type"] == "custody_recorded":
                 custody.append({"index": index, "at": entry["command"]["at"], **effect})
-    anchored = AttestationStore(ctx.store.engine).anchors(limit=1, newest_first=True)
+    anchored = AttestationStore(ctx.reads.store.engine).anchors(limit=1, newest_first=True)
     return render(request, "disclosures.html", lang, lang_cookie, months=months,
                   custody=custody, anchor=anchored[0] if anchored else None)
 
@@ -267,7 +272,7 @@ def public_copies(request: Request, ctx: Context) -> PublicCopies:
     with _copies_lock:
         copies: PublicCopies | None = getattr(request.app.state, "public_copies", None)
         if copies is None:
-            copies = PublicCopies(ctx.store.engine)
+            copies = PublicCopies(ctx.reads.store.engine)
             request.app.state.public_copies = copies
         return copies
 
@@ -303,7 +308,7 @@ def member_page(request: Request, ctx: ContextDep,
     if member_id is None:
         return render(request, "missing.html", lang, lang_cookie, status=404)
     head, view = ctx.read.member(member_id)
-    entries = [ctx.reader.entry_json(index)
-               for index in ctx.store.party_entries(f"member:{member_id}", None, 50)]
+    entries = [ctx.reads.reader.entry_json(index)
+               for index in ctx.reads.store.party_entries(f"member:{member_id}", None, 50)]
     return render(request, "member.html", lang, lang_cookie, pseudonym=pseudonym,
                    holding=None if view is None else member_json(head, view), entries=entries)

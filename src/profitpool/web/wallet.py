@@ -48,8 +48,8 @@ def wallet(request: Request, ctx: ContextDep, lang: Lang = None,
     if view is not None:
         holding = member_json(head, view)
         cashable = cashable_json(ctx, head, view, orders)
-    history = [ctx.reader.entry_json(index)
-               for index in ctx.store.party_entries(f"member:{who.party}", None, 20)]
+    history = [ctx.reads.reader.entry_json(index)
+               for index in ctx.reads.store.party_entries(f"member:{who.party}", None, 20)]
     # The member's own id (the operator's link, outside the log) heads the page; the log
     # and the explorer know them by their pseudonym (docs/privacy.md), which they may
     # look up. A member of a log written before pseudonyms has a keyed-hash one.
@@ -61,7 +61,7 @@ def wallet(request: Request, ctx: ContextDep, lang: Lang = None,
                    holding=holding, cashable=cashable, history=history,
                    merchants=_merchants(ctx), pseudonym=pseudonym,
                    cash=cash_json(ctx.read.cash_of(f"member:{who.party}")),
-                   months=[row.period for row in stored_periods(ctx.store)],
+                   months=[row.period for row in stored_periods(ctx.reads.store)],
                    price=figures["price"], value_per_point=figures["value_per_point"],
                    burned=head.index_units < INDEX_SCALE,
                    payout_rate=_percent(head.rules, "withdraw_payout_rate"),
@@ -76,7 +76,9 @@ def my_pol_proof(period: str, request: Request, ctx: ContextDep, lang: Lang = No
     who = signed_in(ctx, request, AREA)
     if who is None or who.party is None:
         return sign_in_page(request, AREA, lang, lang_cookie)
-    proof = member_proof(ctx.store, period, who.party)
+    proof = member_proof(ctx.reads.store, period, who.party)
+    if proof is None and ctx.reads.replicated:  # recorded since the replica's newest block?
+        proof = member_proof(ctx.reads.primary, period, who.party)
     if proof is None:
         return render(request, "missing.html", lang, lang_cookie, status=404)
     return Response(proof.to_json(), media_type="application/json", headers={

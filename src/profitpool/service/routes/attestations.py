@@ -34,7 +34,8 @@ def anchors(ctx: ContextDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     log's program id (SHA-256 of its public key) and run
     ``profitpool verify --rpc URL`` on a copy of the log.
     """
-    records = AttestationStore(ctx.store.engine).anchors(limit=limit, newest_first=True)
+    records = AttestationStore(ctx.reads.store.engine).anchors(limit=limit,
+                                                               newest_first=True)
     return {"data": [anchor_json(record) for record in records], "count": len(records),
             "status": _status(ctx.anchoring)}
 
@@ -60,7 +61,7 @@ def cosigned_checkpoint(ctx: ContextDep) -> Response:
     Check it with the log's key and the witnesses' vkeys
     (c2sp.org/tlog-cosignature); ``profitpool verify --witness-key`` does.
     """
-    note = cosigned_note(ctx.store, AttestationStore(ctx.store.engine))
+    note = cosigned_note(ctx.reads.store, AttestationStore(ctx.reads.store.engine))
     if note is None:
         raise ServiceError("not_found", "no witness has cosigned a checkpoint of this log yet")
     return Response(note, media_type="text/plain; charset=utf-8",
@@ -71,7 +72,7 @@ def cosigned_checkpoint(ctx: ContextDep) -> Response:
 def witnesses(ctx: ContextDep) -> dict[str, Any]:
     """The witnesses this service asks, what each cosigned last, and the collection status."""
     job = ctx.witnessing
-    store = AttestationStore(ctx.store.engine)
+    store = AttestationStore(ctx.reads.store.engine)
     data = [] if job is None else [
         {"name": w.name, "url": w.url, "vkey": w.verifier.key_string(),
          "cosigned_tree_size": store.witnessed_size(w.name)} for w in job.witnesses]

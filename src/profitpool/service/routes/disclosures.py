@@ -94,8 +94,8 @@ async def publish_disclosure(period: Period, ctx: ContextDep, who: CallerDep) ->
 def list_disclosures(ctx: ContextDep) -> dict[str, Any]:
     """Every month disclosed: the report's SHA-256, the PoL root and total, its log entry."""
     data = []
-    in_log = recorded_disclosures(ctx.store)
-    for row in stored_periods(ctx.store):
+    in_log = recorded_disclosures(ctx.reads.store)
+    for row in stored_periods(ctx.reads.store):
         recorded = in_log.get(row.period)
         data.append({"period": row.period, "report_sha256": row.sha256,
                      "pol_root": row.pol_root, "pol_total_fen": row.pol_total,
@@ -112,7 +112,9 @@ def get_disclosure(period: Period, ctx: ContextDep,
                    format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",
                    ) -> Response:
     """A month's report: its JSON twin exactly as hashed in the log, or as HTML or PDF."""
-    row = stored_report(ctx.store, period)
+    row = stored_report(ctx.reads.store, period)
+    if row is None and ctx.reads.replicated:  # recorded since the replica's newest block?
+        row = stored_report(ctx.reads.primary, period)
     if row is None:
         raise ServiceError("not_found", f"{period} has not been disclosed")
     if format == "json":
@@ -135,7 +137,9 @@ async def member_pol_proof(member_id: str, period: Period, ctx: ContextDep,
     """The member's proof that their holding was counted in the month's proof of
     liabilities (check it with `profitpool pol verify` or on the explorer's page)."""
     pseudonym = await acting_member(ctx, who, member_id, *READERS, "member")
-    proof = await run_in_threadpool(member_proof, ctx.store, period, pseudonym)
+    proof = await run_in_threadpool(member_proof, ctx.reads.store, period, pseudonym)
+    if proof is None and ctx.reads.replicated:  # recorded since the replica's newest block?
+        proof = await run_in_threadpool(member_proof, ctx.reads.primary, period, pseudonym)
     if proof is None:
         raise ServiceError("not_found", f"no holding of {member_id!r} in {period}'s proof "
                                         "of liabilities")

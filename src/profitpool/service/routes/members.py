@@ -164,8 +164,8 @@ async def history(member_id: MemberId, ctx: ContextDep, who: CallerDep,
     pseudonym = await acting_member(ctx, who, member_id, *READERS, "member")
 
     def read() -> list[dict[str, Any]]:
-        indexes = ctx.store.party_entries(f"member:{pseudonym}", before, limit)
-        return [ctx.reader.entry_json(index) for index in indexes]
+        indexes = ctx.reads.store.party_entries(f"member:{pseudonym}", before, limit)
+        return [ctx.reads.reader.entry_json(index) for index in indexes]
 
     data = await run_in_threadpool(read)
     return {"data": data, "count": len(data)}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from ...log.reader import block_json
 from ...times import format_time
 from ..deps import ContextDep
 from ..errors import ServiceError
 from ..readmodel import head_json, pool_figures
+from ..responses import IMMUTABLE
 from ..schemas import Page
 from .common import ERRORS, MAX_INT
 
@@ -36,7 +37,7 @@ def pool_history(ctx: ContextDep,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> dict[str, Any]:
     """The pool, supply, price and value per point after each block, oldest first."""
     data = []
-    for row in ctx.store.stats(after, limit):
+    for row in ctx.reads.store.stats(after, limit):
         data.append({
             "block": row.height, "time": format_time(row.time_us), "tree_size": row.tree_size,
             **pool_figures(row.pool, int(row.total_shares), int(row.index)),
@@ -53,8 +54,8 @@ async def rules(ctx: ContextDep) -> dict[str, Any]:
 
 
 def _entries_of(ctx: ContextDep, party: str, before: int | None, limit: int) -> dict[str, Any]:
-    data = [ctx.reader.entry_json(index)
-            for index in ctx.store.party_entries(party, before, limit)]
+    data = [ctx.reads.reader.entry_json(index)
+            for index in ctx.reads.store.party_entries(party, before, limit)]
     return {"data": data, "count": len(data)}
 
 
@@ -89,45 +90,67 @@ def blocks(ctx: ContextDep,
            = None,
            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
     """Signed block headers, newest first."""
-    data = [block_json(block) for block in ctx.store.blocks_before(before, limit)]
+    data = [block_json(block) for block in ctx.reads.store.blocks_before(before, limit)]
     return {"data": data, "count": len(data)}
 
 
 @router.get("/blocks/{height}")
-def block(height: Annotated[int, Path(ge=0, le=MAX_INT)], ctx: ContextDep) -> dict[str, Any]:
-    return ctx.reader.block_json(height)
+def block(height: Annotated[int, Path(ge=0, le=MAX_INT)], ctx: ContextDep,
+          response: Response) -> dict[str, Any]:
+    """A signed block header (it never changes: cacheable for good)."""
+    _, reader = ctx.reads.holding(height=height)
+    found = reader.block_json(height)
+    response.headers.update(IMMUTABLE)
+    return found
 
 
 @router.get("/entries", response_model=Page)
 def entries(ctx: ContextDep, start: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
     """Log entries from index ``start`` on (each command with its effects)."""
-    size = ctx.reader.size()
-    data = [ctx.reader.entry_json(index) for index in range(start, min(size, start + limit))]
+    reader = ctx.reads.reader
+    size = reader.size()
+    data = [reader.entry_json(index) for index in range(start, min(size, start + limit))]
     return {"data": data, "count": len(data)}
 
 
 @router.get("/entries/{index}")
-def entry(index: Annotated[int, Path(ge=0, le=MAX_INT)], ctx: ContextDep) -> dict[str, Any]:
-    if index < 0 or index >= ctx.reader.size():
+def entry(index: Annotated[int, Path(ge=0, le=MAX_INT)], ctx: ContextDep,
+          response: Response) -> dict[str, Any]:
+    """A log entry (it never changes: cacheable for good)."""
+    _, reader = ctx.reads.holding(tree_size=index + 1)
+    if index < 0 or index >= reader.size():
         raise ServiceError("not_found", f"there is no committed entry {index}")
-    return ctx.reader.entry_json(index)
+    found = reader.entry_json(index)
+    response.headers.update(IMMUTABLE)
+    return found
 
 
 @router.get("/proofs/inclusion")
-def inclusion(ctx: ContextDep, index: Annotated[int, Query(ge=0, le=MAX_INT)],
+def inclusion(ctx: ContextDep, response: Response,
+              index: Annotated[int, Query(ge=0, le=MAX_INT)],
               size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None) -> dict[str, Any]:
-    """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` (default newest)."""
-    return ctx.reader.inclusion(index, size)
+    """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` (default newest;
+    with ``size`` given, the proof never changes: cacheable for good)."""
+    _, reader = ctx.reads.holding(tree_size=max(index + 1, size or 0))
+    proof = reader.inclusion(index, size)
+    if size is not None:
+        response.headers.update(IMMUTABLE)
+    return proof
 
 
 @router.get("/proofs/consistency")
-def consistency(ctx: ContextDep,
+def consistency(ctx: ContextDep, response: Response,
                 old: Annotated[int, Query(ge=1, le=MAX_INT, alias="from")],
                 new: Annotated[int | None, Query(ge=1, le=MAX_INT, alias="to")] = None,
                 ) -> dict[str, Any]:
-    """RFC 9162 consistency proof from tree size ``from`` to ``to`` (default newest)."""
-    return ctx.reader.consistency(old, new)
+    """RFC 9162 consistency proof from tree size ``from`` to ``to`` (default newest; with
+    ``to`` given, the proof never changes: cacheable for good)."""
+    _, reader = ctx.reads.holding(tree_size=max(old, new or 0))
+    proof = reader.consistency(old, new)
+    if new is not None:
+        response.headers.update(IMMUTABLE)
+    return proof
 
 
 @router.get("/public-key")

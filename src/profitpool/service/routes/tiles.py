@@ -14,16 +14,23 @@ from fastapi.responses import Response
 
 from ...chain.merkle import HASH_BYTES
 from ...chain.tiles import TILE_WIDTH, entry_bundle, parse_entries_path, parse_tile_path
+from ...store.repository import LogStore
 from ..deps import ContextDep
 from ..errors import ServiceError
+from ..responses import IMMUTABLE
 from ..schemas import ErrorBody
 
 router = APIRouter(tags=["tlog-tiles"], responses={404: {
     "model": ErrorBody,
     "description": "No such checkpoint, tile or entry bundle in the newest checkpoint's tree."}})
 
-_IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 _FRESH = {"Cache-Control": "no-cache"}
+
+
+def _size(store: LogStore) -> int:
+    """The size of the newest tree ``store`` holds."""
+    last = store.last_block()
+    return 0 if last is None else last.header.tree_size
 
 
 def _not_found(path: str) -> ServiceError:
@@ -45,31 +52,31 @@ def checkpoint(ctx: ContextDep) -> Response:
 def tile(path: str, ctx: ContextDep) -> Response:
     """A Merkle tree tile or an entry bundle."""
     full_path = f"tile/{path}"
-    last = ctx.store.last_block()
-    size = 0 if last is None else last.header.tree_size
     if path.startswith("entries/"):
         try:
             index, width = parse_entries_path(full_path)
         except ValueError as error:
             raise ServiceError("not_found", str(error)) from None
         first = index * TILE_WIDTH
-        if first + width > size:
+        store = ctx.reads.holding(tree_size=first + width)[0]
+        if first + width > _size(store):
             raise _not_found(full_path)
-        data = [item for _, item in ctx.store.iter_entries(first, first + width)]
+        data = [item for _, item in store.iter_entries(first, first + width)]
         if len(data) != width:
             raise _not_found(full_path)
         return Response(entry_bundle(data), media_type="application/octet-stream",
-                        headers=_IMMUTABLE)
+                        headers=IMMUTABLE)
     try:
         level, index, width = parse_tile_path(full_path)
     except ValueError as error:
         raise ServiceError("not_found", str(error)) from None
     # The tile exists in the newest tree if its hashes' subtrees all fit in it.
-    leaves_per_hash = TILE_WIDTH ** level
-    if (index * TILE_WIDTH + width) * leaves_per_hash > size:
+    needed = (index * TILE_WIDTH + width) * TILE_WIDTH ** level
+    store = ctx.reads.holding(tree_size=needed)[0]
+    if needed > _size(store):
         raise _not_found(full_path)
-    stored = ctx.store.tile(level, index)
+    stored = store.tile(level, index)
     if stored is None or len(stored) < width * HASH_BYTES:
         raise _not_found(full_path)
     return Response(stored[:width * HASH_BYTES], media_type="application/octet-stream",
-                    headers=_IMMUTABLE)
+                    headers=IMMUTABLE)
