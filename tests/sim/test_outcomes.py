@@ -25,7 +25,7 @@ from profitpool.sim.results import MONTHLY_COLUMNS, MemberFunding, MemberOutcome
 from profitpool.sim.scenario import parse_scenario
 from profitpool.sim.sensitivity import sensitivity
 from profitpool.sim.stats import median_interval, needs_more_runs, spread
-from profitpool.sim.verdicts import verdicts
+from profitpool.sim.verdicts import precision, verdicts
 
 
 def members(*rows: tuple[int, int, int]) -> MemberOutcomes:
@@ -142,10 +142,18 @@ def drawdown_runs(drops: list[int]) -> Simulation:
 
 
 def test_a_median_across_runs_comes_with_its_interval_or_asks_for_more_runs() -> None:
-    few = said(verdicts(drawdown_runs([0, 10_000, 20_000, 30_000])), "drawdown")
-    assert ("With 4 runs, no 95% interval of the median can be given (6 runs at least): more "
-            "runs are needed.") in few.en
-    assert "只有 4 次模拟，给不出中位数的 95% 区间（至少需要 6 次），需要更多次模拟。" in few.zh
+    # 4 runs: no interval; "more runs" said once for the point, not after every median
+    found = verdicts(drawdown_runs([0, 10_000, 20_000, 30_000]))
+    few = said(found, "drawdown")
+    assert "95%" not in few.en and "more runs" not in few.en and "更多次" not in few.zh
+    note = said(found, "runs")
+    assert found[0] is note and note.figures == {"runs": 4, "min_runs": 20, "more_runs": True}
+    assert note.en == ("Only 4 runs (fewer than 20): every median across runs below needs more "
+                       "runs to be relied on; with fewer than 6 no 95% interval of a median can "
+                       "be given.")
+    assert note.zh == ("只模拟了 4 次（少于 20 次）：下面每个跨模拟的中位数都需要更多次模拟才可靠；"
+                       "少于 6 次时给不出中位数的 95% 区间。")
+    assert sum("more runs" in v.en for v in found) == 1
     # 20 runs, every one the same: a narrow interval and no note
     same = said(verdicts(drawdown_runs([50_000] * 20)), "drawdown")
     assert "95% interval of the median: price 5.0%–5.0%, value per point 0.0%–0.0%." in same.en
@@ -158,9 +166,12 @@ def test_a_median_across_runs_comes_with_its_interval_or_asks_for_more_runs() ->
         in wide.en
     assert "积分价格的区间宽于其中位数的 20.0%，需要更多次模拟。" in wide.zh
     # 19 runs, however narrow: fewer than 20
-    nineteen = said(verdicts(drawdown_runs([50_000] * 19)), "drawdown")
-    assert "Fewer than 20 runs: more runs are needed." in nineteen.en
-    assert "模拟少于 20 次，需要更多次模拟。" in nineteen.zh
+    nineteen_found = verdicts(drawdown_runs([50_000] * 19))
+    nineteen = said(nineteen_found, "drawdown")
+    assert "95% interval of the median: price 5.0%–5.0%" in nineteen.en
+    assert "more runs" not in nineteen.en
+    assert said(nineteen_found, "runs").en.startswith("Only 19 runs (fewer than 20)")
+    assert not [v for v in verdicts(drawdown_runs([50_000] * 20)) if v.key == "runs"]
     assert wide.figures["intervals"]["price_drawdown_ppm"] == {
         "runs": 20, "median": 95_000.0, "low": 50_000.0, "high": 140_000.0, "p5": 9_500.0,
         "p95": 180_500.0, "more_runs": True}
@@ -214,3 +225,16 @@ def test_the_vendor_reading_states_the_change_since_the_last_restart() -> None:
     assert design.figures["since_restart"]["change"] == 0.21
     trend = said(verdicts(simulation(restarted_run())), "trend")
     assert "the price changed +21.0% since then" in trend.en
+
+
+def test_a_figure_fewer_runs_had_says_so_even_when_the_point_had_enough() -> None:
+    """A restart only 3 of 25 runs saw: its median comes from 3 runs, and says so."""
+    three = spread([1, 2, 3])
+    zh, en, _ = precision(25, [("x", "甲", "x", three, str)])
+    assert "Only 3 runs had this figure: no 95% interval" in en and "只来自 3 次模拟" in zh
+    twelve = spread(range(12))
+    zh, en, _ = precision(25, [("x", "甲", "x", twelve, str)])
+    assert "Only 12 runs had this figure (fewer than 20): more runs are needed." in en
+    # the same figures on a point of 12 runs: the point's own note says it, once
+    assert precision(12, [("x", "甲", "x", twelve, str)])[1].count("more runs") == 0
+    assert precision(3, [("x", "甲", "x", three, str)])[:2] == ("", "")

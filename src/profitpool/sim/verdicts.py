@@ -93,10 +93,14 @@ def _as_ppm(value: Fraction) -> str:
     return pct(value / 1_000_000)
 
 
-def precision(shown: list[Shown]) -> tuple[str, str, dict[str, Any]]:
+def precision(point_runs: int, shown: list[Shown]) -> tuple[str, str, dict[str, Any]]:
     """How sure the medians across runs of one statement are (docs/simulator.md, "How sure"):
     each one's 95% interval (order statistics, stats.median_interval), and a note when more
-    runs are needed (stats.needs_more_runs). (Chinese, English, figures for summary.json.)"""
+    runs are needed (stats.needs_more_runs). (Chinese, English, figures for summary.json.)
+
+    ``point_runs`` is the point's number of runs: when it is below stats.MIN_RUNS every
+    median needs more runs, and :func:`_runs_note` says so once for the point; here only
+    a figure that fewer runs had (a restart some runs never saw) says it on its own."""
     figures = {key: {"runs": s.runs, "median": ratio(s.median), "low": ratio(s.low),
                      "high": ratio(s.high), "p5": ratio(s.p5), "p95": ratio(s.p95),
                      "more_runs": s.more_runs} for key, _, _, s, _ in shown}
@@ -107,22 +111,44 @@ def precision(shown: list[Shown]) -> tuple[str, str, dict[str, Any]]:
     ranged = [(zh, en, write(s.low), write(s.high)) for _, zh, en, s, write in present
               if s.low is not None and s.high is not None]
     if not ranged:
-        return (f"只有 {runs} 次模拟，给不出中位数的 95% 区间（至少需要 6 次），需要更多次模拟。",
-                f" With {count(runs, 'run')}, no 95% interval of the median can be given "
-                "(6 runs at least): more runs are needed.", {"intervals": figures})
+        if point_runs < MIN_RUNS:  # said once, by _runs_note
+            return "", "", {"intervals": figures}
+        return (f"这一数字只来自 {runs} 次模拟，给不出中位数的 95% 区间（至少需要 6 次），"
+                "需要更多次模拟。",
+                f" Only {count(runs, 'run')} had this figure: no 95% interval of the median "
+                "can be given (6 runs at least): more runs are needed.", {"intervals": figures})
     parts_zh = "，".join(f"{zh} {low}–{high}" for zh, _, low, high in ranged)
     parts_en = ", ".join(f"{en} {low}–{high}" for _, en, low, high in ranged)
     zh = f"中位数的 95% 区间：{parts_zh}。"
     en = f" 95% interval of the median: {parts_en}."
-    if runs < MIN_RUNS:
-        zh += f"模拟少于 {MIN_RUNS} 次，需要更多次模拟。"
-        en += f" Fewer than {MIN_RUNS} runs: more runs are needed."
+    if point_runs < MIN_RUNS:
+        pass  # said once, by _runs_note
+    elif runs < MIN_RUNS:
+        zh += f"这一数字只来自 {runs} 次模拟（少于 {MIN_RUNS} 次），需要更多次模拟。"
+        en += (f" Only {count(runs, 'run')} had this figure (fewer than {MIN_RUNS}): more "
+               "runs are needed.")
     elif wide := [(zh, en) for _, zh, en, s, _ in present if s.more_runs]:
         zh += (f"{'、'.join(name for name, _ in wide)}的区间宽于其中位数的 {pct(WIDE)}，"
                "需要更多次模拟。")
         en += (f" The interval of {', '.join(name for _, name in wide)} is wider than "
                f"{pct(WIDE)} of its median: more runs are needed.")
     return zh, en, {"intervals": figures}
+
+
+def _runs_note(a: PointAnalysis) -> Verdict | None:
+    """Fewer runs than stats.MIN_RUNS: said once for the point, before its statements,
+    instead of after every median (every one of them needs more runs then)."""
+    if a.runs >= MIN_RUNS:
+        return None
+    no_interval_zh = "；少于 6 次时给不出中位数的 95% 区间" if a.runs < 6 else ""
+    no_interval_en = ("; with fewer than 6 no 95% interval of a median can be given"
+                      if a.runs < 6 else "")
+    return Verdict("runs", a.label,
+                   f"只模拟了 {a.runs} 次（少于 {MIN_RUNS} 次）：下面每个跨模拟的中位数都需要更多次"
+                   f"模拟才可靠{no_interval_zh}。",
+                   f"Only {count(a.runs, 'run')} (fewer than {MIN_RUNS}): every median across "
+                   f"runs below needs more runs to be relied on{no_interval_en}.",
+                   {"runs": a.runs, "min_runs": MIN_RUNS, "more_runs": True})
 
 
 def run_spread(a: PointAnalysis, name: str) -> Spread:
@@ -204,8 +230,9 @@ def _price_fell(a: PointAnalysis) -> Verdict:
                         f"{count(a.months, 'month')}.") + " This is what the runs show, not a "
                        "promise." + moves_en, figures)
     share = pct(Fraction(k, n))
-    sure_zh, sure_en, sure = precision([("months_price_fell", "下跌月数", "months of falling price",
-                                         run_spread(a, "months_price_fell"), _as_number)])
+    sure_zh, sure_en, sure = precision(a.runs, [
+        ("months_price_fell", "下跌月数", "months of falling price",
+         run_spread(a, "months_price_fell"), _as_number)])
     figures.update(sure)
     return Verdict("price_fell", a.label,
                    f"在 {share} 的模拟中（{n} 次中的 {k} 次），积分价格至少有一个月下跌；"
@@ -235,7 +262,7 @@ def _drawdown(a: PointAnalysis) -> Verdict:
                       "started again with the next lot minted (docs/rules.md section 2). Such a "
                       "restart is named here, not counted as a fall; falls are measured from "
                       "each restart on.")
-    sure_zh, sure_en, sure = precision([
+    sure_zh, sure_en, sure = precision(a.runs, [
         ("price_drawdown_ppm", "积分价格", "price", run_spread(a, "price_drawdown_ppm"), _as_ppm),
         ("value_drawdown_ppm", "每积分价值", "value per point",
          run_spread(a, "value_drawdown_ppm"), _as_ppm)])
@@ -363,7 +390,7 @@ def _trend(a: PointAnalysis) -> Verdict | None:
     if lead_zh and any(run.pool_fall for run in a.per_run):
         shown.append(("pool_fall", "收益池比最高月末少", "pool below its highest month end",
                       run_spread(a, "pool_fall"), _as_pct))
-    sure_zh, sure_en, sure = precision(shown)
+    sure_zh, sure_en, sure = precision(a.runs, shown)
     again_zh, again_en, again = restart_text(a)
     figures.update(sure)
     figures.update(again)
@@ -409,8 +436,8 @@ def restart_text(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
         start_zh = f"；按价发放，从头开始后的第一批积分按初始价格 {start} 元/积分铸造"
         start_en = (f"; minting at price, the first lot after it is minted at the initial "
                     f"price, {start} CNY/point")
-    sure_zh, sure_en, sure = precision([("since_restart", "自最后一次从头开始", "since the restart",
-                                         change, _as_signed)])
+    sure_zh, sure_en, sure = precision(a.runs, [
+        ("since_restart", "自最后一次从头开始", "since the restart", change, _as_signed)])
     runs = len(got)
     return (f"在积分曾全部退出、价格从头开始的 {runs} 次模拟中（最后一次发生在{months_zh}"
             f"{start_zh}），自那以后价格累计变化 {signed_pct(change.median)}（从那以后第一个有"
@@ -574,7 +601,7 @@ def _at_price(a: PointAnalysis) -> Verdict | None:
                                "price_change": ratio(change)}
     rose_zh = rose_en = ""
     if change is not None:
-        sure_zh, sure_en, sure = precision([("price_change", "价格累计变化", "price change",
+        sure_zh, sure_en, sure = precision(a.runs, [("price_change", "价格累计变化", "price change",
                                              run_spread(a, "price_change"), _as_signed)])
         again_zh, again_en, again = restart_text(a)
         figures.update(sure)
@@ -600,7 +627,7 @@ def _cohorts(a: PointAnalysis) -> list[Verdict]:
         total, cash = pct(c.return_median), pct(c.cash_median)
         sure_zh, sure_en, sure = "", "", dict[str, Any]()
         if c.return_spread is not None and c.cash_spread is not None:
-            sure_zh, sure_en, sure = precision([
+            sure_zh, sure_en, sure = precision(a.runs, [
                 ("return", "拿回", "got back", c.return_spread, _as_pct),
                 ("cash", "现金", "cash", c.cash_spread, _as_pct)])
         found.append(Verdict(
@@ -633,7 +660,7 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
         cash_out = int(held * payout)
         figures.update({"pool_fen": pool, "holdings_value_fen": held, "promised_fen": promised,
                         "full_cash_out_at_least_fen": cash_out})
-        sure_zh, sure_en, sure = precision([
+        sure_zh, sure_en, sure = precision(a.runs, [
             ("pool_fen", "收益池", "pool", run_spread(a, "final_pool_fen"), _as_cny),
             ("promised_fen", "出局价值合计", "exit values", run_spread(a, "final_promised_fen"),
              _as_cny),
@@ -670,7 +697,7 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
     lows = [run.promised_cover_min for run in a.per_run if run.promised_cover_min is not None]
     if final is not None and lows:
         only_zh, only_en = ("只有", "only ") if final < 1 else ("有", "")
-        cover_zh, cover_en, cover = precision([
+        cover_zh, cover_en, cover = precision(a.runs, [
             ("cover_final", "比例", "share", run_spread(a, "promised_cover_final"), _as_pct)])
         found.append(Verdict(
             "promised", a.label,
@@ -694,8 +721,9 @@ def _collapse(a: PointAnalysis) -> Verdict | None:
              "price_end": ("期末价格", "final price", _as_price),
              "value_end": ("期末每积分价值", "final value per point", _as_price),
              "pool_end": ("期末收益池（元）", "final pool (CNY)", _as_cny)}
-    sure_zh, sure_en, sure = precision([(key, names[key][0], names[key][1], found, names[key][2])
-                                        for key, found in s.spreads.items()])
+    sure_zh, sure_en, sure = precision(a.runs, [
+        (key, names[key][0], names[key][1], found, names[key][2])
+        for key, found in s.spreads.items()])
     return Verdict(
         "collapse", a.label,
         f"第 {s.month} 个月起新消费停止或减少后：积分价格上涨 {number(s.rose_median)} 个月、"
@@ -983,7 +1011,7 @@ def _invariants(a: PointAnalysis) -> Verdict:
 
 
 RULES: tuple[Callable[[PointAnalysis], Verdict | list[Verdict] | None], ...] = (
-    _price_fell, _drawdown, _multiple, _exits, _trend, _cohorts, _funded, _solvency,
+    _runs_note, _price_fell, _drawdown, _multiple, _exits, _trend, _cohorts, _funded, _solvency,
     _collapse, _bank_run, _withdrawals, _moves, _remainder, _invariants,
     _under_water, _members_under_water, _member_returns, _time_to_exit, _exit_in_yuan,
     _at_price,
