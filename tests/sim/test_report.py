@@ -388,3 +388,22 @@ def test_pngs_are_pngs_and_the_report_is_byte_for_byte_repeatable(
     again = write_report(simulation(), tmp_path)
     for name in ["report.html", "summary.json", "monthly.csv", "cohorts.csv", *pngs]:
         assert again[name].read_bytes() == written[name].read_bytes(), name
+
+
+def test_chinese_in_the_chinese_png_is_drawn_in_a_chinese_font() -> None:
+    """Two different characters drawn alike are the font's missing-glyph box: a chart whose
+    only text is 积 and one whose only text is 分 must differ, where a CJK font is installed."""
+    from profitpool.sim.report_charts import _render, cjk_font
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font on this machine (.ci/run installs fonts-wqy-microhei)")
+
+    def titled(text: str) -> bytes:
+        def draw(figure: Any) -> None:
+            ax = figure.add_subplot()
+            ax.set_axis_off()
+            ax.set_title(text)
+        return _render("test", "glyphs", None, draw, size=(1.0, 0.6)).png
+
+    assert titled("积") != titled("分")
+    assert titled("A") != titled("B")

@@ -124,7 +124,9 @@ def _render(kind: str, name: str, point: str | None, draw: Callable[[Figure], No
     drawn: dict[str, tuple[str, bytes]] = {}
     for language in LANGUAGES:
         settings: Any = {**RC, "svg.hashsalt": f"profitpool-{name}",  # fixed salt: same ids
-                         "font.sans-serif": ["DejaVu Sans", *([font] if font else [])]}
+                         # a list of families, not font.sans-serif: matplotlib falls back
+                         # glyph by glyph only along font.family (Chinese in the CJK font)
+                         "font.family": ["DejaVu Sans", *([font] if font else [])]}
         token = _language.set(language)
         try:
             with matplotlib.rc_context(settings), warnings.catch_warnings():
