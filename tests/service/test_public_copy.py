@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from servicehelpers import Service
 from sqlalchemy import Engine, func, insert, select, text
@@ -18,6 +19,7 @@ from profitpool.store.database import connect
 from profitpool.store.public import LEFT_OUT, ONLY, PROGRAM_PARTIES, PUBLIC_META, PUBLIC_TABLES
 from profitpool.store.schema import (
     api_keys,
+    entries,
     entry_parties,
     idempotency,
     log_meta,
@@ -208,3 +210,36 @@ def test_every_table_is_either_in_a_public_copy_or_left_out_for_a_reason() -> No
 def test_the_command_says_what_a_copy_holds() -> None:
     exit_code, output = run("export-public", "--help")
     assert exit_code == 0 and "no program secret" in output and "verify" in output
+
+
+def test_the_auditor_and_the_explorer_download_one_copy(sqlite_service: Service,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both downloads serve the same cached copy (web/public_copy.py): asking for it from
+    both pages, twice, makes one copy, and the copy holds the whole log."""
+    import profitpool.web.public_copy as module
+
+    made: list[Path] = []
+    real = module.export_public
+
+    def counting(engine: Engine, out: Path) -> object:
+        made.append(out)
+        return real(engine, out)
+
+    monkeypatch.setattr(module, "export_public", counting)
+    m1 = sqlite_service.merchant("m1")
+    assert m1.post("/v1/orders", json={"id": "o1", "member": "u1", "amount": "100.00",
+                                       "profit": "20.00"}).status_code == 201
+    auditor = sqlite_service.signed_in("/auditor", sqlite_service.new_key("auditor"))
+    public = sqlite_service.client()
+    downloads = [auditor.get("/auditor/public-copy"), public.get("/public-copy.db"),
+                 auditor.get("/auditor/public-copy"), public.get("/public-copy.db")]
+    assert [answer.status_code for answer in downloads] == [200] * 4
+    assert len({answer.content for answer in downloads}) == 1 and len(made) == 1
+    size = int(public.get("/checkpoint").text.split("\n")[1])
+    engine = connect(f"sqlite:///{made[0]}")
+    try:
+        with engine.connect() as connection:
+            held = connection.execute(select(func.count()).select_from(entries)).scalar()
+    finally:
+        engine.dispose()
+    assert held == size

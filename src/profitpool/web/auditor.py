@@ -13,22 +13,17 @@ own machine makes of the copy, so the page gives the copy and the command, not a
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
 
 from ..disclosure.publish import recorded_disclosures, stored_periods
 from ..service.deps import ContextDep
 from ..service.routes.attestations import anchors, witnesses
 from ..store.attestations import AttestationStore
-from ..store.public import export_public
 from ..times import display_time
-from .pages import Lang, LangCookie, render
+from .pages import Lang, LangCookie, newest_public_copy, render
 from .signin import Area, area_router, sign_in_page, signed_in
 
 AREA = Area("/auditor", "auditor", "pp_auditor_session")
@@ -84,18 +79,11 @@ def _shown_status(status: dict[str, Any]) -> dict[str, Any]:
 @router.get("/public-copy")
 def public_copy(request: Request, ctx: ContextDep, lang: Lang = None,
                 lang_cookie: LangCookie = None) -> Response:
-    """A public copy of the log as it stands now (with ``--read-db``, as the replica holds
-    it: it may lag the writer), written to a temporary file (removed once sent) and sent as
-    a download named :data:`COPY_NAME`."""
+    """A public copy of the log (with ``--read-db``, as the replica holds it: it may lag the
+    writer), sent as a download named :data:`COPY_NAME`: the explorer's copy
+    (pages.newest_public_copy), made at most once a minute however many ask."""
     who = signed_in(ctx, request, AREA)
     if who is None:
         return sign_in_page(request, AREA, lang, lang_cookie)
-    folder = Path(tempfile.mkdtemp(prefix="profitpool-public-"))
-    try:
-        summary = export_public(ctx.reads.store.engine, folder / COPY_NAME)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return FileResponse(summary.path, media_type="application/vnd.sqlite3",
-                        filename=COPY_NAME,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+    copy = newest_public_copy(request, ctx)
+    return FileResponse(copy.path, media_type="application/vnd.sqlite3", filename=COPY_NAME)

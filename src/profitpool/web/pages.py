@@ -28,7 +28,7 @@ from .errors_i18n import message
 from .i18n import choose, translator
 from .labels import OPS, effect_label, op_label
 from .pseudonyms import Pseudonyms
-from .public_copy import PublicCopies
+from .public_copy import Copy, PublicCopies
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -277,13 +277,19 @@ def public_copies(request: Request, ctx: Context) -> PublicCopies:
         return copies
 
 
+def newest_public_copy(request: Request, ctx: Context) -> Copy:
+    """The newest public copy holding the log as it stands, or one under a minute old
+    (web/public_copy.py); the explorer's and the auditor's downloads both serve it."""
+    with ctx.read.lock:
+        tree_size = ctx.read.head.tree_size
+    return public_copies(request, ctx).newest(tree_size)
+
+
 @router.get(PUBLIC_COPY)
 def public_copy(request: Request, ctx: ContextDep) -> Response:
     """The public copy of the log (web/public_copy.py): an SQLite file that
     ``profitpool verify --db sqlite:///public-copy.db`` checks; no secret in it."""
-    with ctx.read.lock:
-        tree_size = ctx.read.head.tree_size
-    copy = public_copies(request, ctx).newest(tree_size)
+    copy = newest_public_copy(request, ctx)
     return FileResponse(copy.path, media_type="application/vnd.sqlite3",
                         filename="public-copy.db", headers={"Cache-Control": "no-cache"})
 

@@ -6,7 +6,8 @@ attestations, and none of the operator's or the program's secrets (store/public.
 what is left out and why). Copies are made on demand, one at a time, into a folder of this
 process's own, and reused: a new one only once the log has grown and the last is a minute
 old, so downloads cannot keep the server copying. The copy before the newest is kept too,
-as a download may still be reading it.
+as a download may still be reading it. The explorer's ``/public-copy.db`` and the auditor's
+``/auditor/public-copy`` serve the same copies.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ MIN_AGE_S: Final = 60.0
 class Copy:
     path: Path
     tree_size: int
-    """The log's size when the copy was begun (it holds at least these entries)."""
+    """The entries the copy holds (with ``--read-db``, the replica's log may be shorter than
+    the writer's when the copy was asked for)."""
     made: float
     """``time.monotonic()`` when it was made."""
 
@@ -62,8 +64,9 @@ class PublicCopies:
                     return last
             self.made += 1
             out = self.folder / f"public-copy-{self.made}.db"
-            export_public(self.engine, out)
-            self.copies.append(Copy(out, tree_size, monotonic()))
+            made = export_public(self.engine, out)
+            # labelled with what it holds: a replica (serve --read-db) may lag the writer
+            self.copies.append(Copy(out, made.rows.get("entries", 0), monotonic()))
             for old in self.copies[:-2]:
                 old.path.unlink(missing_ok=True)
             self.copies = self.copies[-2:]
