@@ -283,6 +283,13 @@ def test_the_bank_run_counts_refusals_of_every_cause() -> None:
                        "(median).")
     assert bank.zh.startswith("第 5 个月（挤兑月）有 10 次提现尝试被拒绝")
     assert bank.figures["refused_cap_total"] == 4 and bank.figures["refused_total"] == 40
+    # 20 runs: the medians come with their intervals
+    twenty = [replace(run, run=index) for index, run in enumerate(runs * 5)]
+    sim = replace(simulation(), points=[dict(ORIGIN)], runs=twenty, bank_run_month=5)
+    bank = said(verdicts(sim), "origin", "bank_run")
+    assert bank.en.endswith("were paid (median). 95% interval of the median: refused 10–10, "
+                            "paid 0–0.")
+    assert bank.zh.endswith("中位数的 95% 区间：被拒绝次数 10–10，获准笔数 0–0。")
 
 
 # item 5: events inside a month ---------------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .funding import add_funding
 from .results import MemberFunding, RunResult
-from .stats import percentile_int
+from .stats import Spread, percentile_int, spread
 
 CAP = "daily_cap_reached"
 NOT_ELIGIBLE = "insufficient_points"
@@ -50,6 +50,9 @@ class BankRunCounts:
     """All runs, by cause (see :attr:`Counts.refused`)."""
     paid_median: int
     attempts_total: int
+    refused_spread: Spread | None = None
+    """Refusals across runs: the median's interval (stats.spread)."""
+    paid_spread: Spread | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def _bank_run(runs: Sequence[RunResult], month: int, months: int,
                 by_cause[cause] = by_cause.get(cause, 0) + counts[index]
     return BankRunCounts(month, percentile_int(refused, 50), sum(refused),
                          dict(sorted(by_cause.items())), percentile_int(paid, 50),
-                         sum(refused) + sum(paid))
+                         sum(refused) + sum(paid), spread(refused), spread(paid))
 
 
 def count_events(runs: Sequence[RunResult], months: int,

@@ -770,16 +770,22 @@ def _bank_run(a: PointAnalysis) -> Verdict | None:
         of = pct(share(c.refused_total, c.attempts_total))
         other_zh = f"，其他原因 {other:,} 次" if other else ""
         other_en = f", {other:,} for other causes" if other else ""
+        sure_zh, sure_en, sure = precision(a.runs, [
+            (name, zh, en, found, _as_number) for name, zh, en, found in (
+                ("refused", "被拒绝次数", "refused", c.refused_spread),
+                ("paid", "获准笔数", "paid", c.paid_spread)) if found is not None])
+        figures.update(sure)
         return Verdict(
             "bank_run", a.label,
             f"第 {b.month} 个月（挤兑月）有 {c.refused_median:,} 次提现尝试被拒绝（中位数；"
             f"全部模拟合计 {c.refused_total:,} 次，占当月 {c.attempts_total:,} 次尝试的 {of}："
             f"因每日提现上限 {capped:,} 次，因没有可提现的积分批次 {locked:,} 次{other_zh}），"
-            f"当月获准的提现为 {c.paid_median:,} 笔（中位数）。",
+            f"当月获准的提现为 {c.paid_median:,} 笔（中位数）。{sure_zh}",
             f"In month {b.month}, the bank-run month, {c.refused_median:,} withdrawal attempts "
             f"were refused (median across runs; {c.refused_total:,} in all runs, {of} of the "
             f"month's {c.attempts_total:,} attempts: {capped:,} by the daily cap, {locked:,} "
-            f"because no lot was eligible{other_en}), and {c.paid_median:,} were paid (median).",
+            f"because no lot was eligible{other_en}), and {c.paid_median:,} were paid (median)."
+            + sure_en,
             figures)
     if b.refused_all_months_total > 0:
         return Verdict(
