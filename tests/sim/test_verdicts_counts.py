@@ -260,6 +260,14 @@ def test_a_gain_gate_says_the_share_refused_each_month_and_why() -> None:
     at_price = [replace(run, rules={**run.rules, "mint_mode": "at_price"}) for run in sim.runs]
     plain = said(verdicts(replace(sim, runs=at_price)), "origin", "locked")
     assert "Why:" not in plain.en and "Meanwhile the value per point" in plain.en
+    # 20 runs: the two month-end medians come with their intervals
+    twenty = [replace(run, run=index) for index, run in enumerate(sim.runs * 5)]
+    sure = said(verdicts(replace(sim, runs=twenty)), "origin", "locked")
+    assert sure.en.endswith("at the end of month 6 (median across runs). 95% interval of the "
+                            "median: end of month 1 0.300000–0.300000, end of month 6 "
+                            "0.285000–0.285000.")
+    assert sure.zh.endswith("中位数的 95% 区间：第 1 个月末 0.300000–0.300000，第 6 个月末 "
+                            "0.285000–0.285000。")
 
 
 def test_the_refusal_chart_is_drawn_for_points_with_attempts() -> None:

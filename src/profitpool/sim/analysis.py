@@ -269,6 +269,9 @@ class PointAnalysis:
     """Every member of every run, pooled: under water, returns by arrival month (outcomes.py)."""
     time_to_exit: TimeToExit = field(default_factory=TimeToExit)
     """Months from mint to exit, every lot, never-exited lots counted as never."""
+    month_ends: dict[str, list[Spread]] = field(default_factory=dict)
+    """Price and value per point at each month end across runs, with the median's interval
+    (stats.spread), for statements that cite one month's median."""
     counts: Counts = field(default_factory=Counts)
     """Events inside the months (refusals by cause, emptied pools, orders minting no
     points) and who was paid beyond their own money, member by member (counts.py)."""
@@ -436,6 +439,9 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
         label=label, point=dict(point), rules=rules, runs=len(runs), months=months,
         advertised_multiple=advertised, exit_basis=str(rules.get("exit_basis", "cost")),
         bands=_bands(runs, months), per_run=[run_figures(run) for run in runs],
+        month_ends={name: [spread(run.monthly[name][index] for run in runs)
+                           for index in range(months)]
+                    for name in ("price_micro", "value_micro")},
         lots_minted=sum(sum(run.monthly["lots_minted"]) for run in runs),
         lots_exited=sum(sum(run.monthly["exits"]) for run in runs),
         runs_with_exit=sum(1 for run in runs if sum(run.monthly["exits"]) > 0),

@@ -915,6 +915,16 @@ def _locked(a: PointAnalysis) -> Verdict | None:
             moved_en = (f"the value per point (as if never burned, proportional to V) went from "
                         f"{price(values[start])} CNY at the end of month {start + 1} to "
                         f"{price(values[end])} CNY at the end of month {end + 1} ({MEDIAN_EN}).")
+            ends = a.month_ends.get("value_micro", [])
+            if len(ends) > end:
+                sure_zh, sure_en, sure = precision(a.runs, [
+                    ("value_start", f"第 {start + 1} 个月末", f"end of month {start + 1}",
+                     ends[start], _as_price),
+                    ("value_end", f"第 {end + 1} 个月末", f"end of month {end + 1}", ends[end],
+                     _as_price)])
+                moved_zh += sure_zh
+                moved_en += sure_en
+                figures.update(sure)
             if a.rules.get("mint_mode", "fixed") == "fixed" and a.burns > 0:
                 zh += ("原因：固定铸造模式下每元消费铸造的积分数不变，而份额 = 积分 ÷ 指数；"
                        "每次销毁都使指数下降，之后的订单每元就铸造更多份额，于是每份额价值 V "
