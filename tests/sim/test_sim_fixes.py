@@ -167,6 +167,17 @@ def test_price_steering_reports_each_scheduled_change_with_the_price_around_it()
     assert ("at the start of month 3 it changed exit_multiple, and the price (median) went "
             "from 0.000110 at the end of month 2 to 0.000120 at the end of month 3") in line.en
     assert "第 3 个月初修改了 exit_multiple" in line.zh
+    assert "95% interval" not in line.en   # 4 runs: the point's own note says "more runs"
+    # 20 runs alike: the two month-end medians come with their intervals
+    runs = [replace(run, run=index) for index, run in enumerate(
+        [run for run in sim.runs if run.point["variant"] == "origin"] * 5)]
+    twenty = replace(sim, runs=runs, points=[sim.points[0]])
+    (line,) = [line for line in red_lines_for(analyse(twenty), twenty)
+               if line.key == "price_steering"]
+    assert ("to 0.000120 at the end of month 3. 95% interval of the median: end of month 2 "
+            "0.000110–0.000110, end of month 3 0.000120–0.000120. Each change") in line.en
+    assert "中位数的 95% 区间：第 2 个月末 0.000110–0.000110，第 3 个月末 0.000120–0.000120。" \
+        in line.zh
 
 
 def test_charts_are_drawn_in_chinese_and_in_english() -> None:

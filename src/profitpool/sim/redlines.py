@@ -18,6 +18,7 @@ from .analysis import PointAnalysis, analyse
 from .display import basis, cny, count, in_runs, months_text, number, pct, price, rate, ratio
 from .funding import funded_statement
 from .results import Simulation
+from .sure import as_price, precision
 
 DISCLAIMER = ("以上为事实与数据，不构成法律意见。", "Facts and figures, not legal advice.")
 
@@ -241,6 +242,13 @@ def _price_steering(a: PointAnalysis, context: Simulation | None = None) -> RedL
                      base_en + "The operator did not change the rules during the runs, so the "
                      "price moved only through orders, withdrawals, exits, payments and burns. "
                      + outside_en, figures)
+    ends = a.month_ends.get("price_micro", [])
+    sure_zh, sure_en, sure = precision(a.runs, [
+        (f"month_{month}", f"第 {month} 个月末", f"end of month {month}", ends[month - 1],
+         as_price)
+        for month in sorted({m for change, _, _, _ in moves for m in (change - 1, change)})
+        if len(ends) >= month])
+    figures.update(sure)
     said_zh = "；".join(
         f"第 {month} 个月初修改了 {'、'.join(sorted(body))}，积分价格（中位数）从第 "
         f"{month - 1} 个月末的 {price(before)} 到第 {month} 个月末的 {price(after)}"
@@ -251,11 +259,11 @@ def _price_steering(a: PointAnalysis, context: Simulation | None = None) -> RedL
         f"at the end of month {month}" for month, body, before, after in moves)
     return _line("price_steering", a,
                  base_zh + "运营方在模拟期间按情景修改了规则，这是它影响价格的唯一手段："
-                 f"{said_zh}。"
+                 f"{said_zh}。{sure_zh}"
                  "每次修改都是一条记录在日志中的 rules 命令，任何人都可以重放。" + outside_zh,
                  base_en + "The operator changed the rules during the runs, as the scenario "
-                 f"schedules, its only lever on the price: {said_en}. Each change is a rules "
-                 "command in the log that anyone can replay. " + outside_en, figures)
+                 f"schedules, its only lever on the price: {said_en}.{sure_en} Each change is a "
+                 "rules command in the log that anyone can replay. " + outside_en, figures)
 
 
 def _team_rewards(a: PointAnalysis) -> RedLine:

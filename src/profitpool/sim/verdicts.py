@@ -38,7 +38,17 @@ from .funding import funded_statement
 from .outcomes import NEVER
 from .redlines import DISCLAIMER, RedLine, multiple_phrase, red_lines, red_lines_for
 from .results import Simulation
-from .stats import MIN_RUNS, WIDE, Spread, median, share, spread
+from .stats import MIN_RUNS, Spread, median, share, spread
+from .sure import (
+    Shown,
+    as_cny,
+    as_number,
+    as_pct,
+    as_ppm,
+    as_price,
+    as_signed,
+    precision,
+)
 
 __all__ = ["DISCLAIMER", "RedLine", "Verdict", "red_lines", "red_lines_for", "verdicts",
            "verdicts_for"]
@@ -63,76 +73,6 @@ class Verdict:
 LARGE_FALL = Fraction(1, 2)
 """A fall from a peak (price, value per point or pool) this large leads any statement that
 could read as good news: a monthly rise is never the headline beside a drained pool."""
-
-
-Shown = tuple[str, str, str, Spread, Callable[[Fraction], str]]
-"""(key, name in Chinese, in English, the figure's :class:`Spread`, how to write it)."""
-
-
-def _as_pct(value: Fraction) -> str:
-    return pct(value)
-
-
-def _as_signed(value: Fraction) -> str:
-    return signed_pct(value)
-
-
-def _as_number(value: Fraction) -> str:
-    return number(value)
-
-
-def _as_price(value: Fraction) -> str:
-    return price(int(value))
-
-
-def _as_cny(value: Fraction) -> str:
-    return cny(int(value))
-
-
-def _as_ppm(value: Fraction) -> str:
-    return pct(value / 1_000_000)
-
-
-def precision(point_runs: int, shown: list[Shown]) -> tuple[str, str, dict[str, Any]]:
-    """How sure the medians across runs of one statement are (docs/simulator.md, "How sure"):
-    each one's 95% interval (order statistics, stats.median_interval), and a note when more
-    runs are needed (stats.needs_more_runs). (Chinese, English, figures for summary.json.)
-
-    ``point_runs`` is the point's number of runs: when it is below stats.MIN_RUNS every
-    median needs more runs, and :func:`_runs_note` says so once for the point; here only
-    a figure that fewer runs had (a restart some runs never saw) says it on its own."""
-    figures = {key: {"runs": s.runs, "median": ratio(s.median), "low": ratio(s.low),
-                     "high": ratio(s.high), "p5": ratio(s.p5), "p95": ratio(s.p95),
-                     "more_runs": s.more_runs} for key, _, _, s, _ in shown}
-    present = [item for item in shown if item[3].median is not None]
-    if not present:
-        return "", "", {}
-    runs = max(item[3].runs for item in present)
-    ranged = [(zh, en, write(s.low), write(s.high)) for _, zh, en, s, write in present
-              if s.low is not None and s.high is not None]
-    if not ranged:
-        if point_runs < MIN_RUNS:  # said once, by _runs_note
-            return "", "", {"intervals": figures}
-        return (f"这一数字只来自 {runs} 次模拟，给不出中位数的 95% 区间（至少需要 6 次），"
-                "需要更多次模拟。",
-                f" Only {count(runs, 'run')} had this figure: no 95% interval of the median "
-                "can be given (6 runs at least): more runs are needed.", {"intervals": figures})
-    parts_zh = "，".join(f"{zh} {low}–{high}" for zh, _, low, high in ranged)
-    parts_en = ", ".join(f"{en} {low}–{high}" for _, en, low, high in ranged)
-    zh = f"中位数的 95% 区间：{parts_zh}。"
-    en = f" 95% interval of the median: {parts_en}."
-    if point_runs < MIN_RUNS:
-        pass  # said once, by _runs_note
-    elif runs < MIN_RUNS:
-        zh += f"这一数字只来自 {runs} 次模拟（少于 {MIN_RUNS} 次），需要更多次模拟。"
-        en += (f" Only {count(runs, 'run')} had this figure (fewer than {MIN_RUNS}): more "
-               "runs are needed.")
-    elif wide := [(zh, en) for _, zh, en, s, _ in present if s.more_runs]:
-        zh += (f"{'、'.join(name for name, _ in wide)}的区间宽于其中位数的 {pct(WIDE)}，"
-               "需要更多次模拟。")
-        en += (f" The interval of {', '.join(name for _, name in wide)} is wider than "
-               f"{pct(WIDE)} of its median: more runs are needed.")
-    return zh, en, {"intervals": figures}
 
 
 def _runs_note(a: PointAnalysis) -> Verdict | None:
@@ -232,7 +172,7 @@ def _price_fell(a: PointAnalysis) -> Verdict:
     share = pct(Fraction(k, n))
     sure_zh, sure_en, sure = precision(a.runs, [
         ("months_price_fell", "下跌月数", "months of falling price",
-         run_spread(a, "months_price_fell"), _as_number)])
+         run_spread(a, "months_price_fell"), as_number)])
     figures.update(sure)
     return Verdict("price_fell", a.label,
                    f"在 {share} 的模拟中（{n} 次中的 {k} 次），积分价格至少有一个月下跌；"
@@ -263,9 +203,9 @@ def _drawdown(a: PointAnalysis) -> Verdict:
                       "restart is named here, not counted as a fall; falls are measured from "
                       "each restart on.")
     sure_zh, sure_en, sure = precision(a.runs, [
-        ("price_drawdown_ppm", "积分价格", "price", run_spread(a, "price_drawdown_ppm"), _as_ppm),
+        ("price_drawdown_ppm", "积分价格", "price", run_spread(a, "price_drawdown_ppm"), as_ppm),
         ("value_drawdown_ppm", "每积分价值", "value per point",
-         run_spread(a, "value_drawdown_ppm"), _as_ppm)])
+         run_spread(a, "value_drawdown_ppm"), as_ppm)])
     return Verdict("drawdown", a.label,
                    f"从高点算起的最大跌幅（{MEDIAN_ZH}）：积分价格 {p}（最坏一次 {worst_p}），"
                    f"每积分价值 {v}（最坏一次 {worst_v}）。" + sure_zh + restart_zh,
@@ -384,12 +324,12 @@ def _trend(a: PointAnalysis) -> Verdict | None:
     months = number(span)
     shown: list[Shown] = [
         ("price_change", "价格累计变化", "price change", run_spread(a, "price_change"),
-         _as_signed),
+         as_signed),
         ("value_change", "每积分价值累计变化", "value change", run_spread(a, "value_change"),
-         _as_signed)]
+         as_signed)]
     if lead_zh and any(run.pool_fall for run in a.per_run):
         shown.append(("pool_fall", "收益池比最高月末少", "pool below its highest month end",
-                      run_spread(a, "pool_fall"), _as_pct))
+                      run_spread(a, "pool_fall"), as_pct))
     sure_zh, sure_en, sure = precision(a.runs, shown)
     again_zh, again_en, again = restart_text(a)
     figures.update(sure)
@@ -437,7 +377,7 @@ def restart_text(a: PointAnalysis) -> tuple[str, str, dict[str, Any]]:
         start_en = (f"; minting at price, the first lot after it is minted at the initial "
                     f"price, {start} CNY/point")
     sure_zh, sure_en, sure = precision(a.runs, [
-        ("since_restart", "自最后一次从头开始", "since the restart", change, _as_signed)])
+        ("since_restart", "自最后一次从头开始", "since the restart", change, as_signed)])
     runs = len(got)
     return (f"在积分曾全部退出、价格从头开始的 {runs} 次模拟中（最后一次发生在{months_zh}"
             f"{start_zh}），自那以后价格累计变化 {signed_pct(change.median)}（从那以后第一个有"
@@ -602,7 +542,7 @@ def _at_price(a: PointAnalysis) -> Verdict | None:
     rose_zh = rose_en = ""
     if change is not None:
         sure_zh, sure_en, sure = precision(a.runs, [("price_change", "价格累计变化", "price change",
-                                             run_spread(a, "price_change"), _as_signed)])
+                                             run_spread(a, "price_change"), as_signed)])
         again_zh, again_en, again = restart_text(a)
         figures.update(sure)
         figures.update(again)
@@ -628,8 +568,8 @@ def _cohorts(a: PointAnalysis) -> list[Verdict]:
         sure_zh, sure_en, sure = "", "", dict[str, Any]()
         if c.return_spread is not None and c.cash_spread is not None:
             sure_zh, sure_en, sure = precision(a.runs, [
-                ("return", "拿回", "got back", c.return_spread, _as_pct),
-                ("cash", "现金", "cash", c.cash_spread, _as_pct)])
+                ("return", "拿回", "got back", c.return_spread, as_pct),
+                ("cash", "现金", "cash", c.cash_spread, as_pct)])
         found.append(Verdict(
             f"cohort_{c.month}", a.label,
             f"第 {c.month} 个月加入的会员，拿回了其消费金额的 {total}（计入现金、用积分抵现的商品和"
@@ -661,11 +601,11 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
         figures.update({"pool_fen": pool, "holdings_value_fen": held, "promised_fen": promised,
                         "full_cash_out_at_least_fen": cash_out})
         sure_zh, sure_en, sure = precision(a.runs, [
-            ("pool_fen", "收益池", "pool", run_spread(a, "final_pool_fen"), _as_cny),
+            ("pool_fen", "收益池", "pool", run_spread(a, "final_pool_fen"), as_cny),
             ("promised_fen", "出局价值合计", "exit values", run_spread(a, "final_promised_fen"),
-             _as_cny),
+             as_cny),
             ("holdings_value_fen", "持有价值", "holdings", run_spread(a, "final_holdings_fen"),
-             _as_cny)])
+             as_cny)])
         figures.update(sure)
         found = [Verdict("solvency", a.label,
                          f"每个月末，收益池都足以同时兑付所有持有积分的价值（全部 {a.runs} 次模拟、"
@@ -698,7 +638,7 @@ def _solvency(a: PointAnalysis) -> list[Verdict]:
     if final is not None and lows:
         only_zh, only_en = ("只有", "only ") if final < 1 else ("有", "")
         cover_zh, cover_en, cover = precision(a.runs, [
-            ("cover_final", "比例", "share", run_spread(a, "promised_cover_final"), _as_pct)])
+            ("cover_final", "比例", "share", run_spread(a, "promised_cover_final"), as_pct)])
         found.append(Verdict(
             "promised", a.label,
             f"第 {a.months} 个月末，收益池{only_zh}在册积分批次宣传出局价值合计的 {pct(final)}"
@@ -716,11 +656,11 @@ def _collapse(a: PointAnalysis) -> Verdict | None:
         return None
     share = pct(Fraction(s.runs_fell, a.runs))
     before = s.month - 1
-    names = {"rose": ("上涨月数", "months risen", _as_number),
-             "fell": ("下跌月数", "months fallen", _as_number),
-             "price_end": ("期末价格", "final price", _as_price),
-             "value_end": ("期末每积分价值", "final value per point", _as_price),
-             "pool_end": ("期末收益池（元）", "final pool (CNY)", _as_cny)}
+    names = {"rose": ("上涨月数", "months risen", as_number),
+             "fell": ("下跌月数", "months fallen", as_number),
+             "price_end": ("期末价格", "final price", as_price),
+             "value_end": ("期末每积分价值", "final value per point", as_price),
+             "pool_end": ("期末收益池（元）", "final pool (CNY)", as_cny)}
     sure_zh, sure_en, sure = precision(a.runs, [
         (key, names[key][0], names[key][1], found, names[key][2])
         for key, found in s.spreads.items()])
@@ -771,7 +711,7 @@ def _bank_run(a: PointAnalysis) -> Verdict | None:
         other_zh = f"，其他原因 {other:,} 次" if other else ""
         other_en = f", {other:,} for other causes" if other else ""
         sure_zh, sure_en, sure = precision(a.runs, [
-            (name, zh, en, found, _as_number) for name, zh, en, found in (
+            (name, zh, en, found, as_number) for name, zh, en, found in (
                 ("refused", "被拒绝次数", "refused", c.refused_spread),
                 ("paid", "获准笔数", "paid", c.paid_spread)) if found is not None])
         figures.update(sure)
@@ -919,9 +859,9 @@ def _locked(a: PointAnalysis) -> Verdict | None:
             if len(ends) > end:
                 sure_zh, sure_en, sure = precision(a.runs, [
                     ("value_start", f"第 {start + 1} 个月末", f"end of month {start + 1}",
-                     ends[start], _as_price),
+                     ends[start], as_price),
                     ("value_end", f"第 {end + 1} 个月末", f"end of month {end + 1}", ends[end],
-                     _as_price)])
+                     as_price)])
                 moved_zh += sure_zh
                 moved_en += sure_en
                 figures.update(sure)
