@@ -24,9 +24,9 @@ asserts nothing:
 
 RSS counts what the process holds from the system: freed memory is not always
 given back, so RSS growth is an upper bound of what is kept, and tracemalloc
-(Python allocations still alive) a lower bound. The service stamps orders with
-the real clock, so none of its orders leaves its refund window during the
-run; the engine's clock moves 60 s an order, so its orders settle as they go.
+(Python allocations still alive) a lower bound. Both run the default rules, whose
+refund window is 0 days (``settle_days``): every order settles as it is placed,
+so every order record kept is one past its refund window.
 """
 
 from __future__ import annotations
