@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..engine.cash import cash_of
@@ -322,9 +323,15 @@ class ReadModel:
             return role == "lender" and party in self.lenders
 
 
+_rule_text = lru_cache(maxsize=256)(format_rational)
+"""``format_rational`` for the views' exit multiples and campaign multipliers: they take a
+handful of values, so equal values share one string instead of a new one per lot and per
+order, for every lot and order the read model holds (docs/performance.md, "Memory")."""
+
+
 def _lot_view(lot: Lot) -> LotView:
     return LotView(lot.lot_id, lot.shares, lot.cost, lot.order_id, lot.order_at,
-                   (lot.trigger[0], lot.trigger[1]), format_rational(lot.exit_multiple),
+                   (lot.trigger[0], lot.trigger[1]), _rule_text(lot.exit_multiple),
                    lot.exit_basis, None if lot.pledge is None else lot.pledge.command.id,
                    lot.mint_pool, lot.mint_shares)
 
@@ -339,7 +346,7 @@ def _order_view(ledger: Ledger, order_id: str) -> OrderView:
     record = ledger.orders[order_id]
     command = record.command
     return OrderView(order_id, command.merchant, command.member, command.amount, command.profit,
-                     command.campaign, format_rational(record.multiplier), command.at,
+                     command.campaign, _rule_text(record.multiplier), command.at,
                      record.settles_at, record.status)
 
 
