@@ -198,6 +198,15 @@ def test_solvency_promised_cover_and_the_month_with_no_points() -> None:
                                    "pool still held 0.37 CNY")
     assert "归下一批铸造的积分所有" in remainder.zh
     assert not [v for v in found if v.point == "origin" and v.key == "pool_remainder"]
+    # 20 runs of which 5 end a month with no point: the figure says it comes from 5 runs
+    sim = simulation()
+    vendor = [run for run in sim.runs if run.point["variant"] == "vendor"] * 5
+    twenty = replace(sim, points=[sim.points[1]],
+                     runs=[replace(run, run=index) for index, run in enumerate(vendor)])
+    remainder = said(verdicts(twenty), "vendor", "pool_remainder")
+    assert ("owns all of it. Only 5 runs had this figure: no 95% interval of the median can be "
+            "given (6 runs at least): more runs are needed. This happened") in remainder.en
+    assert remainder.figures["intervals"]["pool_left"]["runs"] == 5
 
 
 def test_after_collapse_and_bank_run() -> None:

@@ -269,6 +269,9 @@ class PointAnalysis:
     """Every member of every run, pooled: under water, returns by arrival month (outcomes.py)."""
     time_to_exit: TimeToExit = field(default_factory=TimeToExit)
     """Months from mint to exit, every lot, never-exited lots counted as never."""
+    first_remainder: Spread | None = None
+    """The pool left in the first month of :attr:`pool_remainder`, across the runs that had
+    it, with the median's interval."""
     month_ends: dict[str, list[Spread]] = field(default_factory=dict)
     """Price and value per point at each month end across runs, with the median's interval
     (stats.spread), for statements that cite one month's median."""
@@ -418,6 +421,16 @@ def pool_remainder(runs: Sequence[RunResult], months: int) -> list[tuple[int, in
     return found
 
 
+def first_remainder(runs: Sequence[RunResult], months: int) -> Spread | None:
+    """The pools of :func:`pool_remainder`'s first month, as a :class:`Spread` (None: none)."""
+    for index in range(months):
+        pools = [run.monthly["pool_fen"][index] for run in runs
+                 if run.monthly["supply_points"][index] == 0 and run.monthly["pool_fen"][index] > 0]
+        if pools:
+            return spread(pools)
+    return None
+
+
 def _total(runs: Sequence[RunResult], name: str, months: int) -> int:
     return sum(sum(run.monthly[name][:months]) for run in runs)
 
@@ -449,6 +462,7 @@ def analyse_point(sim: Simulation, point: dict[str, Any]) -> PointAnalysis | Non
         burns=sum(sum(run.monthly["burned"]) for run in runs),
         cohorts=cohort_outcomes(runs), funding=funding_split(c for r in runs for c in r.cohorts),
         pool_remainder=pool_remainder(runs, months),
+        first_remainder=first_remainder(runs, months),
         after_collapse=(after_shock(runs, sim.collapse_month, months)
                         if sim.collapse_month is not None else None),
         bank_run=bank_run(runs, sim.bank_run_month, months),

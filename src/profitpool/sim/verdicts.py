@@ -899,10 +899,16 @@ def _remainder(a: PointAnalysis) -> Verdict | None:
     month, runs, pool = a.pool_remainder[0]
     zh, en = remainder_text(month, runs, pool)
     months_zh, months_en = months_text([event[0] for event in a.pool_remainder])
+    figures: dict[str, Any] = {"events": [list(event) for event in a.pool_remainder]}
+    sure_zh = sure_en = ""
+    if a.first_remainder is not None:
+        sure_zh, sure_en, sure = precision(a.runs, [
+            ("pool_left", f"第 {month} 个月末的余额", f"the pool left at the end of month {month}",
+             a.first_remainder, as_cny)])
+        figures.update(sure)
     return Verdict("pool_remainder", a.label,
-                   zh + f"出现这种情况的月份：{months_zh}。",
-                   en + f" This happened at the end of {months_en}.",
-                   {"events": [list(event) for event in a.pool_remainder]})
+                   zh + sure_zh + f"出现这种情况的月份：{months_zh}。",
+                   en + sure_en + f" This happened at the end of {months_en}.", figures)
 
 
 def _emptied(a: PointAnalysis) -> Verdict | None:
