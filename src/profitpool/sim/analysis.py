@@ -11,7 +11,7 @@ rates: they are report statistics shown to people, never balances.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -410,25 +410,26 @@ def bank_run(runs: Sequence[RunResult], month: int | None, months: int) -> BankR
                    percentile_int(accepted, 50), all_months)
 
 
-def pool_remainder(runs: Sequence[RunResult], months: int) -> list[tuple[int, int, int]]:
-    """Months ending with no point left but money in the pool (docs/rules.md section 2)."""
-    found: list[tuple[int, int, int]] = []
+def _remainders(runs: Sequence[RunResult], months: int) -> Iterator[tuple[int, list[int]]]:
+    """(month index, the pools of the runs that ended it with no point left but money in
+    the pool: docs/rules.md section 2), for each month where some run did."""
     for index in range(months):
         pools = [run.monthly["pool_fen"][index] for run in runs
                  if run.monthly["supply_points"][index] == 0 and run.monthly["pool_fen"][index] > 0]
         if pools:
-            found.append((index + 1, len(pools), percentile_int(pools, 50)))
-    return found
+            yield index, pools
+
+
+def pool_remainder(runs: Sequence[RunResult], months: int) -> list[tuple[int, int, int]]:
+    """Months ending with no point left but money in the pool (docs/rules.md section 2)."""
+    return [(index + 1, len(pools), percentile_int(pools, 50))
+            for index, pools in _remainders(runs, months)]
 
 
 def first_remainder(runs: Sequence[RunResult], months: int) -> Spread | None:
     """The pools of :func:`pool_remainder`'s first month, as a :class:`Spread` (None: none)."""
-    for index in range(months):
-        pools = [run.monthly["pool_fen"][index] for run in runs
-                 if run.monthly["supply_points"][index] == 0 and run.monthly["pool_fen"][index] > 0]
-        if pools:
-            return spread(pools)
-    return None
+    first = next(_remainders(runs, months), None)
+    return spread(first[1]) if first is not None else None
 
 
 def _total(runs: Sequence[RunResult], name: str, months: int) -> int:
