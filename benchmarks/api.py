@@ -83,6 +83,7 @@ TARGET_BATCH = 30_000  # orders/s
 TARGET_WRITE_P99_MS = 50  # at 1,000 orders/s
 TARGET_READ_P99_MS = 20  # under that write load
 TICKS = os.sysconf("SC_CLK_TCK")
+HTTP_WORKER = "profitpool-http"  # their name in /proc (service/processes.py)
 
 
 # output ---------------------------------------------------------------------------
@@ -101,6 +102,8 @@ class Summary:
     """The figures of the final block, each beside its target."""
 
     rows: list[str] = field(default_factory=list)
+    rates: dict[str, float] = field(default_factory=dict)
+    """Orders/s of the single and batch sections (ratios between --workers runs)."""
 
     def add(self, label: str, figure: str, target: str = "") -> None:
         self.rows.append(f"  {label}: {figure}" + (f"   [{target}]" if target else ""))
@@ -151,12 +154,25 @@ def machine_busy() -> tuple[float, float]:
     return (total - idle) / TICKS, total / TICKS
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started."""
+    found = []
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/children") as file:
+                found += [int(child) for child in file.read().split()]
+    return found
+
+
 @dataclass
 class CpuSample:
     at: float
     client: float
     server: dict[int, tuple[str, float, int]]
     machine: tuple[float, float]
+    workers: dict[int, float] = field(default_factory=dict)
+    """CPU seconds of each HTTP worker process of the server (``--workers N``, N >= 2; its
+    other children, the events process, count as other processes)."""
 
     @classmethod
     def take(cls, pid: int) -> CpuSample:
@@ -165,7 +181,14 @@ class CpuSample:
             for tid in os.listdir(f"/proc/{pid}/task"):
                 with contextlib.suppress(OSError):
                     threads[int(tid)] = _stat(f"/proc/{pid}/task/{tid}/stat")
-        return cls(perf_counter(), _stat("/proc/self/stat")[1], threads, machine_busy())
+        workers = {}
+        for child in children(pid):
+            with contextlib.suppress(OSError):
+                name, cpu, _ = _stat(f"/proc/{child}/stat")
+                if name == HTTP_WORKER:
+                    workers[child] = cpu
+        return cls(perf_counter(), _stat("/proc/self/stat")[1], threads, machine_busy(),
+                   workers)
 
 
 def cpu_lines(pid: int, before: CpuSample, after: CpuSample, orders: int) -> list[str]:
@@ -187,6 +210,8 @@ def cpu_lines(pid: int, before: CpuSample, after: CpuSample, orders: int) -> lis
     write = used(writer) if writer is not None else 0.0
     threads = sum(used(tid) for tid in pool)
     server = sum(used(tid) for tid in after.server)
+    http = sum(cpu - before.workers.get(child, 0.0) for child, cpu in after.workers.items())
+    server += http
     client = after.client - before.client
     busy = after.machine[0] - before.machine[0]
     total = after.machine[1] - before.machine[1]
@@ -199,13 +224,20 @@ def cpu_lines(pid: int, before: CpuSample, after: CpuSample, orders: int) -> lis
     def us(seconds: float) -> str:
         return f"{1e6 * seconds / orders:,.0f}" if orders else "-"
 
-    return [
+    lines = [
         f"  CPU over {wall:.1f} s: client {share(client)}; server {share(server)}; other "
         f"processes {share(rest)}; machine {100 * busy / total if total else 0:.0f}% busy "
         f"of {cores} cores",
-        f"  server CPU per order accepted: {us(server)} us = event loop {us(loop)} + writer "
-        f"thread {us(write)} + thread pool {us(threads)} ({len(pool)} threads)",
     ]
+    if after.workers:  # serve --workers N: HTTP in the children, the writer in the parent
+        writer_process = server - http
+        lines.append(f"  server CPU per order accepted: {us(server)} us = HTTP processes "
+                     f"{us(http)} ({len(after.workers)}) + writer process "
+                     f"{us(writer_process)} (its writer thread {us(write)})")
+        return lines
+    lines.append(f"  server CPU per order accepted: {us(server)} us = event loop {us(loop)} + "
+                 f"writer thread {us(write)} + thread pool {us(threads)} ({len(pool)} threads)")
+    return lines
 
 
 # a small HTTP/1.1 client ----------------------------------------------------------
@@ -652,6 +684,7 @@ class Bench:
         print("\n".join(lines))
         print(f"  client CPU: {raw_us:,.0f} us per request")
         latency = Latency.of(tally.latencies)
+        self.summary.rates["single orders"] = rate
         self.summary.add("single orders", f"{rate:,.0f} orders/s, {latency}",
                          f"target >= {TARGET_SINGLE:,} orders/s: {verdict(rate >= TARGET_SINGLE)}")
         try:
@@ -699,6 +732,7 @@ class Bench:
         seconds = last.at - first.at
         rate = per_second(tally.orders, seconds)
         latency = Latency.of(tally.latencies)
+        self.summary.rates["batch endpoint"] = rate
         print(f"  {len(tally.latencies):,} batches in {seconds:.1f} s "
               f"({statuses_text(tally.statuses)}): {rate:,.0f} orders/s; latency per batch "
               f"{latency}; {tally.answered / max(1, len(tally.latencies)) / 1e6:,.2f} MB per "
@@ -821,6 +855,9 @@ def main() -> None:
     parser.add_argument("--rate", type=int, help="orders/s offered in section 3")
     parser.add_argument("--block-entries", type=int, help="passed to serve")
     parser.add_argument("--block-wait-ms", type=float, help="passed to serve")
+    parser.add_argument("--workers", default="1", metavar="N[,N...]",
+                        help="passed to serve; several (1,2): the whole benchmark once for "
+                        "each, one after the other, and the ratios to the first")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--anchor", action="store_true",
                         help="serve with anchoring on: every 100 blocks or 6 s to a "
@@ -848,28 +885,39 @@ def main() -> None:
           f"machine, over loopback; client: {RawPool.name} on {loop_name}")
     print(f"sizes: {sizes}" + (" (smoke)" if args.smoke else ""))
     total = perf_counter()
-    summary = Summary()
-    with tempfile.TemporaryDirectory(prefix="profitpool-bench-api-") as name:
-        server = Server(Path(name), extra)
-        chain = anchored(server, Path(name)) if args.anchor else None
-        try:
-            with asyncio.Runner(loop_factory=factory) as runner:
-                runner.run(bench(server, sizes, args.seed, summary))
-        except BaseException:
-            server.show_errors()
-            raise
-        finally:
-            seconds, code = server.stop()
-        print(f"server stopped by SIGINT in {seconds:.1f} s (exit status {code})")
-        start = perf_counter()
-        line = verify(server.url)
-        print(f"profitpool verify --db <db> ({perf_counter() - start:.1f} s):\n  {line}")
-        if chain is not None:
-            line = verify(server.url, "--rpc", chain.url, "--no-replay")
-            print(f"profitpool verify --rpc <chain> --no-replay:\n  {line}")
-            chain.close()
-    print("summary")
-    print("\n".join(summary.rows))
+    counts = [int(n) for n in args.workers.split(",")]
+    summaries = []
+    for workers in counts:
+        summary = Summary()
+        summaries.append(summary)
+        print(f"== serve --workers {workers}")
+        with tempfile.TemporaryDirectory(prefix="profitpool-bench-api-") as name:
+            server = Server(Path(name), [*extra, "--workers", str(workers)])
+            chain = anchored(server, Path(name)) if args.anchor else None
+            try:
+                with asyncio.Runner(loop_factory=factory) as runner:
+                    runner.run(bench(server, sizes, args.seed, summary))
+            except BaseException:
+                server.show_errors()
+                raise
+            finally:
+                seconds, code = server.stop()
+            print(f"server stopped by SIGINT in {seconds:.1f} s (exit status {code})")
+            start = perf_counter()
+            line = verify(server.url)
+            print(f"profitpool verify --db <db> ({perf_counter() - start:.1f} s):\n  {line}")
+            if chain is not None:
+                line = verify(server.url, "--rpc", chain.url, "--no-replay")
+                print(f"profitpool verify --rpc <chain> --no-replay:\n  {line}")
+                chain.close()
+    for workers, summary in zip(counts, summaries, strict=True):
+        print(f"summary, serve --workers {workers}")
+        print("\n".join(summary.rows))
+    for workers, summary in zip(counts[1:], summaries[1:], strict=False):
+        ratios = "; ".join(
+            f"{label} {rate / summaries[0].rates[label]:.2f}x"
+            for label, rate in summary.rates.items() if summaries[0].rates.get(label))
+        print(f"--workers {workers} against --workers {counts[0]}, same run: {ratios}")
     print(f"total {perf_counter() - total:.0f} s")
 
 

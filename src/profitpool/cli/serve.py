@@ -95,6 +95,10 @@ def _hint(name: str) -> str:
          "on --db. Something newer than the replica holds is read from --db.")
 @setting("--host", field="host", show_default=True, help="Address to listen on.")
 @setting("--port", field="port", show_default=True, type=click.IntRange(0, 65535))
+@setting("--workers", field="workers", show_default=True, type=click.IntRange(1, 64),
+         help="HTTP processes. 1: one process serves and writes. N ≥ 2: N processes serve "
+         "HTTP on the same port and the log is written by a process of its own (use "
+         "every core).")
 @setting("--block-entries", field="block_entries", show_default=True,
          type=click.IntRange(min=1), help="Group commit: seal a block at this many entries ...")
 @setting("--block-wait-ms", field="block_wait_ms", show_default=True,
@@ -197,6 +201,11 @@ def _serve(settings: Settings) -> None:
                f"console {base}/console")
     click.echo(f"serving on {base}/v1  (API docs: {base}/docs)")
     configure_logging()
+    if settings.workers > 1:
+        from ..service.processes import serve_in_processes
+
+        serve_in_processes(settings, writer, create_app)
+        return
     uvicorn.run(create_app(settings, writer=writer), host=host, port=port, log_config=None,
                 access_log=False, loop="uvloop", http="httptools")
 

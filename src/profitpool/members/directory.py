@@ -83,6 +83,8 @@ class Directory:
         self._checked = False
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, bytes], str] = OrderedDict()
+        self.on_settled: Callable[[list[LinkRow]], None] | None = None
+        """Told the links of each stored block (the writer process's hub, workers.py)."""
         self._pending: dict[tuple[str, bytes], str] = {}
         self._names: OrderedDict[tuple[str, str], str] = OrderedDict()
         """(pseudonym, scope) -> the id shown for it (opened), most recently used."""
@@ -284,11 +286,14 @@ class Directory:
 
     def settled(self, links: Iterable[LinkRow]) -> None:
         """These links' block is stored: they are links like any other."""
+        links = list(links)
         with self._lock:
             for row in links:
                 item = (row.scope, row.id_hash)
                 self._pending.pop(item, None)
                 self._remember(item, row.pseudonym)
+        if self.on_settled is not None:
+            self.on_settled(links)
 
     def dropped(self, links: Iterable[LinkRow]) -> None:
         """These links' block was not stored (or their command was refused): forget them."""
@@ -361,12 +366,54 @@ class Directory:
     def forget(self, pseudonym: str) -> int:
         """Delete every link and the profile of ``pseudonym`` (erasure); rows deleted."""
         gone = self.store.forget(pseudonym)
-        with self._lock:
-            for item in [item for item, name in self._cache.items() if name == pseudonym]:
-                del self._cache[item]
-            for shown in [shown for shown in self._names if shown[0] == pseudonym]:
-                del self._names[shown]
+        self.uncache({pseudonym})
         return gone
+
+    # several processes (serve --workers N) ----------------------------------------
+    def absent(self, scope: str, member_ids: Iterable[str]) -> list[tuple[str, bytes]]:
+        """The links :meth:`map_command` would look for these ids that this process's
+        cache knows are not stored (an HTTP worker tells the writer, which then need not
+        read them again: :meth:`absent_hint`)."""
+        key = self.data_key()
+        found = []
+        with self._lock:
+            for member_id in member_ids:
+                if not member_id or is_pseudonym(member_id):
+                    continue
+                for where in {scope, OPERATOR}:
+                    item = (where, key.id_hash(where, member_id))
+                    if self._cache.get(item) == _ABSENT and item not in self._pending:
+                        found.append(item)
+        return found
+
+    def absent_hint(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Another process read that these links are not stored, and no block since
+        made them (the writer checked): remember that, where nothing is known of them
+        here. A link known here, pending or stored, always wins."""
+        with self._lock:
+            for item in items:
+                if item not in self._cache and item not in self._pending:
+                    self._remember(item, _ABSENT)
+
+    def learn(self, links: Iterable[tuple[str, bytes, str]]) -> None:
+        """Links a stored block made, told by the writer process: where this process's
+        cache said "not stored", it now says whose they are."""
+        with self._lock:
+            for scope, id_hash, pseudonym in links:
+                item = (scope, id_hash)
+                if item in self._cache:
+                    self._cache[item] = pseudonym
+
+    def uncache(self, pseudonyms: set[str]) -> None:
+        """Drop what this process remembers of ``pseudonyms`` (their ids, both ways): an
+        erasure made by another process (``serve --workers N``)."""
+        if not pseudonyms:
+            return
+        with self._lock:
+            for item in [item for item, name in self._cache.items() if name in pseudonyms]:
+                del self._cache[item]
+            for shown in [shown for shown in self._names if shown[0] in pseudonyms]:
+                del self._names[shown]
 
 
 def member_key_party(engine: Engine, member_id: str, data_key: Path | None,

@@ -9,8 +9,9 @@ this app with the pages beside the API, the one ``profitpool serve`` runs.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -45,6 +46,15 @@ from .routes import ROUTERS
 from .security import SecuredFastAPI
 from .sequencer import Sequencer, system_clock
 from .settings import Settings
+from .workers import (
+    CatchUp,
+    HubAddress,
+    JobStatuses,
+    RemoteEvents,
+    RemoteJob,
+    RemoteSequencer,
+    WriterLink,
+)
 
 log = logging.getLogger("profitpool.service")
 
@@ -122,74 +132,150 @@ def replica_store(engine: Engine, primary: LogStore) -> LogStore:
     return replica
 
 
+@dataclass
+class WriterSide:
+    """What the process that writes the log runs: its database, the sequencer and the
+    read model it publishes, and the background jobs."""
+
+    engine: Engine
+    store: LogStore
+    read: ReadModel
+    directory: Directory
+    sequencer: Sequencer
+    anchoring: AnchorLoop | None
+    witnessing: CosignLoop | None
+    events: EventsWorker | None
+
+    def statuses(self) -> JobStatuses:
+        """What the jobs report (asked by the HTTP worker processes)."""
+        return JobStatuses(None if self.anchoring is None else self.anchoring.status,
+                           None if self.witnessing is None else self.witnessing.status,
+                           None if self.events is None else self.events.alive)
+
+
+@contextmanager
+def writer_side(settings: Settings, *, clock: Callable[[], int] = system_clock,
+                writer: LogWriter | None = None, health: DatabaseHealth | None = None
+                ) -> Iterator[WriterSide]:
+    """Open the log and run its writer and jobs; on leaving, store the last block and stop.
+
+    Raises:
+        StoreError, OperatorKeyError, LogError: the log cannot be written.
+    """
+    engine = connect(settings.db)
+    try:
+        require_schema(engine)
+        store = LogStore(engine)
+        read = ReadModel()
+        directory = Directory(engine, DataKey.load(settings.data_key_path()))
+        sequencer = Sequencer(
+            lambda full: open_log(settings, full=full), read,
+            max_entries=settings.block_entries, max_wait=settings.block_wait_ms / 1000,
+            clock=clock, auto_burn=settings.auto_burn, health=health, writer=writer,
+            directory=directory)
+        anchoring = _anchoring(settings, store)
+        witnessing = _witnessing(settings, store)
+        sequencer.start()
+        disclosing = (DisclosureJob(store, sequencer.write, clock,
+                                    poll_s=settings.disclose_poll_seconds)
+                      if settings.disclose else None)
+        for job in (anchoring, witnessing, disclosing):
+            if job is not None:
+                job.start()
+        events = (EventsWorker(settings.db, settings.events_options(), configure_logging)
+                  if settings.webhooks or settings.events else None)
+        if events is not None:
+            events.start()
+        try:
+            yield WriterSide(engine, store, read, directory, sequencer, anchoring,
+                             witnessing, events)
+        finally:
+            for job in (anchoring, witnessing, disclosing):
+                if job is not None:
+                    job.stop()
+            sequencer.stop()
+            if events is not None:
+                events.stop()
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """An HTTP worker process's place (``serve --workers N``): its writer's address, the
+    shared height of the newest stored block, and how many workers share the load."""
+
+    address: HubAddress
+    height: Any
+    workers: int
+
+
 def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
-               writer: LogWriter | None = None) -> FastAPI:
+               writer: LogWriter | None = None, worker: WorkerSpec | None = None
+               ) -> FastAPI:
     """The API for the log at ``settings.db``, signed with ``settings.key`` (no pages).
 
     ``writer`` is the log opened already (:func:`open_log`; ``profitpool serve`` opens it
     before it says it serves, so a log it refuses is one line, not a failed start-up);
-    without it the log is opened when the app starts.
+    without it the log is opened when the app starts. With ``worker`` the app is one of
+    ``serve --workers N``'s HTTP processes: it writes through that writer process and
+    reads a copy of its read model (workers.py).
     """
     health = DatabaseHealth()
     read_health = DatabaseHealth(name="the read replica (--read-db)")
+    link_box: list[WriterLink] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = connect(settings.db)
-        read_engine = None
-        try:
-            require_schema(engine)
-            store = LogStore(engine)
+        with ExitStack() as stack:
+            rate, burst = settings.rate, settings.burst
+            if worker is None:
+                side = stack.enter_context(writer_side(settings, clock=clock, writer=writer,
+                                                       health=health))
+                engine, store, read, directory = (side.engine, side.store, side.read,
+                                                  side.directory)
+                sequencer: Sequencer | RemoteSequencer = side.sequencer
+                anchoring: Any = side.anchoring
+                witnessing: Any = side.witnessing
+                events: Any = side.events
+            else:
+                engine = connect(settings.db)
+                stack.callback(engine.dispose)
+                require_schema(engine)
+                store = LogStore(engine)
+                link = WriterLink(worker.address, worker.height)
+                link_box.append(link)
+                read = link.read
+                directory = Directory(engine, DataKey.load(settings.data_key_path()))
+                link.directory = directory
+                sequencer = RemoteSequencer(link, clock)
+                anchoring = (RemoteJob(link, "anchoring")
+                             if settings.anchor_rpc is not None else None)
+                witnessing = (RemoteJob(link, "witnessing", [
+                    WitnessEndpoint.parse(text) for text in settings.witnesses])
+                    if settings.witnesses else None)
+                events = (RemoteEvents(link) if settings.webhooks or settings.events
+                          else None)
+                rate, burst = rate / worker.workers, max(1.0, burst / worker.workers)
             read_store = store
             if settings.read_db is not None:
                 read_engine = connect(settings.read_db, read_only=True)
+                stack.callback(read_engine.dispose)
                 read_store = replica_store(read_engine, store)
                 # After an outage the pool connects afresh: the replica answers again.
                 event.listen(read_engine, "connect", lambda *_: read_health.recovered())
-            read = ReadModel()
-            directory = Directory(engine, DataKey.load(settings.data_key_path()))
-            sequencer = Sequencer(
-                lambda full: open_log(settings, full=full), read,
-                max_entries=settings.block_entries, max_wait=settings.block_wait_ms / 1000,
-                clock=clock, auto_burn=settings.auto_burn, health=health, writer=writer,
-                directory=directory)
-            anchoring = _anchoring(settings, store)
-            witnessing = _witnessing(settings, store)
-            sequencer.start()
-            disclosing = (DisclosureJob(store, sequencer.write, clock,
-                                        poll_s=settings.disclose_poll_seconds)
-                          if settings.disclose else None)
-            for job in (anchoring, witnessing, disclosing):
-                if job is not None:
-                    job.start()
-            events = (EventsWorker(settings.db, settings.events_options(), configure_logging)
-                      if settings.webhooks or settings.events else None)
-            if events is not None:
-                events.start()
             meta = store.meta()
             keys = KeyStore(engine)
             app.state.context = Context(
                 settings=settings, store=store,
                 reads=LogReads(read_store, store, lambda: read.head), keys=keys,
-                auth=Authenticator(keys, RateLimiter(settings.rate, settings.burst), health),
+                auth=Authenticator(keys, RateLimiter(rate, burst), health),
                 sequencer=sequencer, read=read, directory=directory,
                 lookups=Lookups(directory), origin=meta["origin"],
                 verifier_key=meta["verifier_key"], anchoring=anchoring, witnessing=witnessing,
                 events=events)
             log.info("serving the log %s at block %d", meta["origin"], read.head.height)
-            try:
-                yield
-            finally:
-                for job in (anchoring, witnessing, disclosing):
-                    if job is not None:
-                        job.stop()
-                sequencer.stop()
-                if events is not None:
-                    events.stop()
-        finally:
-            if read_engine is not None:
-                read_engine.dispose()
-            engine.dispose()
+            yield
 
     # Security headers on every answer, and /docs served from this server (no CDN).
     app = SecuredFastAPI(title="profitpool", version=__version__, description=DESCRIPTION,
@@ -206,6 +292,8 @@ def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(RequestBody, limit=settings.max_body_bytes)
+    if worker is not None:
+        app.add_middleware(CatchUp, link=lambda: link_box[0] if link_box else None)
     add_event_docs(app)
     add_docs(app)
     return app

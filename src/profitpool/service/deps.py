@@ -33,6 +33,7 @@ from .responses import Json
 from .sequencer import IdemKey, Outcome, Sequencer, request_digest
 from .sequencer import Request as WriteRequest
 from .settings import Settings
+from .workers import RemoteEvents, RemoteJob, RemoteSequencer
 
 log = logging.getLogger("profitpool.service")
 
@@ -46,15 +47,16 @@ class Context:
     """The stored log as readers see it (a replica with ``--read-db``; reads.py)."""
     keys: KeyStore
     auth: Authenticator
-    sequencer: Sequencer
+    sequencer: Sequencer | RemoteSequencer
+    """The writer (a worker process of ``serve --workers N``: its link to the writer)."""
     read: ReadModel
     directory: Directory
     lookups: Lookups
     origin: str
     verifier_key: str
-    anchoring: AnchorLoop | None = None
-    witnessing: CosignLoop | None = None
-    events: EventsWorker | None = None
+    anchoring: AnchorLoop | RemoteJob | None = None
+    witnessing: CosignLoop | RemoteJob | None = None
+    events: EventsWorker | RemoteEvents | None = None
 
 
 async def context(request: Request) -> Context:

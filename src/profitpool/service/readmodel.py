@@ -8,12 +8,16 @@ stored, the writer rebuilds the views of just the parties that block touched
 microseconds; readers take the same lock only to pick up a consistent pair
 (head, view). Figures that move with every order (value, price, exit
 progress) are computed at read time from the view and the head.
+
+What a block changes is one :class:`Delta`: the writer builds it, applies it to its
+own model and hands it to its listeners (``serve --workers N``: the HTTP worker
+processes, which apply the same delta to their copies; service/workers.py).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -140,9 +144,48 @@ class CashView(NamedTuple):
 _MEMBER_FIELDS = ("member", "sender", "receiver")
 
 
+class Delta(NamedTuple):
+    """What one stored block changed in the views (built by the writer, applied by every
+    copy of the read model)."""
+
+    head: Head
+    checkpoint: str | None
+    members: dict[str, MemberView]
+    orders: dict[str, OrderView]
+    new_orders: list[str]
+    """Order ids not seen before, in the order the ledger placed them."""
+    merchants: dict[str, dict[str, Any]]
+    lenders: dict[str, dict[str, Any]]
+    campaigns: dict[str, dict[str, Any]]
+    pledges: dict[str, PledgeView]
+    new_pledges: list[str]
+    cash: dict[str, CashView]
+    erased: set[str]
+    payouts: dict[str, str]
+    """Payout id -> party, for the payouts sent in the block."""
+
+
+Listener = Callable[[str, object], None]
+"""Told ``("delta", Delta)`` after each block and ``("state", dict)`` after a (re)load,
+in the writer's thread, in order (:meth:`ReadModel.subscribe`)."""
+
+_STATE = ("head", "members", "member_order", "orders", "orders_by_merchant",
+          "orders_by_member", "merchants", "lenders", "campaigns", "pledges",
+          "pledges_by_lender", "pledges_by_member", "erased", "cash", "payout_parties",
+          "checkpoint")
+"""The attributes a copy of the model needs (:meth:`ReadModel.state`)."""
+_APPENDED = ("orders_by_merchant", "orders_by_member", "pledges_by_lender",
+             "pledges_by_member")
+"""Those that are dicts of lists a block appends to."""
+
+
 class ReadModel:
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self._publishing = threading.Lock()
+        """Held while a block's delta is applied and told, and while a listener joins:
+        a listener gets the state and then every delta after it, none twice, none lost."""
+        self._listeners: list[Listener] = []
         self.head = Head(0, 0, INDEX_SCALE, 0, 0, 0, 0, 0, None, 0, 0, 0, {}, -1, 0, 0)
         self.members: dict[str, MemberView] = {}
         self.member_order: list[str] = []
@@ -169,20 +212,33 @@ class ReadModel:
         """The newest stored block's signed checkpoint (served at /checkpoint from memory)."""
 
     # publishing (writer thread) ---------------------------------------------
-    def load(self, ledger: Ledger, height: int, tree_size: int) -> None:
-        """Build every view from the ledger (at start)."""
+    def load(self, ledger: Ledger, height: int, tree_size: int,
+             checkpoint: str | None = None) -> None:
+        """Build every view from the ledger (at start, and when the writer reopens the
+        log), and tell the listeners the whole state."""
         self.payouts_by_party = {}
+        payouts = {}
         for payout_id, record in ledger.payouts.items():
             self.payouts_by_party.setdefault(record.command.party, []).append(payout_id)
-            self.payout_parties[payout_id] = record.command.party
-        self._publish(ledger, height, tree_size, set(ledger.members), set(ledger.orders),
-                      set(ledger.merchants), set(ledger.lenders), set(ledger.campaigns),
-                      set(ledger.pledges))
+            payouts[payout_id] = record.command.party
+        with self._publishing:
+            self._apply(self._delta(ledger, height, tree_size, checkpoint,
+                                    dict.fromkeys(ledger.members), set(ledger.orders),
+                                    set(ledger.merchants), set(ledger.lenders),
+                                    set(ledger.campaigns), set(ledger.pledges), payouts))
+            if self._listeners:
+                state = self.state()
+                for listener in self._listeners:
+                    listener("state", state)
 
     def refresh(self, ledger: Ledger, effects: Iterable[list[Effect]], height: int,
-                tree_size: int) -> None:
-        """Publish the views of what a stored block's effects touched, and the new head."""
-        members: set[str] = set()
+                tree_size: int, checkpoint: str | None = None) -> None:
+        """Publish the views of what a stored block's effects touched, and the new head;
+        tell the listeners."""
+        payouts: dict[str, str] = {}
+        members: dict[str, None] = {}
+        """The members touched, in the order the block names them (a set would list new
+        members in no fixed order: ``member_order`` is the order they appeared in)."""
         orders: set[str] = set()
         merchants: set[str] = set()
         lenders: set[str] = set()
@@ -195,7 +251,7 @@ class ReadModel:
                     if name in fields:
                         member = getattr(effect, name)
                         if member is not None:  # a payout names one party of three
-                            members.add(member)
+                            members[member] = None
                 if "order" in fields:
                     orders.add(effect.order)  # type: ignore[union-attr]
                 if "merchant" in fields and effect.merchant is not None:  # type: ignore[union-attr]
@@ -207,19 +263,53 @@ class ReadModel:
                 if "pledge" in fields and effect.pledge is not None:  # type: ignore[union-attr]
                     pledges.add(effect.pledge)  # type: ignore[union-attr]
                     pledge = ledger.pledges[effect.pledge].command  # type: ignore[union-attr]
-                    members.add(pledge.member)
+                    members[pledge.member] = None
                     lenders.add(pledge.lender)  # an exit or seizure pays it: it is owed
                 if "payout" in fields and "destination" in fields:  # a payout was sent
                     record = ledger.payouts[effect.payout]  # type: ignore[union-attr]
                     self.payouts_by_party.setdefault(record.command.party, []).append(
                         effect.payout)  # type: ignore[union-attr]
-                    self.payout_parties[effect.payout] = record.command.party  # type: ignore[union-attr]
-        self._publish(ledger, height, tree_size, members, orders, merchants, lenders,
-                      campaigns, pledges)
+                    payouts[effect.payout] = record.command.party  # type: ignore[union-attr]
+        delta = self._delta(ledger, height, tree_size, checkpoint, members, orders, merchants,
+                            lenders, campaigns, pledges, payouts)
+        with self._publishing:
+            self._apply(delta)
+            for listener in self._listeners:
+                listener("delta", delta)
 
-    def _publish(self, ledger: Ledger, height: int, tree_size: int, members: set[str],
-                 orders: set[str], merchants: set[str], lenders: set[str],
-                 campaigns: set[str], pledges: set[str]) -> None:
+    def subscribe(self, listener: Listener) -> dict[str, Any]:
+        """Tell ``listener`` every block from now on; the state it starts from."""
+        with self._publishing:
+            self._listeners.append(listener)
+            return self.state()
+
+    def locked_state(self, then: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``then`` with the state, no block published meanwhile (a worker joins)."""
+        with self._publishing:
+            then(self.state())
+
+    def state(self) -> dict[str, Any]:
+        """Everything a copy of this model needs, as of the newest block: copies of the
+        containers later blocks change (the views themselves are immutable), so it can be
+        read, pickled, sent while blocks go on."""
+        with self.lock:
+            state: dict[str, Any] = {
+                name: (value.copy() if isinstance(value, dict | list | set) else value)
+                for name in _STATE for value in (getattr(self, name),)}
+        for name in _APPENDED:
+            state[name] = {key: list(ids) for key, ids in state[name].items()}
+        return state
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Become the copy :meth:`state` describes (a worker process's, at start)."""
+        with self.lock:
+            for name in _STATE:
+                setattr(self, name, state[name])
+
+    def _delta(self, ledger: Ledger, height: int, tree_size: int, checkpoint: str | None,
+               members: Mapping[str, None], orders: set[str], merchants: set[str],
+               lenders: set[str], campaigns: set[str], pledges: set[str],
+               payouts: dict[str, str]) -> Delta:
         member_views = {m: _member_view(ledger, m) for m in members if m in ledger.members}
         order_views = {o: _order_view(ledger, o) for o in orders if o in ledger.orders}
         new_orders = [o for o in sorted(order_views, key=lambda o: ledger.orders[o].seq)
@@ -249,26 +339,37 @@ class ReadModel:
                     if cash is not None:
                         cash_views[party] = cash
         erased = {m for m in members if m in ledger.erased}
+        return Delta(head, checkpoint, member_views, order_views, new_orders, merchant_views,
+                     lender_views, campaign_views, pledge_views, new_pledges, cash_views,
+                     erased, payouts)
+
+    def apply(self, delta: Delta) -> None:
+        """Apply a block's delta built by the writer's model (a worker's copy)."""
+        self._apply(delta)
+
+    def _apply(self, delta: Delta) -> None:
         with self.lock:
-            self.cash.update(cash_views)
-            self.erased |= erased
-            self.member_order.extend(m for m in member_views if m not in self.members)
-            self.members.update(member_views)
-            self.orders.update(order_views)
-            for order_id in new_orders:
-                self.orders_by_merchant.setdefault(order_views[order_id].merchant,
+            self.payout_parties.update(delta.payouts)
+            self.cash.update(delta.cash)
+            self.erased |= delta.erased
+            self.member_order.extend(m for m in delta.members if m not in self.members)
+            self.members.update(delta.members)
+            self.orders.update(delta.orders)
+            for order_id in delta.new_orders:
+                self.orders_by_merchant.setdefault(delta.orders[order_id].merchant,
                                                    []).append(order_id)
-                self.orders_by_member.setdefault(order_views[order_id].member,
+                self.orders_by_member.setdefault(delta.orders[order_id].member,
                                                  []).append(order_id)
-            self.merchants.update(merchant_views)
-            self.lenders.update(lender_views)
-            self.campaigns.update(campaign_views)
-            self.pledges.update(pledge_views)
-            for pledge_id in new_pledges:
-                view = pledge_views[pledge_id]
+            self.merchants.update(delta.merchants)
+            self.lenders.update(delta.lenders)
+            self.campaigns.update(delta.campaigns)
+            self.pledges.update(delta.pledges)
+            for pledge_id in delta.new_pledges:
+                view = delta.pledges[pledge_id]
                 self.pledges_by_lender.setdefault(view.lender, []).append(pledge_id)
                 self.pledges_by_member.setdefault(view.member, []).append(pledge_id)
-            self.head = head
+            self.checkpoint = delta.checkpoint
+            self.head = delta.head
 
     # reading (any thread) -------------------------------------------------
     def member(self, member_id: str) -> tuple[Head, MemberView | None]:

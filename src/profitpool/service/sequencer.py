@@ -196,8 +196,8 @@ class Sequencer:
         # automatic block in the middle of one.
         writer.block_size = 1 << 62
         writer.link_listener = self.directory
-        self.read.load(writer.ledger, writer.height, writer.tiles.size)
-        self.read.checkpoint = writer.last_checkpoint
+        self.read.load(writer.ledger, writer.height, writer.tiles.size,
+                       writer.last_checkpoint)
         first = writer.store.entry(0)
         self._first_time = (None if first is None else
                             parse_time(orjson.loads(first)["command"]["at"]))
@@ -349,8 +349,8 @@ class Sequencer:
         self.health.recovered()
         data = writer.last_data if header is not None else []
         if header is not None:
-            self.read.refresh(writer.ledger, effects, header.height, header.tree_size)
-            self.read.checkpoint = writer.last_checkpoint
+            self.read.refresh(writer.ledger, effects, header.height, header.tree_size,
+                              writer.last_checkpoint)
             # The ledger only grows: move what is alive now out of the collector's
             # reach, or every full collection walks millions of objects with all
             # requests stopped (measured: 0.3-0.6 s each, a quarter of the CPU).
@@ -557,6 +557,10 @@ IN_DOUBT: Final = _error(
     "unavailable", "the log's database lost the connection while storing this write, so it "
     "may or may not have been stored: retry it with the same order id or Idempotency-Key, "
     "which is answered once either way")
+WRITER_GONE: Final = _error(
+    "unavailable", "the service's writer stopped while this write was with it, so it may or "
+    "may not have been stored: retry it with the same order id or Idempotency-Key, which is "
+    "answered once either way")
 INTERNAL_ERROR: Final = _error(
     "internal_error", "this command could not be recorded (a fault of the service, reported "
     "to the operator); nothing of it was stored, and the other commands were not held up")

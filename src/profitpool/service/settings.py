@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     """The log's origin line, used when serve creates a fresh log."""
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    """HTTP processes (1: one process serves HTTP and writes; N ≥ 2: N HTTP processes and
+    the writer in a process of its own, service/workers.py)."""
     block_entries: int = Field(1000, ge=1)
     """Group commit: a block is sealed at this many entries ..."""
     block_wait_ms: float = Field(2.0, ge=0)

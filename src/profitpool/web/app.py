@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..log.writer import LogWriter
+from ..service.app import WorkerSpec
 from ..service.app import create_app as create_api
 from ..service.errors import database_error
 from ..service.security import NoStore
@@ -56,11 +57,11 @@ API_PATHS = ("/v1/", "/checkpoint", "/tile/", "/openapi.json", "/docs")
 
 
 def create_app(settings: Settings, *, clock: Callable[[], int] = system_clock,
-               writer: LogWriter | None = None) -> FastAPI:
+               writer: LogWriter | None = None, worker: WorkerSpec | None = None) -> FastAPI:
     """The API for the log at ``settings.db`` (:func:`profitpool.service.create_app`, which
     says what ``writer`` is), with the explorer, wallet, merchant and lender portals and
     console, and their static files."""
-    app = create_api(settings, clock=clock, writer=writer)
+    app = create_api(settings, clock=clock, writer=writer, worker=worker)
     app.include_router(router)
     for kind in (SQLAlchemyError, StoreError):
         app.add_exception_handler(kind, _database_error)
