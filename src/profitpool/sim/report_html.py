@@ -69,9 +69,10 @@ header{display:flex;justify-content:space-between;align-items:baseline;gap:1rem}
 .points>figure{flex:1 1 440px;min-width:0;max-width:760px;margin:0}
 figcaption{font-weight:600}
 svg.chart{width:100%;height:auto}
-table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
+table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0;display:block;max-width:100%;
+overflow-x:auto}
 th,td{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}
-th:first-child,td:first-child{text-align:left}
+th:first-child,td:first-child{text-align:left;min-width:6em}
 pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.85rem}
 .source{color:#555;font-size:.9rem}
 .redline{border:1px solid #c44e52;padding:.2rem 1rem;margin:1rem 0}
