@@ -199,6 +199,41 @@ def test_an_erasure_makes_every_process_forget_the_members_ids(hub: Hub) -> None
     assert isinstance(directory.key, DataKey)
 
 
+def test_new_links_reach_every_worker_and_a_workers_not_linked_spares_the_writer_a_read(
+        hub: Hub) -> None:
+    from profitpool.members.directory import OPERATOR, Directory
+
+    first, second = hub.link(), hub.link()
+    for link in (first, second):
+        link.directory = Directory(hub.side.engine, hub.side.directory.key)
+    _write(first, AT_MERCHANT)
+    writer_reads: list[object] = []
+    store = hub.side.directory.store
+    real_find = store.find
+
+    def counted(items: Any) -> Any:
+        writer_reads.append(items)
+        return real_find(items)
+
+    store.find = counted  # type: ignore[method-assign]
+    # The worker read that "carol" is linked to nobody and says so with the write: the
+    # writer makes her pseudonym without reading the database again.
+    assert first.directory is not None and second.directory is not None
+    first.directory.prefetch(OPERATOR, ["carol"])
+    [outcome] = _write(first, _order(1, "carol"))
+    assert outcome.status == 201 and writer_reads == []
+    # Her link travels with the block: the other worker knows it without a lookup.
+    asyncio.run(second.caught_up())
+    assert second.directory.cached(OPERATOR, ["carol"])
+    mapped = second.directory.map_known(_order(2, "carol"), OPERATOR)
+    assert mapped["member"] == outcome.body["entry"]["command"]["member"] != "carol"
+    # A claim older than the blocks the writer still checks against is not taken.
+    first.directory.prefetch(OPERATOR, ["dave"])
+    hub.hub._complete_after = hub.side.read.head.height + 1
+    [outcome] = _write(first, _order(3, "dave"))
+    assert outcome.status == 201 and len(writer_reads) == 1
+
+
 # the command a user runs ----------------------------------------------------------
 
 

@@ -396,13 +396,12 @@ class Directory:
                     self._remember(item, _ABSENT)
 
     def learn(self, links: Iterable[tuple[str, bytes, str]]) -> None:
-        """Links a stored block made, told by the writer process: where this process's
-        cache said "not stored", it now says whose they are."""
+        """Links a stored block made, told by the writer process: remembered as the
+        writer's own directory remembers what it settles, so a new member's next order
+        needs no lookup here either."""
         with self._lock:
             for scope, id_hash, pseudonym in links:
-                item = (scope, id_hash)
-                if item in self._cache:
-                    self._cache[item] = pseudonym
+                self._remember((scope, id_hash), pseudonym)
 
     def uncache(self, pseudonyms: set[str]) -> None:
         """Drop what this process remembers of ``pseudonyms`` (their ids, both ways): an
