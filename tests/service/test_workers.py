@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from databases import BACKENDS, fresh_database
 from profitpool.log.setup import initialise
 from profitpool.service import Settings
 from profitpool.service.app import WriterSide, writer_side
@@ -244,21 +245,20 @@ def _free_port() -> int:
 
 
 class Served:
-    """``profitpool serve --workers 2`` in a subprocess on a SQLite log in ``directory``."""
+    """``profitpool serve --workers 2`` in a subprocess on the log at ``db``."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, db: str | None = None) -> None:
         self.directory = directory
-        self.db = f"sqlite:///{directory / 'log.db'}"
+        self.db = db or f"sqlite:///{directory / 'log.db'}"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
-        if not (directory / "log.db").exists():
-            initialise(self.db, directory / "operator.key", None)
-            engine = connect(self.db)
-            try:
-                self.admin, _ = KeyStore(engine).create("admin", label="tests")
-            finally:
-                engine.dispose()
+        initialise(self.db, directory / "operator.key", None)
+        engine = connect(self.db)
+        try:
+            self.admin, _ = KeyStore(engine).create("admin", label="tests")
+        finally:
+            engine.dispose()
 
     def start(self) -> Served:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PROFITPOOL_")}
@@ -278,6 +278,14 @@ class Served:
                 pass
             assert time.monotonic() < deadline, "serve --workers 2 did not start"
             time.sleep(0.1)
+
+    def kill(self) -> None:
+        """Whatever happened, leave nothing running (a failed test included)."""
+        if self.process is not None and self.process.poll() is None:
+            workers = self.workers()
+            self.process.kill()
+            self.process.wait(30)
+            _gone(workers)
 
     def workers(self) -> list[int]:
         assert self.process is not None
@@ -379,16 +387,29 @@ def test_serve_with_two_workers_reads_each_write_back_from_any_worker_and_stops_
         workers = replaced
     finally:
         served.process.send_signal(signal.SIGINT)
-        assert served.process.wait(60) == 0
+        try:
+            assert served.process.wait(60) == 0
+        finally:
+            served.kill()
     assert _gone(workers)
     verified = subprocess.run([sys.executable, "-m", "profitpool", "verify", "--db",
                                served.db], capture_output=True, text=True)
     assert verified.returncode == 0 and "50 entries" in verified.stdout, verified.stdout
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_sigkill_of_the_writer_process_stops_its_workers_and_loses_no_answered_order(
-        tmp_path: Path) -> None:
-    served = Served(tmp_path).start()
+        backend: str, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path) as db:
+        served = Served(tmp_path, db)
+        try:
+            _sigkill_under_load(served)
+        finally:
+            served.kill()
+
+
+def _sigkill_under_load(served: Served) -> None:
+    served.start()
     assert served.process is not None
     with served.client(served.admin) as admin:
         assert admin.post("/v1/merchants", json={"id": "m1", "name": "shop"}
