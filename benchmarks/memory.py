@@ -49,7 +49,7 @@ from typing import Any
 
 import orjson
 
-from api import HOST, RawPool, Server, call, event_loop_factory, money
+from api import HOST, HTTP_WORKER, RawPool, Server, call, children, event_loop_factory, money
 from common import cpu_model
 from profitpool.engine import Ledger, apply
 from profitpool.errors import Rejected
@@ -66,6 +66,24 @@ def rss(pid: int | str = "self") -> int:
     """Resident bytes of a process."""
     with open(f"/proc/{pid}/statm") as file:
         return int(file.read().split()[1]) * PAGE
+
+
+def http_workers(pid: int) -> list[int]:
+    """The HTTP worker processes of a server started with ``--workers N`` (N >= 2)."""
+    found = []
+    for child in children(pid):
+        try:
+            with open(f"/proc/{child}/comm") as file:
+                if file.read().strip() == HTTP_WORKER:
+                    found.append(child)
+        except OSError:
+            pass
+    return found
+
+
+def server_rss(pid: int) -> int:
+    """Resident bytes of the server: its process and its HTTP worker processes."""
+    return rss(pid) + sum(rss(child) for child in http_workers(pid))
 
 
 def kb(size: float) -> str:
@@ -263,8 +281,8 @@ def owners() -> list[tuple[str, int]]:
 class DumpingServer(Server):
     """A server started through ``DUMP``; ``traced``: under tracemalloc."""
 
-    def __init__(self, directory: Path, traced: bool) -> None:
-        super().__init__(directory, [])
+    def __init__(self, directory: Path, traced: bool, extra: list[str] | None = None) -> None:
+        super().__init__(directory, extra or [])
         self.dump = directory / "dump"
         self.traced = traced
 
@@ -354,11 +372,12 @@ class Feeder:
 
 
 def settle(pid: int) -> int:
-    """The server's RSS once its writer has caught up (it no longer moves for 1 s)."""
-    last, now = -1, rss(pid)
+    """The server's RSS (with its HTTP worker processes) once its writer has caught up (it
+    no longer moves for 1 s)."""
+    last, now = -1, server_rss(pid)
     while now != last:
         sleep(1.0)
-        last, now = now, rss(pid)
+        last, now = now, server_rss(pid)
     return now
 
 
@@ -375,6 +394,10 @@ async def serve_phases(server: DumpingServer, sizes: dict[str, int], seed: int) 
         print(f"  phase {label}: {accepted:,} of {count:,} orders accepted in {seconds:.1f} s "
               f"({accepted / seconds:,.0f}/s); members {feeder.members:,}")
         print(growth_line(f"phase {label}, server RSS", marks[-2], marks[-1], count))
+        workers = http_workers(server.pid)
+        if workers:
+            print(f"    of which the writer process {mb(rss(server.pid))}, the HTTP processes "
+                  + ", ".join(mb(rss(child)) for child in workers))
     await feeder.close()
     sizes = server.owners()
     total = sum(size for _, size in sizes)
@@ -422,14 +445,14 @@ def short(filename: str) -> str:
     return filename
 
 
-def bench_serve(sizes: dict[str, int], seed: int, breakdown: bool) -> None:
+def bench_serve(sizes: dict[str, int], seed: int, breakdown: bool, workers: int = 1) -> None:
     factory, _ = event_loop_factory()
     count = sizes["orders"]
-    print(f"[2] profitpool serve (SQLite): phase A {count:,} orders ({NEW_MEMBERS:.0%} from new "
-          f"members), then phase B {count:,} from the same members; POST /v1/orders:batch of "
-          f"{sizes['batch']:,}, {sizes['clients']} clients")
+    print(f"[2] profitpool serve --workers {workers} (SQLite): phase A {count:,} orders "
+          f"({NEW_MEMBERS:.0%} from new members), then phase B {count:,} from the same "
+          f"members; POST /v1/orders:batch of {sizes['batch']:,}, {sizes['clients']} clients")
     with tempfile.TemporaryDirectory(prefix="profitpool-bench-memory-") as name:
-        server = DumpingServer(Path(name), traced=False)
+        server = DumpingServer(Path(name), traced=False, extra=["--workers", str(workers)])
         try:
             with asyncio.Runner(loop_factory=factory) as runner:
                 runner.run(serve_phases(server, sizes, seed))
@@ -461,6 +484,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, help="orders in each phase")
     parser.add_argument("--no-breakdown", action="store_true",
                         help="skip section 3 (the server under tracemalloc)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="serve --workers N in section 2 (its RSS with its HTTP processes)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     sizes = dict(SMOKE if args.smoke else FULL)
@@ -472,7 +497,7 @@ def main() -> None:
     print(f"sizes: {sizes}" + (" (smoke)" if args.smoke else "") + f"; server on {HOST}")
     total = perf_counter()
     bench_engine(sizes["orders"], args.seed)
-    bench_serve(sizes, args.seed, not args.no_breakdown)
+    bench_serve(sizes, args.seed, not args.no_breakdown, args.workers)
     print(f"total {perf_counter() - total:.0f} s")
 
 

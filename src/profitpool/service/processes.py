@@ -18,7 +18,9 @@ import signal
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..log.writer import LogWriter
@@ -50,6 +52,35 @@ def _worker_main(factory: AppFactory, settings: Settings, spec: WorkerSpec,
     config = uvicorn.Config(app, log_config=None, access_log=False, loop="uvloop",
                             http="httptools", timeout_graceful_shutdown=STOP_WAIT_S)
     uvicorn.Server(config).run(sockets=sockets)
+
+
+@dataclass
+class _Slot:
+    """One HTTP worker's place: the process in it now, and how the last ones fared."""
+
+    process: Any
+    started: float
+    failures: int = 0
+    """Workers in a row that exited within 10 s of starting (each waits longer)."""
+    died: float | None = None
+
+    def look_after(self, start: Callable[[], Any]) -> None:
+        """Start another worker if this one exited: at once, or after 2, 4, ... 30 s when
+        they keep exiting as they start (a crash loop would only fill the log)."""
+        if self.process.is_alive():
+            return
+        now = time.monotonic()
+        if self.died is None:
+            self.died = now
+            lived = now - self.started
+            self.failures = self.failures + 1 if lived < 10 else 0
+            log.error("HTTP worker %d exited (code %s) after %.0f s: starting another in "
+                      "%.0f s", self.process.pid, self.process.exitcode, lived, self.wait())
+        if now - self.died >= self.wait():
+            self.process, self.started, self.died = start(), now, None
+
+    def wait(self) -> float:
+        return 0.0 if self.failures == 0 else min(30.0, 2.0 ** self.failures)
 
 
 def _name_process(name: str) -> None:
@@ -92,22 +123,19 @@ def serve_in_processes(settings: Settings, writer: LogWriter | None,
             process.start()
             return process
 
-        workers = [start() for _ in range(settings.workers)]
-        log.info("serving with %d HTTP worker processes", len(workers))
+        slots = [_Slot(start(), time.monotonic()) for _ in range(settings.workers)]
+        log.info("serving with %d HTTP worker processes", len(slots))
         try:
             while not stop.wait(0.5):
-                for number, process in enumerate(workers):
-                    if not process.is_alive():
-                        log.error("HTTP worker %d exited (code %s): starting another",
-                                  process.pid, process.exitcode)
-                        workers[number] = start()
+                for slot in slots:
+                    slot.look_after(start)
         finally:
-            for process in workers:
-                process.terminate()
-            for process in workers:
-                process.join(STOP_WAIT_S + 5)
-                if process.is_alive():
-                    process.kill()
+            for slot in slots:
+                slot.process.terminate()
+            for slot in slots:
+                slot.process.join(STOP_WAIT_S + 5)
+                if slot.process.is_alive():
+                    slot.process.kill()
             hub.stop()
             listening.close()
 
