@@ -606,6 +606,9 @@ def main() -> None:
     parser.add_argument("--conventional", type=int,
                         help="lines run through the conventional design (default: the "
                         "file, at most 100,000)")
+    parser.add_argument("--restart-only", action="store_true",
+                        help="only what section 6 needs: the SQLite log (section 1, timed "
+                        "as ever) and its restarts")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get(POSTGRES_ENV),
                         help=f"a PostgreSQL server (default ${POSTGRES_ENV})")
@@ -618,7 +621,7 @@ def main() -> None:
     sizes["conventional"] = min(sizes["lines"], args.conventional or sizes["conventional"])
 
     server = None
-    if args.postgres:
+    if args.postgres and not args.restart_only:
         server = Postgres(args.postgres)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"Python {platform.python_version()} ({platform.python_implementation()}) on "
@@ -658,12 +661,15 @@ def main() -> None:
                     sqlite_url = url  # kept for sections 5 and 6
                 else:
                     backend.drop(url)
-            bench_conventional_section(runs, path, sizes["conventional"], summary)
-            bench_limit_section(runs, path, summary)
-            bench_verify(sqlite_url, summary)
+            if not args.restart_only:
+                bench_conventional_section(runs, path, sizes["conventional"], summary)
+                bench_limit_section(runs, path, summary)
+                bench_verify(sqlite_url, summary)
             bench_restart(sqlite_url, directory / "log-1.key", summary)
             backends[0].drop(sqlite_url)
-            bench_proofs(directory, sizes["proof_size"], sizes["proofs"], args.seed, summary)
+            if not args.restart_only:
+                bench_proofs(directory, sizes["proof_size"], sizes["proofs"], args.seed,
+                             summary)
     finally:
         if server is not None:
             server.close()

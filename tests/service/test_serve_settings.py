@@ -49,6 +49,7 @@ LAYERS = [
            ("--read-db", "postgresql://flag.example/log"), "postgresql://flag.example/log"),
     Layers("host", "127.0.0.1", "10.0.0.1", "10.0.0.1", ("--host", "10.0.0.2"), "10.0.0.2"),
     Layers("port", 8000, "8100", 8100, ("--port", "8200"), 8200),
+    Layers("workers", 1, "3", 3, ("--workers", "4"), 4),
     Layers("block_entries", 1000, "50", 50, ("--block-entries", "60"), 60),
     Layers("block_wait_ms", 2.0, "5.5", 5.5, ("--block-wait-ms", "7.5"), 7.5),
     Layers("rate", 200.0, "10", 10.0, ("--rate", "20"), 20.0),
