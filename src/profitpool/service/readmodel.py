@@ -277,11 +277,14 @@ class ReadModel:
             for listener in self._listeners:
                 listener("delta", delta)
 
-    def subscribe(self, listener: Listener) -> dict[str, Any]:
-        """Tell ``listener`` every block from now on; the state it starts from."""
+    def subscribe(self, listener: Listener, then: Callable[[Head], None] | None = None
+                  ) -> None:
+        """Tell ``listener`` every block from now on; ``then`` is called with the head it
+        starts from, before any block is told."""
         with self._publishing:
             self._listeners.append(listener)
-            return self.state()
+            if then is not None:
+                then(self.head)
 
     def locked_state(self, then: Callable[[dict[str, Any]], None]) -> None:
         """Call ``then`` with the state, no block published meanwhile (a worker joins)."""

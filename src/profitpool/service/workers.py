@@ -58,7 +58,7 @@ from typing import Any, cast
 from ..background import JobStatus
 from ..members.directory import MEMBER_FIELDS, Directory
 from ..store.members import LinkRow
-from .readmodel import Delta, ReadModel
+from .readmodel import Delta, Head, ReadModel
 from .sequencer import UNAVAILABLE, WRITER_GONE, Outcome, Request, Sequencer, system_clock
 
 log = logging.getLogger("profitpool.service")
@@ -70,7 +70,7 @@ request anyway (only a writer that stopped mid-way makes it wait this long)."""
 
 @dataclass(frozen=True)
 class HubAddress:
-    """Where a worker finds its writer: the socket, the key, the shared height."""
+    """Where a worker finds its writer: the socket and the key that opens it."""
 
     path: str
     authkey: bytes
@@ -121,12 +121,14 @@ class WriterHub:
         self._listener = Listener(self.address.path, family="AF_UNIX",
                                   authkey=self.address.authkey)
         os.chmod(self.address.path, 0o600)
-        self.height.value = self._complete_after = self.read.head.height
         directory = self.sequencer.directory
         if directory is not None:
             directory.on_settled = self._settled
-        self.read.subscribe(self._publish)
+        self.read.subscribe(self._publish, self._begin)
         threading.Thread(target=self._accept, name="profitpool-hub", daemon=True).start()
+
+    def _begin(self, head: Head) -> None:
+        self.height.value = self._complete_after = head.height
 
     def stop(self) -> None:
         self._closing = True
