@@ -272,7 +272,9 @@ class Served:
         while True:
             assert self.process.poll() is None, (self.directory / "err").read_text()
             try:
-                if httpx.get(f"{self.url}/v1/pool", timeout=1).status_code == 200:
+                # One worker answering is not both started (each is a new interpreter).
+                if (httpx.get(f"{self.url}/v1/pool", timeout=1).status_code == 200
+                        and len(self.workers()) == 2):
                     return self
             except httpx.TransportError:
                 pass
