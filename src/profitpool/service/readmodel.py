@@ -222,7 +222,7 @@ class ReadModel:
             self.payouts_by_party.setdefault(record.command.party, []).append(payout_id)
             payouts[payout_id] = record.command.party
         with self._publishing:
-            self._apply(self._delta(ledger, height, tree_size, checkpoint,
+            self.apply(self._delta(ledger, height, tree_size, checkpoint,
                                     dict.fromkeys(ledger.members), set(ledger.orders),
                                     set(ledger.merchants), set(ledger.lenders),
                                     set(ledger.campaigns), set(ledger.pledges), payouts))
@@ -273,7 +273,7 @@ class ReadModel:
         delta = self._delta(ledger, height, tree_size, checkpoint, members, orders, merchants,
                             lenders, campaigns, pledges, payouts)
         with self._publishing:
-            self._apply(delta)
+            self.apply(delta)
             for listener in self._listeners:
                 listener("delta", delta)
 
@@ -347,10 +347,7 @@ class ReadModel:
                      erased, payouts)
 
     def apply(self, delta: Delta) -> None:
-        """Apply a block's delta built by the writer's model (a worker's copy)."""
-        self._apply(delta)
-
-    def _apply(self, delta: Delta) -> None:
+        """Apply a block's delta (built by :meth:`_delta`, here or in the writer's model)."""
         with self.lock:
             self.payout_parties.update(delta.payouts)
             self.cash.update(delta.cash)
